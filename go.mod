@@ -1,0 +1,3 @@
+module github.com/esrt-dev/esrt
+
+go 1.26

@@ -1,0 +1,2 @@
+// Package rt holds the primitives every esrt middleware builds on.
+package rt
