@@ -1,0 +1,129 @@
+package rt
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Sentinel errors for the static cases; match them with [errors.Is].
+var (
+	// ErrNoNode means no node could be chosen for an attempt: the pool is
+	// empty, or every node is excluded (for instance by an open breaker).
+	ErrNoNode = errors.New("esrt: no node available")
+
+	// ErrBreakerOpen means a circuit breaker refused the attempt without
+	// sending it.
+	ErrBreakerOpen = errors.New("esrt: circuit breaker open")
+
+	// ErrResponseTooLarge is matched by every [*ResponseTooLargeError].
+	ErrResponseTooLarge = errors.New("esrt: response too large")
+
+	// ErrInvalidConfig is matched by every [*ConfigError].
+	ErrInvalidConfig = errors.New("esrt: invalid configuration")
+
+	// ErrBodyNotReplayable means a request's body could not be sent again:
+	// it has no GetBody and was too large to buffer.
+	ErrBodyNotReplayable = errors.New("esrt: request body is not replayable")
+)
+
+// AttemptError is the error of one attempt of a request.
+type AttemptError struct {
+	// Attempt counts attempts from 1.
+	Attempt int
+	// Node is the node the attempt went to, or nil if none was chosen.
+	Node *Node
+	// Err is what went wrong.
+	Err error
+}
+
+func (e *AttemptError) Error() string {
+	var b strings.Builder
+	b.WriteString("attempt ")
+	b.WriteString(strconv.Itoa(e.Attempt))
+	if e.Node != nil {
+		b.WriteString(" to ")
+		b.WriteString(e.Node.String())
+	}
+	b.WriteString(": ")
+	if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	} else {
+		b.WriteString("<nil>")
+	}
+	return b.String()
+}
+
+func (e *AttemptError) Unwrap() error { return e.Err }
+
+// RetryError is returned when every attempt of a request failed without a
+// response that could be returned. It carries every attempt's error, oldest
+// first, and wraps the last one: [errors.Is] and [errors.As] look at the
+// final failure.
+type RetryError struct {
+	// Attempts holds one error per attempt, oldest first, usually
+	// [*AttemptError] values.
+	Attempts []error
+}
+
+func (e *RetryError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "esrt: %d attempts failed", len(e.Attempts))
+	for i, err := range e.Attempts {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the last attempt's error.
+func (e *RetryError) Unwrap() error {
+	if len(e.Attempts) == 0 {
+		return nil
+	}
+	return e.Attempts[len(e.Attempts)-1]
+}
+
+// ResponseTooLargeError is returned while reading a response body that goes
+// over a configured size limit. The body is never silently truncated.
+type ResponseTooLargeError struct {
+	// Limit is the limit that was exceeded, in bytes.
+	Limit int64
+	// Decompressed reports whether the limit was on the decompressed size
+	// rather than on the bytes received.
+	Decompressed bool
+}
+
+func (e *ResponseTooLargeError) Error() string {
+	kind := "compressed"
+	if e.Decompressed {
+		kind = "decompressed"
+	}
+	return fmt.Sprintf("esrt: response too large: %s body over %d bytes", kind, e.Limit)
+}
+
+// Is makes errors.Is(err, ErrResponseTooLarge) true.
+func (e *ResponseTooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
+
+// ConfigError reports a configuration value that cannot work. It names the
+// field; it never includes a secret.
+type ConfigError struct {
+	// Field names the setting, such as "Addresses[1]" or "MaxRetries".
+	Field string
+	// Err says what is wrong with it.
+	Err error
+}
+
+func (e *ConfigError) Error() string {
+	return "esrt: invalid configuration: " + e.Field + ": " + e.Err.Error()
+}
+
+// Is makes errors.Is(err, ErrInvalidConfig) true.
+func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+
+func (e *ConfigError) Unwrap() error { return e.Err }

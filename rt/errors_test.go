@@ -1,0 +1,70 @@
+package rt
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestRetryError(t *testing.T) {
+	n := &Node{URL: &url.URL{Scheme: "https", Host: "es1:9200", User: url.UserPassword("u", "hunter2")}}
+	last := &AttemptError{Attempt: 3, Node: n, Err: io.ErrUnexpectedEOF}
+	err := error(&RetryError{Attempts: []error{
+		&AttemptError{Attempt: 1, Node: n, Err: ErrNoNode},
+		&AttemptError{Attempt: 2, Err: context.DeadlineExceeded},
+		last,
+	}})
+
+	want := "esrt: 3 attempts failed: attempt 1 to https://u:xxxxx@es1:9200: esrt: no node available; " +
+		"attempt 2: context deadline exceeded; attempt 3 to https://u:xxxxx@es1:9200: unexpected EOF"
+	if got := err.Error(); got != want {
+		t.Errorf("Error() =\n%q\nwant\n%q", got, want)
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Error("error reveals the password")
+	}
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Error("RetryError does not wrap the last attempt's error")
+	}
+	if errors.Is(err, ErrNoNode) {
+		t.Error("RetryError wraps an earlier attempt's error; only the last is wrapped")
+	}
+	var ae *AttemptError
+	if !errors.As(err, &ae) || ae != last {
+		t.Errorf("errors.As found %v, want the last attempt", ae)
+	}
+	if (&RetryError{}).Unwrap() != nil {
+		t.Error("empty RetryError unwraps to non-nil")
+	}
+}
+
+func TestTypedErrorsMatchSentinels(t *testing.T) {
+	tooLarge := error(&ResponseTooLargeError{Limit: 1024, Decompressed: true})
+	if !errors.Is(tooLarge, ErrResponseTooLarge) {
+		t.Error("ResponseTooLargeError is not ErrResponseTooLarge")
+	}
+	if got, want := tooLarge.Error(), "esrt: response too large: decompressed body over 1024 bytes"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if got := (&ResponseTooLargeError{Limit: 5}).Error(); !strings.Contains(got, "compressed body over 5 bytes") {
+		t.Errorf("Error() = %q", got)
+	}
+
+	cfg := error(&ConfigError{Field: "MaxRetries", Err: errors.New("must not be negative")})
+	if !errors.Is(cfg, ErrInvalidConfig) {
+		t.Error("ConfigError is not ErrInvalidConfig")
+	}
+	if got, want := cfg.Error(), "esrt: invalid configuration: MaxRetries: must not be negative"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	inner := errors.New("inner")
+	if !errors.Is(&ConfigError{Field: "X", Err: inner}, inner) {
+		t.Error("ConfigError does not unwrap")
+	}
+	if errors.Is(tooLarge, ErrInvalidConfig) || errors.Is(cfg, ErrResponseTooLarge) {
+		t.Error("typed errors match the wrong sentinel")
+	}
+}
