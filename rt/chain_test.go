@@ -57,3 +57,19 @@ func TestChainNilMiddlewaresSkipped(t *testing.T) {
 		})
 	}
 }
+
+type idleCounter struct {
+	Func
+	n int
+}
+
+func (c *idleCounter) CloseIdleConnections() { c.n++ }
+
+func TestCloseIdleConnections(t *testing.T) {
+	c := &idleCounter{}
+	CloseIdleConnections(c)
+	CloseIdleConnections(Func(nil)) // no method: nothing happens
+	if c.n != 1 {
+		t.Fatalf("CloseIdleConnections reached the transport %d times, want 1", c.n)
+	}
+}

@@ -19,3 +19,13 @@ type Func func(*http.Request) (*http.Response, error)
 
 // RoundTrip calls f(req).
 func (f Func) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// CloseIdleConnections calls next.CloseIdleConnections if next has that
+// method. A named middleware type forwards the call with it:
+//
+//	func (t *myTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
+func CloseIdleConnections(next http.RoundTripper) {
+	if c, ok := next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}

@@ -1,0 +1,14 @@
+// Package middleware holds esrt's single-purpose middlewares, one concept per
+// file: authentication, warnings about plaintext credentials, and (as they
+// arrive) retry, circuit breakers, compression, headers, compatibility mode,
+// the product check, timeouts, size limits and logging.
+//
+// Each constructor returns an [rt.Middleware]. The middlewares keep the
+// [net/http.RoundTripper] contract that package rt describes: they never
+// modify the caller's request, close the request body on every path, return
+// any status as a response, and forward CloseIdleConnections. Each is checked
+// with [github.com/esrt-dev/esrt/rt/rttest].
+//
+// esrt.New assembles them in the canonical order; use them directly to build
+// a chain of your own with [rt.Chain].
+package middleware
