@@ -2,12 +2,12 @@ package rt
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"sync/atomic"
+
+	"github.com/esrt-dev/esrt/internal/bufpool"
 )
 
 // CanReplay reports whether req's body can be sent again: it has none, or it
@@ -41,126 +41,41 @@ func ReplayableBody(req *http.Request, limit int64) (out *http.Request, release 
 	if CanReplay(req) || limit <= 0 || req.ContentLength > limit {
 		return req, func() {}, nil
 	}
-	sb := newSharedBuffer(req.ContentLength)
-	n, err := sb.buf.ReadFrom(io.LimitReader(req.Body, limit+1))
+	hint := 0
+	if req.ContentLength > 0 {
+		hint = int(req.ContentLength) + bytes.MinRead
+	}
+	sb := bufpool.Get(hint)
+	n, err := sb.Buffer().ReadFrom(io.LimitReader(req.Body, limit+1))
 	if err != nil {
 		req.Body.Close()
-		sb.release()
+		sb.Release()
 		return nil, func() {}, fmt.Errorf("esrt: read request body: %w", err)
 	}
 	r := *req
 	if n > limit {
 		// Too large: send what was read, then the rest, once.
-		r.Body = newOnceBody(sb.reader(), req.Body)
+		r.Body = newOnceBody(sb.Body(), req.Body)
 		r.GetBody = nil
-		return &r, sb.release, nil
+		return &r, sb.Release, nil
 	}
 	req.Body.Close()
 	r.ContentLength = n
-	r.Body = sb.reader()
-	r.GetBody = func() (io.ReadCloser, error) { return sb.reader(), nil }
-	return &r, sb.release, nil
-}
-
-// maxPooled is the largest buffer kept in the pool; larger ones are left to
-// the garbage collector so that one big bulk request does not pin its memory.
-const maxPooled = 1 << 20
-
-var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// pooledOut counts buffers taken from the pool and not yet returned. Tests
-// use it to see that every buffer goes back.
-var pooledOut atomic.Int64
-
-// sharedBuffer is a pooled buffer with a reference count: one reference for
-// the owner (dropped by release) and one per reader handed out (dropped by
-// the reader's Close).
-type sharedBuffer struct {
-	buf         *bytes.Buffer
-	refs        atomic.Int64
-	releaseOnce sync.Once
-}
-
-func newSharedBuffer(sizeHint int64) *sharedBuffer {
-	buf := bufferPool.Get().(*bytes.Buffer)
-	pooledOut.Add(1)
-	buf.Reset()
-	if sizeHint > 0 {
-		buf.Grow(int(sizeHint) + bytes.MinRead)
-	}
-	sb := &sharedBuffer{buf: buf}
-	sb.refs.Store(1)
-	return sb
-}
-
-// reader returns a new reader over the buffer's bytes, holding a reference.
-func (sb *sharedBuffer) reader() *bufferReader {
-	sb.refs.Add(1)
-	return &bufferReader{sb: sb, data: sb.buf.Bytes()}
-}
-
-// release drops the owner's reference; only the first call counts.
-func (sb *sharedBuffer) release() { sb.releaseOnce.Do(sb.unref) }
-
-func (sb *sharedBuffer) unref() {
-	if sb.refs.Add(-1) != 0 {
-		return
-	}
-	buf := sb.buf
-	sb.buf = nil
-	pooledOut.Add(-1)
-	if buf.Cap() <= maxPooled {
-		bufferPool.Put(buf)
-	}
-}
-
-var errReadAfterClose = errors.New("esrt: read on closed request body")
-
-// bufferReader reads a sharedBuffer. Close may be called concurrently with
-// Read (a transport may close a body from another goroutine), so both hold mu.
-type bufferReader struct {
-	mu     sync.Mutex
-	sb     *sharedBuffer
-	data   []byte
-	off    int
-	closed bool
-}
-
-func (r *bufferReader) Read(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return 0, errReadAfterClose
-	}
-	if r.off >= len(r.data) {
-		return 0, io.EOF
-	}
-	n := copy(p, r.data[r.off:])
-	r.off += n
-	return n, nil
-}
-
-func (r *bufferReader) Close() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.closed {
-		r.closed = true
-		r.data = nil
-		r.sb.unref()
-	}
-	return nil
+	r.Body = sb.Body()
+	r.GetBody = func() (io.ReadCloser, error) { return sb.Body(), nil }
+	return &r, sb.Release, nil
 }
 
 // onceBody streams a buffered prefix followed by the rest of the original
 // body, once; closing it closes both.
 type onceBody struct {
 	io.Reader
-	prefix *bufferReader
+	prefix *bufpool.Reader
 	rest   io.Closer
 	closed atomic.Bool
 }
 
-func newOnceBody(prefix *bufferReader, rest io.ReadCloser) *onceBody {
+func newOnceBody(prefix *bufpool.Reader, rest io.ReadCloser) *onceBody {
 	return &onceBody{Reader: io.MultiReader(prefix, rest), prefix: prefix, rest: rest}
 }
 

@@ -3,6 +3,7 @@ package rt
 import (
 	"bytes"
 	"errors"
+	"github.com/esrt-dev/esrt/internal/bufpool"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -51,7 +52,7 @@ func readAll(t testing.TB, rc io.ReadCloser) []byte {
 
 func checkPoolBalanced(t *testing.T, before int64) {
 	t.Helper()
-	if got := pooledOut.Load(); got != before {
+	if got := bufpool.Outstanding(); got != before {
 		t.Errorf("%d pooled buffers not returned", got-before)
 	}
 }
@@ -76,7 +77,7 @@ func TestReplayableBodySameBytesEveryTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := pooledOut.Load()
+			before := bufpool.Outstanding()
 			orig := &trackedBody{r: bytes.NewReader(tt.body)}
 			req := newPost(t, orig, tt.contentLength)
 
@@ -123,7 +124,7 @@ func TestReplayableBodyLeavesReplayableRequestsAlone(t *testing.T) {
 	noBody, _ := http.NewRequest("GET", "http://es/", nil)
 	explicitNoBody, _ := http.NewRequest("GET", "http://es/", http.NoBody)
 	for _, req := range []*http.Request{withGetBody, noBody, explicitNoBody} {
-		before := pooledOut.Load()
+		before := bufpool.Outstanding()
 		out, release, err := ReplayableBody(req, 1<<20)
 		if err != nil || out != req {
 			t.Fatalf("ReplayableBody = %p, %v; want the request itself", out, err)
@@ -138,7 +139,7 @@ func TestReplayableBodyOverLimitStreamsOnce(t *testing.T) {
 	body := bytes.Repeat([]byte("0123456789"), 500) // 5000 bytes
 
 	t.Run("unknown length", func(t *testing.T) {
-		before := pooledOut.Load()
+		before := bufpool.Outstanding()
 		orig := &trackedBody{r: bytes.NewReader(body)}
 		req := newPost(t, orig, -1)
 		out, release, err := ReplayableBody(req, limit)
@@ -166,7 +167,7 @@ func TestReplayableBodyOverLimitStreamsOnce(t *testing.T) {
 	})
 
 	t.Run("known length", func(t *testing.T) {
-		before := pooledOut.Load()
+		before := bufpool.Outstanding()
 		orig := &trackedBody{r: bytes.NewReader(body)}
 		req := newPost(t, orig, int64(len(body)))
 		out, release, err := ReplayableBody(req, limit)
@@ -199,7 +200,7 @@ type errReader struct{ err error }
 func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 func TestReplayableBodyReadError(t *testing.T) {
-	before := pooledOut.Load()
+	before := bufpool.Outstanding()
 	boom := errors.New("disk on fire")
 	orig := &trackedBody{r: io.MultiReader(strings.NewReader("partial"), errReader{boom})}
 	out, release, err := ReplayableBody(newPost(t, orig, -1), 1<<20)
@@ -236,7 +237,7 @@ func TestReplayableBodyReadAfterClose(t *testing.T) {
 // back to the pool while a reader could still read it, a reader would see
 // another request's bytes, and the race detector would see the write.
 func TestReplayableBodyBufferNotReusedWhileReadable(t *testing.T) {
-	before := pooledOut.Load()
+	before := bufpool.Outstanding()
 	const workers, perWorker = 8, 50
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
