@@ -1,0 +1,108 @@
+package middleware
+
+import (
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/esrt-dev/esrt/rt"
+)
+
+// Compatibility returns a middleware for Elasticsearch's REST API
+// compatibility mode: requests ask the server to answer as version major
+// would, which lets an application written against major N keep working
+// against a server of major N+1 during an upgrade. A server of major N
+// accepts compatible-with=N and N-1.
+//
+// Accept becomes "application/vnd.elasticsearch+json; compatible-with=N"
+// when it is absent or application/json. A body's Content-Type becomes the
+// vendored form of its media type: "+json" for JSON, "+x-ndjson" for NDJSON
+// (_bulk, _msearch and friends; also when a request without a Content-Type
+// goes to one of those endpoints), "+vnd.mapbox-vector-tile" for vector
+// tiles. Other media types are left alone. Errors are [*rt.ConfigError]
+// values for a major below 7, where compatibility mode does not exist.
+func Compatibility(major int) (rt.Middleware, error) {
+	if major < 7 {
+		return nil, &rt.ConfigError{Field: "CompatibilityVersion", Err: fmt.Errorf("major version %d: compatibility mode exists from 7 on", major)}
+	}
+	suffix := "; compatible-with=" + strconv.Itoa(major)
+	c := compatTypes{
+		json:   "application/vnd.elasticsearch+json" + suffix,
+		ndjson: "application/vnd.elasticsearch+x-ndjson" + suffix,
+		mvt:    "application/vnd.elasticsearch+vnd.mapbox-vector-tile" + suffix,
+	}
+	return func(next http.RoundTripper) http.RoundTripper {
+		return &compatTransport{next: next, types: c}
+	}, nil
+}
+
+type compatTypes struct{ json, ndjson, mvt string }
+
+type compatTransport struct {
+	next  http.RoundTripper
+	types compatTypes
+}
+
+var _ http.RoundTripper = (*compatTransport)(nil)
+
+func (t *compatTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	accept := req.Header.Get("Accept")
+	setAccept := accept == "" || isMedia(accept, "application/json")
+	contentType, setType := t.contentType(req)
+	if !setAccept && !setType {
+		return t.next.RoundTrip(req)
+	}
+	out := req.Clone(req.Context())
+	if setAccept {
+		out.Header.Set("Accept", t.types.json)
+	}
+	if setType {
+		out.Header.Set("Content-Type", contentType)
+	}
+	return t.next.RoundTrip(out)
+}
+
+// contentType returns the vendored Content-Type for req's body, and whether
+// to set it.
+func (t *compatTransport) contentType(req *http.Request) (string, bool) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return "", false
+	}
+	ct := req.Header.Get("Content-Type")
+	switch {
+	case ct == "" && isNDJSONEndpoint(req.URL.Path):
+		return t.types.ndjson, true
+	case ct == "" || isMedia(ct, "application/json"):
+		return t.types.json, true
+	case isMedia(ct, "application/x-ndjson"):
+		return t.types.ndjson, true
+	case isMedia(ct, "application/vnd.mapbox-vector-tile"):
+		return t.types.mvt, true
+	}
+	return "", false
+}
+
+func isMedia(header, want string) bool {
+	mt, _, err := mime.ParseMediaType(header)
+	return err == nil && mt == want
+}
+
+// isNDJSONEndpoint reports whether path ends in an endpoint whose body is
+// newline-delimited JSON.
+func isNDJSONEndpoint(path string) bool {
+	path = strings.TrimRight(path, "/")
+	for _, ep := range []string{"/_bulk", "/_msearch", "/_msearch/template", "/_monitoring/bulk"} {
+		if strings.HasSuffix(path, ep) {
+			return true
+		}
+	}
+	return false
+}
+
+// Unwrap returns the next RoundTripper.
+func (t *compatTransport) Unwrap() http.RoundTripper { return t.next }
+
+// CloseIdleConnections forwards to the next RoundTripper.
+func (t *compatTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }

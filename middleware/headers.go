@@ -1,0 +1,113 @@
+package middleware
+
+import (
+	"net/http"
+	"runtime"
+	"strings"
+
+	"github.com/esrt-dev/esrt/internal/version"
+	"github.com/esrt-dev/esrt/rt"
+)
+
+// HeadersConfig configures [Headers]. The zero value sends esrt's
+// User-Agent and nothing else of its own.
+type HeadersConfig struct {
+	// UserAgent is the User-Agent of requests that have none. If empty,
+	// [UserAgent]().
+	UserAgent string
+
+	// Header holds default headers. Each fills only keys the request does
+	// not have; it never replaces a header the request set.
+	Header http.Header
+}
+
+// UserAgent returns esrt's default User-Agent,
+// "esrt/<version> (<GOOS> <GOARCH>; Go <version>)".
+func UserAgent() string {
+	return "esrt/" + version.Version + " (" + runtime.GOOS + " " + runtime.GOARCH + "; Go " +
+		strings.TrimPrefix(runtime.Version(), "go") + ")"
+}
+
+// Headers returns a middleware that completes each request's headers:
+//
+//   - User-Agent, when the request has none;
+//   - headers set with [rt.WithHeader] on the request's context, for keys
+//     the request does not have;
+//   - X-Opaque-Id from [rt.WithOpaqueID], when the request has none;
+//   - cfg.Header, for keys still missing.
+//
+// So the request's own headers win, then per-request context values, then
+// the configured defaults.
+func Headers(cfg HeadersConfig) rt.Middleware {
+	ua := cfg.UserAgent
+	if ua == "" {
+		ua = UserAgent()
+	}
+	defaults := cfg.Header.Clone()
+	return func(next http.RoundTripper) http.RoundTripper {
+		return &headersTransport{next: next, userAgent: ua, defaults: defaults}
+	}
+}
+
+type headersTransport struct {
+	next      http.RoundTripper
+	userAgent string
+	defaults  http.Header
+}
+
+var _ http.RoundTripper = (*headersTransport)(nil)
+
+func (t *headersTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	extra, _ := rt.HeaderFrom(ctx)
+	opaqueID, _ := rt.OpaqueIDFrom(ctx)
+	if !t.missing(req.Header, extra, opaqueID) {
+		return t.next.RoundTrip(req)
+	}
+	out := req.Clone(ctx)
+	if _, ok := out.Header["User-Agent"]; !ok {
+		out.Header.Set("User-Agent", t.userAgent)
+	}
+	fill(out.Header, extra)
+	if opaqueID != "" && out.Header.Get("X-Opaque-Id") == "" {
+		out.Header.Set("X-Opaque-Id", opaqueID)
+	}
+	fill(out.Header, t.defaults)
+	return t.next.RoundTrip(out)
+}
+
+// missing reports whether any header would be added; most requests in a
+// steady state need the clone, but the check keeps a request that already
+// has everything from being copied.
+func (t *headersTransport) missing(h, extra http.Header, opaqueID string) bool {
+	if _, ok := h["User-Agent"]; !ok {
+		return true
+	}
+	if opaqueID != "" && h.Get("X-Opaque-Id") == "" {
+		return true
+	}
+	for _, src := range []http.Header{extra, t.defaults} {
+		for k := range src {
+			if _, ok := h[http.CanonicalHeaderKey(k)]; !ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fill copies into dst the keys of src that dst does not have.
+func fill(dst, src http.Header) {
+	for k, v := range src {
+		k = http.CanonicalHeaderKey(k)
+		if _, ok := dst[k]; !ok {
+			dst[k] = append([]string(nil), v...)
+		}
+	}
+}
+
+// Unwrap returns the next RoundTripper.
+func (t *headersTransport) Unwrap() http.RoundTripper { return t.next }
+
+// CloseIdleConnections forwards to the next RoundTripper.
+func (t *headersTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
