@@ -1,0 +1,60 @@
+package rt
+
+import (
+	"context"
+	"reflect"
+	"sync"
+	"testing"
+)
+
+func TestAttempts(t *testing.T) {
+	if AttemptsFrom(context.Background()) != nil {
+		t.Fatal("AttemptsFrom on an empty context is not nil")
+	}
+	ctx, a := WithAttempts(context.Background())
+	if AttemptsFrom(ctx) != a {
+		t.Fatal("AttemptsFrom does not return the Attempts")
+	}
+	n1, n2 := &Node{ID: "1"}, &Node{ID: "2"}
+
+	n, tried := a.Begin()
+	if n != 1 || tried != nil {
+		t.Fatalf("first Begin = %d, %v", n, tried)
+	}
+	a.SetNode(1, n1)
+	n, _ = a.Begin() // attempt 2 found no node
+	if n != 2 {
+		t.Fatalf("second Begin = %d", n)
+	}
+	n, tried = a.Begin()
+	if n != 3 || !reflect.DeepEqual(tried, []*Node{n1}) {
+		t.Fatalf("third Begin = %d, %v; want 3, [n1]", n, tried)
+	}
+	a.SetNode(3, n2)
+	a.SetNode(9, n2) // out of range: ignored
+	if got := a.Nodes(); !reflect.DeepEqual(got, []*Node{n1, nil, n2}) || a.Count() != 3 {
+		t.Fatalf("Nodes = %v, Count = %d", got, a.Count())
+	}
+}
+
+func TestAttemptsConcurrent(t *testing.T) {
+	_, a := WithAttempts(context.Background())
+	var wg sync.WaitGroup
+	seen := make([]bool, 101)
+	var mu sync.Mutex
+	for range 100 {
+		wg.Go(func() {
+			n, _ := a.Begin()
+			a.SetNode(n, &Node{})
+			mu.Lock()
+			seen[n] = true
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for n := 1; n <= 100; n++ {
+		if !seen[n] {
+			t.Fatalf("attempt number %d never handed out", n)
+		}
+	}
+}
