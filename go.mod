@@ -2,4 +2,9 @@ module github.com/esrt-dev/esrt
 
 go 1.26
 
-require github.com/klauspost/compress v1.20.3
+require (
+	github.com/hashicorp/go-retryablehttp v0.7.8
+	github.com/klauspost/compress v1.20.3
+)
+
+require github.com/hashicorp/go-cleanhttp v0.5.2 // indirect

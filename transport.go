@@ -138,7 +138,7 @@ func clientTLSConfig(cfg HTTPTransportConfig) (*tls.Config, error) {
 				return nil
 			}
 		}
-		return errors.New("esrt: no certificate in the server's chain matches CertificateFingerprint")
+		return rt.ErrFingerprintMismatch
 	}
 	return tc, nil
 }

@@ -3,6 +3,7 @@ package rt
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 )
@@ -22,6 +23,10 @@ var (
 
 	// ErrInvalidConfig is matched by every [*ConfigError].
 	ErrInvalidConfig = errors.New("esrt: invalid configuration")
+
+	// ErrFingerprintMismatch means no certificate the server presented
+	// matches the configured fingerprint. It is never retried.
+	ErrFingerprintMismatch = errors.New("esrt: no certificate in the server's chain matches CertificateFingerprint")
 
 	// ErrBodyNotReplayable means a request's body could not be sent again:
 	// it has no GetBody and was too large to buffer.
@@ -127,3 +132,15 @@ func (e *ConfigError) Error() string {
 func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
 
 func (e *ConfigError) Unwrap() error { return e.Err }
+
+// StatusError stands for an attempt that got a response with a status that
+// counts as a failure (a 503 that was retried, say), in the list of a
+// [RetryError]. Middlewares never return it for a final response: that is
+// returned as a response.
+type StatusError struct {
+	StatusCode int
+}
+
+func (e *StatusError) Error() string {
+	return "status " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode)
+}

@@ -68,3 +68,9 @@ func TestTypedErrorsMatchSentinels(t *testing.T) {
 		t.Error("typed errors match the wrong sentinel")
 	}
 }
+
+func TestStatusError(t *testing.T) {
+	if got := (&StatusError{StatusCode: 503}).Error(); got != "status 503 Service Unavailable" {
+		t.Fatalf("Error() = %q", got)
+	}
+}

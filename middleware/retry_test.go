@@ -1,0 +1,497 @@
+package middleware
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/esrt-dev/esrt/rt"
+)
+
+// outcome is what a scripted attempt does.
+type outcome struct {
+	status  int
+	header  http.Header
+	err     error
+	written bool // fire httptrace's WroteHeaders before answering
+}
+
+// script is a base transport that answers attempt i with outcomes[i] (the
+// last one repeats), reads and closes every request body like a transport,
+// and records what it saw.
+type script struct {
+	mu       sync.Mutex
+	outcomes []outcome
+	calls    int
+	bodies   [][32]byte
+	opened   []*trackedResponse
+}
+
+type trackedResponse struct {
+	io.Reader
+	read   atomic.Int64
+	closed atomic.Int32
+}
+
+func (r *trackedResponse) Read(p []byte) (int, error) {
+	n, err := r.Reader.Read(p)
+	r.read.Add(int64(n))
+	return n, err
+}
+func (r *trackedResponse) Close() error { r.closed.Add(1); return nil }
+
+func (s *script) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+		req.Body.Close()
+	}
+	s.mu.Lock()
+	o := s.outcomes[min(s.calls, len(s.outcomes)-1)]
+	s.calls++
+	s.bodies = append(s.bodies, sha256.Sum256(body))
+	s.mu.Unlock()
+	if o.written {
+		if trace := httptrace.ContextClientTrace(req.Context()); trace != nil && trace.WroteHeaders != nil {
+			trace.WroteHeaders()
+		}
+	}
+	if o.err != nil {
+		return nil, o.err
+	}
+	h := o.header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	rb := &trackedResponse{Reader: strings.NewReader(fmt.Sprintf("attempt %d: %d", s.calls, o.status))}
+	s.mu.Lock()
+	s.opened = append(s.opened, rb)
+	s.mu.Unlock()
+	return &http.Response{StatusCode: o.status, Header: h, Body: rb, Request: req}, nil
+}
+
+func (s *script) count() int { s.mu.Lock(); defer s.mu.Unlock(); return s.calls }
+
+func mustRetry(t testing.TB, cfg RetryConfig) rt.Middleware {
+	t.Helper()
+	mw, err := Retry(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mw
+}
+
+// noWait is a backoff for tests that do not look at timing.
+func noWait(int) time.Duration { return 0 }
+
+var (
+	refused = &netOpError{op: "dial", err: syscall.ECONNREFUSED}
+	reset   = &netOpError{op: "read", err: syscall.ECONNRESET}
+)
+
+type netOpError struct {
+	op  string
+	err error
+}
+
+func (e *netOpError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *netOpError) Unwrap() error { return e.err }
+
+func do(t testing.TB, tr http.RoundTripper, method, path string, body io.Reader, ctx context.Context) (*http.Response, error) {
+	t.Helper()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://es"+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr.RoundTrip(req)
+}
+
+func TestRetryAttemptsAndLastResponse(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  RetryConfig
+		want int
+	}{
+		{"default is 3 retries", RetryConfig{Backoff: noWait}, 4},
+		{"MaxRetries 0 keeps the default", RetryConfig{MaxRetries: 0, Backoff: noWait}, 4},
+		{"MaxRetries 1", RetryConfig{MaxRetries: 1, Backoff: noWait}, 2},
+		{"Disable", RetryConfig{MaxRetries: 5, Disable: true, Backoff: noWait}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := &script{outcomes: []outcome{{status: 503}}}
+			res, err := do(t, mustRetry(t, tt.cfg)(base), "GET", "/idx/_doc/1", nil, nil)
+			if err != nil {
+				t.Fatalf("error %v; a final response must come with a nil error", err)
+			}
+			got, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if want := fmt.Sprintf("attempt %d: 503", tt.want); res.StatusCode != 503 || string(got) != want {
+				t.Errorf("last response %d %q, want 503 %q with its body intact", res.StatusCode, got, want)
+			}
+			if base.count() != tt.want {
+				t.Errorf("%d attempts, want %d", base.count(), tt.want)
+			}
+			for i, rb := range base.opened[:len(base.opened)-1] {
+				if rb.closed.Load() != 1 || rb.read.Load() == 0 {
+					t.Errorf("discarded response %d: closed %d times, drained %d bytes", i, rb.closed.Load(), rb.read.Load())
+				}
+			}
+		})
+	}
+}
+
+func TestRetryOperationSafety(t *testing.T) {
+	tests := []struct {
+		name         string
+		method, path string
+		body         string
+		first        outcome
+		ctx          func(context.Context) context.Context
+		wantAttempts int
+	}{
+		{"refused before write: auto-id index retried", "POST", "/idx/_doc", `{"a":1}`, outcome{err: refused}, nil, 2},
+		{"reset after write: auto-id index not retried", "POST", "/idx/_doc", `{"a":1}`, outcome{err: reset, written: true}, nil, 1},
+		{"reset after write: index with id retried", "PUT", "/idx/_doc/7", `{"a":1}`, outcome{err: reset, written: true}, nil, 2},
+		{"reset after write: search retried", "POST", "/idx/_search", `{}`, outcome{err: reset, written: true}, nil, 2},
+		{"503: auto-id index not retried", "POST", "/idx/_doc", `{"a":1}`, outcome{status: 503, written: true}, nil, 1},
+		{"429: auto-id index retried", "POST", "/idx/_doc", `{"a":1}`, outcome{status: 429, written: true}, nil, 2},
+		{"503: bulk with ids retried", "POST", "/_bulk", "{\"index\":{\"_id\":\"1\"}}\n{}\n", outcome{status: 503, written: true}, nil, 2},
+		{"503: bulk without ids not retried", "POST", "/_bulk", "{\"index\":{}}\n{}\n", outcome{status: 503, written: true}, nil, 1},
+		{"503: scripted update not retried", "POST", "/idx/_update/1", `{"script":"ctx._source.n++"}`, outcome{status: 503, written: true}, nil, 1},
+		{"503: scroll not retried", "POST", "/_search/scroll", `{"scroll_id":"x"}`, outcome{status: 503, written: true}, nil, 1},
+		{"500 never retried", "GET", "/idx/_search", "", outcome{status: 500}, nil, 1},
+		{"404 never retried", "GET", "/idx/_doc/1", "", outcome{status: 404}, nil, 1},
+		{"override: idempotent", "POST", "/idx/_doc", `{"a":1}`, outcome{status: 503, written: true},
+			func(ctx context.Context) context.Context { return rt.WithIdempotent(ctx, true) }, 2},
+		{"override: not idempotent", "GET", "/idx/_search", "", outcome{status: 503, written: true},
+			func(ctx context.Context) context.Context { return rt.WithIdempotent(ctx, false) }, 1},
+		{"override: not idempotent, refused still retried", "GET", "/idx/_search", "", outcome{err: refused},
+			func(ctx context.Context) context.Context { return rt.WithIdempotent(ctx, false) }, 2},
+		{"override: max retries 0", "GET", "/", "", outcome{status: 503},
+			func(ctx context.Context) context.Context { return rt.WithMaxRetries(ctx, 0) }, 1},
+		{"certificate error never retried", "GET", "/", "", outcome{err: &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}}, nil, 1},
+		{"fingerprint mismatch never retried", "GET", "/", "", outcome{err: fmt.Errorf("tls: %w", rt.ErrFingerprintMismatch)}, nil, 1},
+		{"unknown authority never retried", "GET", "/", "", outcome{err: x509.UnknownAuthorityError{}}, nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := &script{outcomes: []outcome{tt.first, {status: 200}}}
+			ctx := context.Background()
+			if tt.ctx != nil {
+				ctx = tt.ctx(ctx)
+			}
+			var body io.Reader
+			if tt.body != "" {
+				body = io.NopCloser(strings.NewReader(tt.body)) // no GetBody: the middleware buffers it
+			}
+			res, err := do(t, mustRetry(t, RetryConfig{Backoff: noWait})(base), tt.method, tt.path, body, ctx)
+			if res != nil {
+				res.Body.Close()
+			}
+			if base.count() != tt.wantAttempts {
+				t.Fatalf("%d attempts, want %d (err %v)", base.count(), tt.wantAttempts, err)
+			}
+			if tt.wantAttempts == 1 && tt.first.err != nil && !errors.Is(err, tt.first.err) && !errors.Is(err, rt.ErrFingerprintMismatch) {
+				t.Errorf("error %v, want the attempt's error", err)
+			}
+		})
+	}
+}
+
+func TestRetryReplaysIdenticalBody(t *testing.T) {
+	body := []byte(`{"query":{"term":{"user":"kimchy"}},"size":3}`)
+	for _, replayable := range []bool{true, false} {
+		t.Run(fmt.Sprintf("GetBody=%v", replayable), func(t *testing.T) {
+			base := &script{outcomes: []outcome{{status: 502}, {err: reset, written: true}, {status: 504}, {status: 200}}}
+			var r io.Reader = bytes.NewReader(body)
+			if !replayable {
+				r = io.NopCloser(r)
+			}
+			res, err := do(t, mustRetry(t, RetryConfig{Backoff: noWait})(base), "POST", "/idx/_search", r, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if len(base.bodies) != 4 {
+				t.Fatalf("%d attempts, want 4", len(base.bodies))
+			}
+			for i, h := range base.bodies {
+				if h != sha256.Sum256(body) {
+					t.Errorf("attempt %d sent a different body", i+1)
+				}
+			}
+		})
+	}
+}
+
+func TestRetryNeverRetriesUnreplayableBody(t *testing.T) {
+	base := &script{outcomes: []outcome{{status: 503}, {status: 200}}}
+	big := strings.Repeat("x", 2048)
+	res, err := do(t, mustRetry(t, RetryConfig{Backoff: noWait, MaxBufferedBody: 1024})(base),
+		"POST", "/idx/_search", io.NopCloser(strings.NewReader(big)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if base.count() != 1 || res.StatusCode != 503 {
+		t.Fatalf("%d attempts ending in %d; a body over the buffer limit is sent once", base.count(), res.StatusCode)
+	}
+	if base.bodies[0] != sha256.Sum256([]byte(big)) {
+		t.Error("the streamed body arrived incomplete")
+	}
+}
+
+func TestRetryErrorListsEveryAttempt(t *testing.T) {
+	base := &script{outcomes: []outcome{{err: refused}, {status: 503}, {err: reset}}}
+	_, err := do(t, mustRetry(t, RetryConfig{MaxRetries: 2, Backoff: noWait})(base), "GET", "/", nil, nil)
+	var re *rt.RetryError
+	if !errors.As(err, &re) || len(re.Attempts) != 3 {
+		t.Fatalf("error %v, want a RetryError with 3 attempts", err)
+	}
+	if !errors.Is(re.Attempts[0], syscall.ECONNREFUSED) || !strings.Contains(re.Attempts[1].Error(), "503") ||
+		!errors.Is(re.Attempts[2], syscall.ECONNRESET) {
+		t.Errorf("attempts out of order: %v", re.Attempts)
+	}
+	if !errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) {
+		t.Error("RetryError must wrap the last attempt's error only")
+	}
+	for i, a := range re.Attempts {
+		var ae *rt.AttemptError
+		if !errors.As(a, &ae) || ae.Attempt != i+1 {
+			t.Errorf("attempt %d: %v is not an AttemptError numbered %d", i, a, i+1)
+		}
+	}
+}
+
+func TestRetryBackoffTiming(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		base := &script{outcomes: []outcome{{status: 503}}}
+		var asked []int
+		backoff := func(n int) time.Duration { asked = append(asked, n); return time.Duration(n) * time.Second }
+		start := time.Now()
+		res, err := do(t, mustRetry(t, RetryConfig{Backoff: backoff})(base), "GET", "/", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		// 1+2+3 s between four attempts, and no wait after the last.
+		if got := time.Since(start); got != 6*time.Second {
+			t.Errorf("took %v, want 6s", got)
+		}
+		if fmt.Sprint(asked) != "[1 2 3]" {
+			t.Errorf("backoff asked for %v, want [1 2 3]", asked)
+		}
+	})
+}
+
+func TestRetryDefaultBackoffIsJitteredExponential(t *testing.T) {
+	tr := mustRetry(t, RetryConfig{MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second})(nil).(*retryTransport)
+	for n, ceiling := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 400 * time.Millisecond, 6: time.Second} {
+		var lo, hi time.Duration = time.Hour, 0
+		for range 2000 {
+			d := tr.delay(n, nil)
+			lo, hi = min(lo, d), max(hi, d)
+		}
+		if lo < 0 || hi > ceiling || hi < ceiling*8/10 || lo > ceiling/10 {
+			t.Errorf("retry %d: delays in [%v, %v], want full jitter over [0, %v]", n, lo, hi, ceiling)
+		}
+	}
+	// Status retries wait too: a 503 without Retry-After is jittered the same way.
+	res := &http.Response{StatusCode: 503, Header: http.Header{}}
+	if d := tr.delay(3, res); d > 400*time.Millisecond {
+		t.Errorf("503 delay %v over the ceiling", d)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	tests := []struct {
+		name       string
+		retryAfter string
+		deadline   time.Duration // 0: none
+		wantTook   time.Duration
+		wantCalls  int
+	}{
+		{"honoured", "2", 0, 2 * time.Second, 2},
+		{"capped at MaxRetryAfter", "3600", 0, 30 * time.Second, 2},
+		{"never past the deadline", "3600", 2 * time.Second, 0, 1},
+		{"fits before the deadline", "1", 2 * time.Second, time.Second, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				base := &script{outcomes: []outcome{{status: 429, header: http.Header{"Retry-After": {tt.retryAfter}}}, {status: 200}}}
+				ctx := context.Background()
+				if tt.deadline > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+					defer cancel()
+				}
+				start := time.Now()
+				res, err := do(t, mustRetry(t, RetryConfig{Backoff: noWait})(base), "POST", "/_bulk", strings.NewReader("{\"index\":{}}\n{}\n"), ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if took := time.Since(start); took != tt.wantTook {
+					t.Errorf("took %v, want %v", took, tt.wantTook)
+				}
+				if base.count() != tt.wantCalls {
+					t.Errorf("%d attempts, want %d", base.count(), tt.wantCalls)
+				}
+			})
+		})
+	}
+}
+
+func TestRetryStopsOnCallerCancel(t *testing.T) {
+	t.Run("during the wait", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			base := &script{outcomes: []outcome{{status: 503}}}
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(500*time.Millisecond, cancel)
+			start := time.Now()
+			_, err := do(t, mustRetry(t, RetryConfig{Backoff: func(int) time.Duration { return time.Minute }})(base), "GET", "/", nil, ctx)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("error %v, want context.Canceled", err)
+			}
+			if took := time.Since(start); took != 500*time.Millisecond {
+				t.Errorf("returned after %v, want at the cancel (500ms)", took)
+			}
+			if base.count() != 1 {
+				t.Errorf("%d attempts after cancel", base.count())
+			}
+		})
+	})
+	t.Run("during an attempt", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		base := rt.Func(func(req *http.Request) (*http.Response, error) {
+			cancel()
+			return nil, req.Context().Err()
+		})
+		var calls atomic.Int32
+		counting := rt.Func(func(req *http.Request) (*http.Response, error) { calls.Add(1); return base(req) })
+		_, err := do(t, mustRetry(t, RetryConfig{Backoff: noWait})(counting), "GET", "/", nil, ctx)
+		if !errors.Is(err, context.Canceled) || calls.Load() != 1 {
+			t.Fatalf("err %v after %d attempts; a cancelled request makes one attempt", err, calls.Load())
+		}
+	})
+}
+
+func TestRetryHooksAndAttempts(t *testing.T) {
+	var infos []rt.RetryInfo
+	hooks := &rt.Hooks{OnRetry: func(i rt.RetryInfo) { infos = append(infos, i) }}
+	var seen []int
+	base := rt.Func(func(req *http.Request) (*http.Response, error) {
+		n, _ := rt.AttemptsFrom(req.Context()).Begin()
+		seen = append(seen, n)
+		if n < 3 {
+			return &http.Response{StatusCode: 502, Body: http.NoBody, Header: http.Header{}}, nil
+		}
+		return &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}}, nil
+	})
+	res, err := do(t, mustRetry(t, RetryConfig{Backoff: func(int) time.Duration { return 0 }})(base), "GET", "/", nil, rt.WithHooks(context.Background(), hooks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if fmt.Sprint(seen) != "[1 2 3]" {
+		t.Errorf("the router saw attempts %v, want [1 2 3] from one shared rt.Attempts", seen)
+	}
+	if len(infos) != 2 || infos[0].Attempt != 2 || infos[1].Attempt != 3 || infos[0].StatusCode != 502 {
+		t.Errorf("retry hooks %+v", infos)
+	}
+}
+
+func TestRetryBudgetBoundsLoad(t *testing.T) {
+	clock := newFakeClock()
+	budget, err := NewBudget(BudgetConfig{Ratio: 0.2, MinPerSecond: 1, Window: 10 * time.Second, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := &script{outcomes: []outcome{{status: 503}}}
+	tr := mustRetry(t, RetryConfig{Backoff: noWait, Budget: budget})(base)
+	const perSecond, seconds = 100, 30
+	for range seconds {
+		for range perSecond {
+			res, err := do(t, tr, "GET", "/", nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+		}
+		clock.Add(time.Second)
+	}
+	requests := perSecond * seconds
+	limit := int(1.2*float64(requests)) + 1*seconds // the floor: 1 a second
+	if got := base.count(); got > limit {
+		t.Fatalf("%d attempts for %d requests against an all-503 cluster, want at most %d", got, requests, limit)
+	}
+	if got := base.count(); got < requests*11/10 {
+		t.Fatalf("only %d attempts: the budget should still allow about 20%% retries", got)
+	}
+}
+
+func TestRetryConfigErrors(t *testing.T) {
+	for _, cfg := range []RetryConfig{
+		{MaxRetries: -1}, {RetryOnStatus: []int{42}}, {MinBackoff: -1}, {MaxBackoff: -1}, {MaxRetryAfter: -1},
+	} {
+		if _, err := Retry(cfg); !errors.Is(err, rt.ErrInvalidConfig) {
+			t.Errorf("Retry(%+v) error = %v, want ErrInvalidConfig", cfg, err)
+		}
+	}
+}
+
+func TestRetryCustomStatuses(t *testing.T) {
+	base := &script{outcomes: []outcome{{status: 500}, {status: 200}}}
+	res, err := do(t, mustRetry(t, RetryConfig{RetryOnStatus: []int{500}, Backoff: noWait})(base), "GET", "/", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if base.count() != 2 || res.StatusCode != 200 {
+		t.Fatalf("%d attempts, status %d", base.count(), res.StatusCode)
+	}
+}
+
+// BenchmarkRetryHappyPath is the cost of the retry middleware on a request
+// that needs no retry.
+func BenchmarkRetryHappyPath(b *testing.B) {
+	ok := rt.Func(func(req *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Body: http.NoBody, Request: req}, nil
+	})
+	for _, bc := range []struct {
+		name string
+		mw   rt.Middleware
+	}{{"none", nil}, {"retry", mustRetry(b, RetryConfig{})}} {
+		b.Run(bc.name, func(b *testing.B) {
+			tr := rt.Chain(ok, bc.mw)
+			req, _ := http.NewRequest("GET", "http://es/idx/_search", nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := tr.RoundTrip(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				res.Body.Close()
+			}
+		})
+	}
+}
