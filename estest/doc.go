@@ -1,0 +1,85 @@
+// Package estest runs an in-process Elasticsearch-compatible cluster for
+// tests, examples and demos: N nodes, each on its own real loopback
+// listener (plain http or TLS), sharing one in-memory store, answering in
+// Elasticsearch's wire format, with faults that can be injected per node.
+//
+//	c := estest.New(t, estest.Config{Nodes: 3})
+//	c.Node(1).Kill()                           // connections refused
+//	c.Node(2).FailNext(2, estest.Failure{Status: 503})
+//	resp, err := http.Get(c.URLs()[0] + "/_nodes/http")
+//
+// It imports only the standard library and nothing of esrt, so it is an
+// independent stand-in for a cluster.
+//
+// # What it emulates
+//
+// GET and HEAD /; GET /_nodes/http (and /_nodes, /_nodes/{filter}/http)
+// listing the live nodes with their publish address, roles and attributes;
+// GET /_cluster/health; index, create, get, exists, update (partial doc,
+// doc_as_upsert, upsert, noop detection) and delete of documents with
+// _version, _seq_no, _primary_term, result and _shards as Elasticsearch
+// reports them; _bulk with NDJSON index, create, update and delete actions
+// and per-item results and errors; _search and _count over comma-separated
+// indices and wildcards, using the query engine in query.go; points in time
+// (open, search with, close); refresh; index create, get, exists and
+// delete. Writes create missing indices; searches see writes at once.
+//
+// Every response carries X-Elastic-Product: Elasticsearch (Elasticsearch
+// 7.14 and later) and the content type the request negotiated. Errors use
+// the envelope {"error":{"root_cause":[...],"type":...,"reason":...},
+// "status":N}, except at the routing layer, where Elasticsearch answers a
+// path it has no handler for with 400 and a plain string,
+// {"error":"no handler found for uri [/x] and method [GET]"} (no status
+// field), and a known path with the wrong method with 405,
+// {"error":"Incorrect HTTP method for uri [...] and method [...], allowed:
+// [...]","status":405} and an Allow header.
+//
+// Request bodies may be gzip-compressed (Content-Encoding: gzip).
+// Compatibility media types (application/vnd.elasticsearch+json or
+// +x-ndjson; compatible-with=N, with or without the space) are accepted on
+// Accept and Content-Type for N equal to the major version or the one
+// before, and refused with 400 media_type_header_exception otherwise,
+// following Elasticsearch's RestCompatibleVersionHelper. With credentials
+// configured, requests without a matching Authorization header get 401
+// security_exception with WWW-Authenticate challenges. As OpenSearch, the
+// cluster drops X-Elastic-Product, reports distribution "opensearch" and
+// the OpenSearch tagline, and answers 401 as the security plugin does.
+//
+// # What it does not emulate
+//
+// Mappings (the query engine infers types per value), analysis beyond
+// lowercasing and splitting, scoring (see query.go), aggregations, scroll,
+// _msearch, _mget, aliases, data streams, scripts, optimistic concurrency
+// (if_seq_no, version), routing, filter_path, refresh delays, shard
+// failures, and the Content-Type check (requests without a JSON content
+// type are accepted). Every index has one primary shard and one replica,
+// assigned when two data nodes are alive. Node roles are only reported:
+// every node, dedicated masters included, answers every request.
+// HTTP/1.1 only, as Elasticsearch.
+//
+// # Fault model
+//
+// Faults are set per [Node] and apply to requests that arrive afterwards,
+// in this order once the request has been read and logged:
+//
+//  1. in-flight cap ([Node.SetMaxInFlight]): 429 es_rejected_execution_exception
+//  2. hang ([Node.Hang]) until [Node.Unhang], the client gives up, Kill or Close
+//  3. latency ([Node.SetLatency], [Node.SetLatencyFunc])
+//  4. injected failure ([Node.FailNext], [Node.SetFailFunc])
+//  5. connection reset, before or after applying the request
+//     ([Node.ResetNext], [Node.SetResetFunc])
+//  6. authentication, media types, then the request itself, where
+//     [Node.RejectBulkItems] rejects chosen bulk items with 429
+//
+// [Node.Kill] closes the listener and every connection, so connections are
+// refused until [Node.Revive] listens on the same port again. Every node
+// logs what arrived ([Node.Requests]): method, path, headers, body hashes
+// before and after gzip decoding, and the answered status.
+//
+// # Goroutines
+//
+// A cluster runs one serving goroutine per live node, plus net/http's per
+// connection; [Cluster.Close] stops all of them and releases hung requests
+// before it returns. Nothing runs in the background otherwise: points in
+// time expire lazily.
+package estest
