@@ -1,0 +1,65 @@
+package selector
+
+import (
+	"io"
+	"net/http"
+	"sync/atomic"
+)
+
+// trackBody returns body wrapped so that the attempt stops counting as in
+// flight for h once, when the body is read to its end (or fails) or closed,
+// whichever comes first. Outstanding requests, for the latency-aware
+// selector, are those whose answer is still coming.
+//
+// Bodies without content are not wrapped, nor is a body that is also an
+// io.Writer (a 101 Switching Protocols connection, which is not an
+// outstanding request): the attempt ends at once. The wrapper keeps
+// io.WriterTo, as otelhttp's does, so that io.Copy keeps its fast path.
+func trackBody(body io.ReadCloser, h *health) io.ReadCloser {
+	if body == nil || body == http.NoBody {
+		h.inflight.Add(-1)
+		return body
+	}
+	if _, ok := body.(io.Writer); ok {
+		h.inflight.Add(-1)
+		return body
+	}
+	tb := &trackedBody{rc: body, h: h}
+	if _, ok := body.(io.WriterTo); ok {
+		return writerToBody{tb}
+	}
+	return tb
+}
+
+type trackedBody struct {
+	rc       io.ReadCloser
+	h        *health
+	finished atomic.Bool
+}
+
+func (b *trackedBody) finish() {
+	if !b.finished.Swap(true) {
+		b.h.inflight.Add(-1)
+	}
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err != nil {
+		b.finish()
+	}
+	return n, err
+}
+
+func (b *trackedBody) Close() error {
+	b.finish()
+	return b.rc.Close()
+}
+
+type writerToBody struct{ *trackedBody }
+
+func (b writerToBody) WriteTo(w io.Writer) (int64, error) {
+	n, err := b.rc.(io.WriterTo).WriteTo(w)
+	b.finish()
+	return n, err
+}

@@ -1,0 +1,93 @@
+// Package selector holds the node pool, its health model, the selectors
+// that choose a node, and the routing middleware that points each attempt
+// of a request at one node.
+//
+//	Update(nodes) ─┐   (discovery, via the root package)
+//	Seeds ─────────┤
+//	               ▼
+//	  Pool ── health transitions ──► new immutable snapshot
+//	               │  atomic.Pointer, read without locks
+//	               ▼
+//	  snapshot: live, preferred, dead (+ per-node atomics:
+//	            in-flight, latency EWMA, failures, retry time)
+//	               │
+//	               ▼
+//	  pick: due dead node? ─► one probe (single flight)
+//	        live nodes ─────► Selector.Select(candidates)
+//	        none live ──────► dead node due first (forced)
+//	               │
+//	               ▼
+//	  Router (rt.Middleware): rewrite URL ─► next ─► classify ─► Pool.report
+//
+// # Snapshots and health
+//
+// Selection reads the pool's current snapshot through an atomic pointer and
+// never takes a lock. The snapshot lists the live and dead nodes, so that
+// a pick costs the same with 3 nodes as with 100. Health transitions (a
+// node going down, a node coming back, a dead node rescheduled) and Update
+// publish a new snapshot under a mutex that only writers take; they are
+// rare by construction, bounded by the dead timeouts. What changes on every
+// request (in-flight count, latency estimate, the consecutive timeout
+// count, the probe flag) lives in per-node atomics that the snapshots
+// share: building a snapshot per request would cost an allocation and a
+// lock each time.
+//
+// A node goes down on a connection error or a 502, 503 or 504, and on
+// [PoolConfig.TimeoutFailures] consecutive attempt timeouts. It then stays
+// out of rotation for min(DeadTimeout·2^(n-1), MaxDeadTimeout) ±Jitter,
+// n being its consecutive failures. When that time has passed, exactly one
+// request at a time (the probe) goes to it; others keep avoiding it. A
+// successful probe brings the node back (its failure count resets, its
+// latency estimate restarts from the pool's median); a failed one doubles
+// the timeout. No goroutine is involved: the requests themselves probe.
+//
+// A request never fails for lack of a node while the pool has one. When no
+// node of the set is live the pool falls back to its seeds (the configured
+// addresses), and keeps probing the set's dead nodes. When nothing is live
+// at all, each attempt is forced to the dead node whose resurrection is due
+// first (fewest failures on ties), skipping the nodes the request already
+// tried; a forced attempt that fails moves its node to the back of the
+// queue (without doubling its timeout). So successive requests, and the
+// successive attempts of one request, go round every dead node, and a node
+// that returns is found by the next request, not after its dead timeout.
+// A pool of one node therefore never excludes it.
+//
+// A node that leaves the pool (Update without it) between an attempt's
+// pick and its report is neither marked dead nor scheduled.
+//
+// # Retries
+//
+// The retry middleware sits outside the router and calls RoundTrip once
+// per attempt with the caller's request. To let the router number the
+// attempts and avoid nodes already tried, it puts an [rt.Attempts] in the
+// context once per logical request (package rt holds it because retry, in
+// package middleware, must not import this package):
+//
+//	ctx, attempts := rt.WithAttempts(req.Context())
+//	req = req.WithContext(ctx)
+//	for ... {
+//		res, err := next.RoundTrip(req)
+//		...
+//	}
+//	// attempts.Nodes() names the node of each attempt, for the
+//	// *rt.AttemptError values of an *rt.RetryError.
+//
+// # Selectors
+//
+// A [Selector] sees the live candidates with their statistics (node,
+// in-flight count, latency estimate) and returns an index. [LatencyAware]
+// (the default) is power of two choices over outstanding requests weighted
+// by a peak EWMA of latency (time-decayed, τ = 10 s); [RoundRobin] and
+// [Random] ignore statistics. Failed and timed-out attempts count as slow
+// samples; caller cancellations count as nothing.
+//
+// Measured by TestLatencyAware (three estest nodes answering in 4 ms, one
+// of them slowed to 40 ms; 2,000 requests at a concurrency of 16, after a
+// 10-request warm-up; -race, two CPUs): all healthy p99 8.1 ms; one slow
+// node, latency-aware p99 9.5 ms with 0 to 6 requests to the slow node;
+// round-robin p99 42.0 ms. Without -race: 6.4 ms, 6.9 ms (0 requests to
+// the slow node), 41.2 ms.
+//
+// Filtering ([PoolConfig.Filter]) and zone preference
+// ([PoolConfig.Prefer], [Attribute]) happen before the selector is called.
+package selector

@@ -1,0 +1,276 @@
+package selector
+
+import (
+	"time"
+
+	"github.com/esrt-dev/esrt/rt"
+)
+
+// pick is the node chosen for one attempt.
+type pick struct {
+	node *rt.Node
+	h    *health // nil for a pinned node that is not in the pool
+	// probe: the single-flight resurrection probe of a dead node whose
+	// dead timeout has expired. Its failure doubles the timeout.
+	probe bool
+	// forced: a dead node used because no node is live, or a pinned node.
+	// Its failure moves it to the back of the queue without doubling.
+	forced bool
+}
+
+// pick chooses a node for an attempt, avoiding the nodes in tried when
+// another is available. It reports false only when the pool has no node.
+//
+// In order: a due dead node that nobody is probing (the probe); a live
+// node chosen by the selector (preferred nodes first, untried first); the
+// dead node whose resurrection is due first (fewest failures on ties).
+func (p *Pool) pick(triedNodes []*rt.Node) (pick, bool) {
+	s := p.snap.Load()
+	var tried []*health
+	for _, n := range triedNodes {
+		if h := s.lookup(n); h != nil {
+			tried = append(tried, h)
+		}
+	}
+	if s.nextDue != never {
+		if now := p.nowNanos(); now >= s.nextDue {
+			for _, c := range s.dead {
+				if c.h.retryAt.Load() <= now && !isTried(c.h, tried) && c.h.probing.CompareAndSwap(false, true) {
+					return pick{node: c.Node, h: c.h, probe: true}, true
+				}
+			}
+		}
+	}
+	if len(s.live) > 0 {
+		cands := s.live
+		if len(s.pref) > 0 {
+			cands = s.pref
+		}
+		if len(tried) > 0 {
+			cands = untried(s, tried)
+		}
+		i := p.sel.Select(cands)
+		if i < 0 || i >= len(cands) {
+			return pick{}, false
+		}
+		return pick{node: cands[i].Node, h: cands[i].h}, true
+	}
+	var best *Candidate
+	for pass := 0; pass < 2 && best == nil; pass++ {
+		for i := range s.dead {
+			c := &s.dead[i]
+			if pass == 0 && isTried(c.h, tried) {
+				continue
+			}
+			if best == nil || dueBefore(c.h, best.h) {
+				best = c
+			}
+		}
+	}
+	if best == nil {
+		return pick{}, false
+	}
+	return pick{node: best.Node, h: best.h, forced: true}, true
+}
+
+// dueBefore reports whether a's resurrection is due before b's: earlier
+// retry time, then fewer failures.
+func dueBefore(a, b *health) bool {
+	ra, rb := a.retryAt.Load(), b.retryAt.Load()
+	if ra != rb {
+		return ra < rb
+	}
+	return a.failures.Load() < b.failures.Load()
+}
+
+func isTried(h *health, tried []*health) bool {
+	for _, t := range tried {
+		if t == h {
+			return true
+		}
+	}
+	return false
+}
+
+// untried returns the candidates for a later attempt: untried preferred
+// nodes, else untried live nodes, else (every live node was tried) the
+// usual candidates again.
+func untried(s *snapshot, tried []*health) []Candidate {
+	without := func(cs []Candidate) []Candidate {
+		var out []Candidate
+		for _, c := range cs {
+			if !isTried(c.h, tried) {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	if len(s.pref) > 0 {
+		if cs := without(s.pref); len(cs) > 0 {
+			return cs
+		}
+	}
+	if cs := without(s.live); len(cs) > 0 {
+		return cs
+	}
+	if len(s.pref) > 0 {
+		return s.pref
+	}
+	return s.live
+}
+
+// pinned returns the pick for a node pinned with rt.WithNode: that node,
+// whatever its health, with the pool's state for it when it is a member.
+func (p *Pool) pinned(n *rt.Node) pick {
+	return pick{node: n, h: p.snap.Load().lookup(n), forced: true}
+}
+
+// lookup returns the state of node n in s: the member that is n, or else
+// the member with n's key (n may come from an older snapshot or from the
+// caller); nil when n is not a member.
+func (s *snapshot) lookup(n *rt.Node) *health {
+	for _, cs := range [][]Candidate{s.set, s.seeds} {
+		for _, c := range cs {
+			if c.Node == n {
+				return c.h
+			}
+		}
+	}
+	if n == nil || n.URL == nil {
+		return nil
+	}
+	k := n.Key()
+	for _, cs := range [][]Candidate{s.set, s.seeds} {
+		for _, c := range cs {
+			if c.Node.Key() == k {
+				return c.h
+			}
+		}
+	}
+	return nil
+}
+
+// outcome is the router's classification of an attempt.
+type outcome int
+
+const (
+	// neutral: the caller gave up, or a layer below refused without
+	// sending (open breaker). Nothing is learnt about the node.
+	neutral outcome = iota
+	// healthy: the node answered (any status but 502, 503, 504).
+	healthy
+	// unhealthy: the node could not be reached or answered 502/503/504.
+	unhealthy
+	// timedOut: the attempt's own timeout expired.
+	timedOut
+)
+
+// report records the outcome of an attempt to pk. hooks are the request's
+// hooks, called after the pool's for node down/up events.
+func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, cause error, hooks *rt.Hooks) {
+	h := pk.h
+	if h == nil || h.removed.Load() {
+		return
+	}
+	switch oc {
+	case neutral:
+		if pk.probe {
+			h.probing.Store(false)
+		}
+	case healthy:
+		p.succeeded(pk, elapsed, hooks)
+	case timedOut:
+		h.lat.observe(p.slowSample(h, elapsed), p.nowNanos(), p.tau)
+		if !h.dead.Load() {
+			// Only consecutive timeouts count as a failure: one slow
+			// shard must not take a node (or every node) down.
+			if h.timeouts.Add(1) < p.timeoutFailures {
+				return
+			}
+			h.timeouts.Store(0)
+		} else if !pk.probe && !pk.forced {
+			return // sent before the node went down; already counted
+		}
+		p.failed(pk, cause, hooks)
+	case unhealthy:
+		h.lat.observe(p.slowSample(h, elapsed), p.nowNanos(), p.tau)
+		p.failed(pk, cause, hooks)
+	}
+}
+
+// slowSample is the latency sample of a failed attempt: at least twice the
+// current estimate, so that a node failing fast does not look fast.
+func (p *Pool) slowSample(h *health, elapsed time.Duration) float64 {
+	v, _ := h.lat.value(p.nowNanos(), p.tau)
+	return max(float64(elapsed), 2*v)
+}
+
+func (p *Pool) succeeded(pk pick, elapsed time.Duration, hooks *rt.Hooks) {
+	h := pk.h
+	now := p.nowNanos()
+	if h.timeouts.Load() != 0 {
+		h.timeouts.Store(0)
+	}
+	if !h.dead.Load() && h.failures.Load() == 0 {
+		h.lat.observe(float64(elapsed), now, p.tau)
+		return
+	}
+	p.mu.Lock()
+	if h.removed.Load() {
+		p.mu.Unlock()
+		return
+	}
+	revived := h.dead.Load()
+	h.failures.Store(0)
+	if revived {
+		// A revived node starts from the pool's median, not from the
+		// penalty its failures left.
+		h.lat.reset(p.medianLocked(now), now)
+		h.dead.Store(false)
+		h.retryAt.Store(0)
+		h.probing.Store(false)
+		p.publishLocked()
+	}
+	p.mu.Unlock()
+	h.lat.observe(float64(elapsed), now, p.tau)
+	if revived {
+		info := rt.NodeInfo{Node: pk.node}
+		p.hooks.NodeUp(info)
+		hooks.NodeUp(info)
+	}
+}
+
+func (p *Pool) failed(pk pick, cause error, hooks *rt.Hooks) {
+	h := pk.h
+	now := p.nowNanos()
+	p.mu.Lock()
+	if h.removed.Load() {
+		p.mu.Unlock()
+		return
+	}
+	var info *rt.NodeInfo
+	switch {
+	case !h.dead.Load() || pk.probe:
+		// A live node goes down, or a probe failed: one more
+		// consecutive failure, and a doubled dead timeout.
+		f := h.failures.Add(1)
+		at := time.Unix(0, now).Add(p.backoff(f))
+		h.retryAt.Store(at.UnixNano())
+		h.dead.Store(true)
+		h.probing.Store(false)
+		info = &rt.NodeInfo{Node: pk.node, Failures: int(f), RetryAt: at, Err: cause}
+	case pk.forced:
+		// Used because nothing was live: back of the queue, same timeout.
+		h.retryAt.Store(now + int64(p.backoff(max(h.failures.Load(), 1))))
+	default:
+		// Sent before the node went down: already counted.
+		p.mu.Unlock()
+		return
+	}
+	p.publishLocked()
+	p.mu.Unlock()
+	if info != nil {
+		p.hooks.NodeDown(*info)
+		hooks.NodeDown(*info)
+	}
+}

@@ -1,0 +1,595 @@
+package selector_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/esrt-dev/esrt/rt"
+	"github.com/esrt-dev/esrt/selector"
+)
+
+// TestRoundRobinSpread: 3000 requests over 3 nodes, each within ±1 %.
+func TestRoundRobinSpread(t *testing.T) {
+	stub := newStub()
+	p := mustPool(t, selector.PoolConfig{
+		Seeds:    mustNodes(t, "http://n1:9200", "http://n2:9200", "http://n3:9200"),
+		Selector: selector.RoundRobin(),
+	})
+	tr := selector.Middleware(p)(stub)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			for range 300 {
+				res, err := tr.RoundTrip(get(t, t.Context(), "/_search"))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				drain(res)
+			}
+		})
+	}
+	wg.Wait()
+	for _, h := range []string{"n1:9200", "n2:9200", "n3:9200"} {
+		if got := stub.hits(h); got < 990 || got > 1010 {
+			t.Errorf("%s got %d of 3000 requests, want 1000 ±1 %%", h, got)
+		}
+	}
+}
+
+// TestBackoffSequence checks min(base·2^(n-1), max) and the jitter bounds.
+func TestBackoffSequence(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  selector.PoolConfig
+		want []float64 // seconds
+	}{
+		{"defaults, no jitter", selector.PoolConfig{Jitter: -1},
+			[]float64{1, 2, 4, 8, 16, 32, 60, 60}},
+		{"custom", selector.PoolConfig{Jitter: -1, DeadTimeout: 5 * time.Second, MaxDeadTimeout: 30 * time.Second},
+			[]float64{5, 10, 20, 30, 30}},
+		{"jitter low", selector.PoolConfig{Rand: func() float64 { return 0 }},
+			[]float64{0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 48, 48}},
+		{"jitter high", selector.PoolConfig{Jitter: 0.5, Rand: func() float64 { return 1 }},
+			[]float64{1.5, 3, 6, 12, 24, 48, 90}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newClock()
+			stub := newStub()
+			stub.host("n1:9200").down.Store(true)
+			cfg := tt.cfg
+			cfg.Seeds = mustNodes(t, "http://n1:9200", "http://n2:9200")
+			cfg.Now = clock.Now
+			cfg.Selector = selector.SelectorFunc(func([]selector.Candidate) int { return 0 })
+			p := mustPool(t, cfg)
+			tr := selector.Middleware(p)(stub)
+			for i, w := range tt.want {
+				want := time.Duration(float64(w) * float64(time.Second))
+				res, err := tr.RoundTrip(get(t, t.Context(), "/"))
+				if err == nil {
+					drain(res)
+				}
+				st := status(t, p, "n1:9200")
+				if got := st.RetryAt.Sub(clock.Now()); got != want || st.Failures != i+1 {
+					t.Fatalf("failure %d: timeout %v, failures %d; want %v, %d", i+1, got, st.Failures, want, i+1)
+				}
+				clock.Advance(want)
+			}
+		})
+	}
+}
+
+// TestSingleFlightProbe: once a dead node is due, exactly one request at a
+// time goes to it; the others keep avoiding it until the probe succeeds.
+func TestSingleFlightProbe(t *testing.T) {
+	clock := newClock()
+	stub := newStub()
+	var ev downEvents
+	p := mustPool(t, selector.PoolConfig{
+		Seeds:  mustNodes(t, "http://a:9200", "http://b:9200", "http://c:9200"),
+		Now:    clock.Now,
+		Jitter: -1,
+		Hooks:  ev.hooks(),
+	})
+	tr := selector.Middleware(p)(stub)
+	b := stub.host("b:9200")
+	b.down.Store(true)
+	for i := 0; i < 50 && b.hits.Load() == 0; i++ {
+		if res, err := send(tr, get(t, t.Context(), "/"), 3); err == nil {
+			drain(res)
+		}
+	}
+	if !status(t, p, "b:9200").Dead {
+		t.Fatal("b not marked dead")
+	}
+	b.down.Store(false)
+	release := make(chan struct{})
+	b.block.Store(&release)
+	clock.Advance(time.Second)
+
+	before := b.hits.Load()
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for range 20 {
+				// The one request that goes to b blocks until released;
+				// the others keep going.
+				res, err := tr.RoundTrip(get(t, t.Context(), "/"))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				drain(res)
+			}
+		})
+	}
+	// Wait (bounded) until the probe is in flight, then let the others run.
+	deadline := time.Now().Add(5 * time.Second)
+	for b.hits.Load() == before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if got := b.hits.Load() - before; got != 1 {
+		t.Errorf("%d requests reached the returning node while its probe was in flight, want 1", got)
+	}
+	close(release)
+	wg.Wait()
+	if st := status(t, p, "b:9200"); st.Dead || st.Failures != 0 {
+		t.Errorf("after a successful probe: dead=%v failures=%d", st.Dead, st.Failures)
+	}
+	if _, up := ev.counts(); up != 1 {
+		t.Errorf("%d NodeUp hooks, want 1", up)
+	}
+}
+
+// TestCallerCancel: a cancelled or expired caller context makes at most one
+// attempt and leaves every node healthy, without latency samples.
+func TestCallerCancel(t *testing.T) {
+	tests := []struct {
+		name string
+		ctx  func() (context.Context, context.CancelFunc)
+		// hang: the node blocks until the context is done.
+		hang bool
+	}{
+		{"cancelled before", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			return ctx, cancel
+		}, false},
+		{"expired before", func() (context.Context, context.CancelFunc) {
+			return context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+		}, false},
+		{"cancelled during", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(10*time.Millisecond, cancel)
+			return ctx, cancel
+		}, true},
+		{"deadline during", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 10*time.Millisecond)
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stub := newStub()
+			var ev downEvents
+			p := mustPool(t, selector.PoolConfig{
+				Seeds:           mustNodes(t, "http://a:9200", "http://b:9200"),
+				TimeoutFailures: 1,
+				Hooks:           ev.hooks(),
+			})
+			tr := selector.Middleware(p)(stub)
+			if tt.hang {
+				never := make(chan struct{})
+				stub.host("a:9200").block.Store(&never)
+				stub.host("b:9200").block.Store(&never)
+			}
+			ctx, cancel := tt.ctx()
+			defer cancel()
+			res, err := send(tr, get(t, ctx, "/"), 3)
+			if err == nil {
+				drain(res)
+				t.Fatal("request with a done context succeeded")
+			}
+			var re *rt.RetryError
+			if !errors.As(err, &re) || len(re.Attempts) != 1 {
+				t.Fatalf("err = %v, want one attempt", err)
+			}
+			if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("err = %v, want the context's error", err)
+			}
+			if got := stub.hits("a:9200") + stub.hits("b:9200"); got > 1 {
+				t.Errorf("%d attempts reached the nodes, want at most 1", got)
+			}
+			for _, st := range p.Status() {
+				if st.Dead || st.Failures != 0 || st.Latency != 0 || st.InFlight != 0 {
+					t.Errorf("%v after a caller cancel: %+v", st.Node, st)
+				}
+			}
+			if down, _ := ev.counts(); down != 0 {
+				t.Errorf("%d NodeDown hooks", down)
+			}
+		})
+	}
+}
+
+// TestAllDead: with every node down, a request fails with one
+// rt.AttemptError per attempt, each naming its node; a node that comes back
+// is used by the next request at once, without waiting out its timeout.
+func TestAllDead(t *testing.T) {
+	clock := newClock()
+	stub := newStub()
+	nodes := mustNodes(t, "http://a:9200", "http://b:9200", "http://c:9200")
+	p := mustPool(t, selector.PoolConfig{Seeds: nodes, Now: clock.Now})
+	tr := selector.Middleware(p)(stub)
+	for _, h := range []string{"a:9200", "b:9200", "c:9200"} {
+		stub.host(h).down.Store(true)
+	}
+	for range 5 {
+		_, err := send(tr, get(t, t.Context(), "/_search"), 3)
+		var re *rt.RetryError
+		if !errors.As(err, &re) || len(re.Attempts) != 3 {
+			t.Fatalf("err = %v, want a RetryError of 3 attempts", err)
+		}
+		seen := map[string]bool{}
+		for i, e := range re.Attempts {
+			var ae *rt.AttemptError
+			if !errors.As(e, &ae) || ae.Attempt != i+1 || ae.Node == nil {
+				t.Fatalf("attempt %d: %v, want an AttemptError naming its node", i+1, e)
+			}
+			seen[ae.Node.URL.Host] = true
+		}
+		if len(seen) != 3 {
+			t.Errorf("attempts went to %v, want every node once: %v", seen, err)
+		}
+	}
+	for _, st := range p.Status() {
+		if !st.Dead {
+			t.Fatalf("%v not dead", st.Node)
+		}
+	}
+	// Bring back each node in turn; the very next request must succeed,
+	// with the clock standing still.
+	for _, h := range []string{"c:9200", "a:9200"} {
+		stub.host(h).down.Store(false)
+		res, err := send(tr, get(t, t.Context(), "/_search"), 3)
+		if err != nil {
+			t.Fatalf("%s is back but the next request failed: %v", h, err)
+		}
+		drain(res)
+		if st := status(t, p, h); st.Dead {
+			t.Errorf("%s answered but is still dead", h)
+		}
+		stub.host(h).down.Store(true)
+		for range 3 { // take it down again
+			if res, err := send(tr, get(t, t.Context(), "/"), 3); err == nil {
+				drain(res)
+			}
+		}
+	}
+}
+
+// TestSingleNodeNeverExcluded: a pool of one node keeps sending to it.
+func TestSingleNodeNeverExcluded(t *testing.T) {
+	clock := newClock()
+	stub := newStub()
+	p := mustPool(t, selector.PoolConfig{Seeds: mustNodes(t, "http://only:9200"), Now: clock.Now})
+	tr := selector.Middleware(p)(stub)
+	stub.host("only:9200").status.Store(503)
+	for range 5 {
+		res, err := tr.RoundTrip(get(t, t.Context(), "/"))
+		if err != nil {
+			t.Fatalf("single dead node excluded: %v", err)
+		}
+		drain(res)
+	}
+	if got := stub.hits("only:9200"); got != 5 {
+		t.Fatalf("node got %d of 5 requests", got)
+	}
+	if st := status(t, p, "only:9200"); !st.Dead || st.Failures != 1 {
+		t.Errorf("forced attempts changed the failure count: %+v", st)
+	}
+	stub.host("only:9200").status.Store(200)
+	res, err := tr.RoundTrip(get(t, t.Context(), "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(res)
+	if st := status(t, p, "only:9200"); st.Dead {
+		t.Error("node still dead after a success")
+	}
+}
+
+// TestClassification pins what marks a node down.
+func TestClassification(t *testing.T) {
+	timeoutErr := fmt.Errorf("attempt timeout: %w", context.DeadlineExceeded)
+	tests := []struct {
+		name     string
+		status   int
+		err      error
+		wantDead bool
+		wantLat  bool // a latency sample is recorded
+	}{
+		{"200", 200, nil, false, true},
+		{"404", 404, nil, false, true},
+		{"429", 429, nil, false, true},
+		{"500", 500, nil, false, true},
+		{"502", 502, nil, true, true},
+		{"503", 503, nil, true, true},
+		{"504", 504, nil, true, true},
+		{"connection refused", 0, errRefused, true, true},
+		{"reset", 0, errors.New("read tcp: connection reset by peer"), true, true},
+		{"one attempt timeout", 0, timeoutErr, false, true},
+		{"breaker open", 0, rt.ErrBreakerOpen, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustPool(t, selector.PoolConfig{Seeds: mustNodes(t, "http://a:9200", "http://b:9200")})
+			base := rt.Func(func(req *http.Request) (*http.Response, error) {
+				if tt.err != nil {
+					return nil, tt.err
+				}
+				return &http.Response{StatusCode: tt.status, Body: http.NoBody, Request: req}, nil
+			})
+			tr := selector.Middleware(p)(base)
+			pin := mustNode(t, "http://a:9200")
+			res, err := tr.RoundTrip(get(t, rt.WithNode(t.Context(), pin), "/"))
+			if err == nil {
+				drain(res)
+			}
+			st := status(t, p, "a:9200")
+			if st.Dead != tt.wantDead {
+				t.Errorf("dead = %v, want %v", st.Dead, tt.wantDead)
+			}
+			if got := st.Latency != 0 || st.Dead; got != tt.wantLat && tt.wantLat {
+				t.Errorf("latency sample recorded = %v, want %v", got, tt.wantLat)
+			}
+			if !tt.wantLat && st.Latency != 0 {
+				t.Errorf("latency sample recorded for a neutral outcome")
+			}
+		})
+	}
+}
+
+// TestConsecutiveTimeouts: only TimeoutFailures consecutive attempt
+// timeouts take a node down; a success in between resets the count.
+func TestConsecutiveTimeouts(t *testing.T) {
+	var timeouts atomic.Bool
+	base := rt.Func(func(req *http.Request) (*http.Response, error) {
+		if timeouts.Load() {
+			return nil, context.DeadlineExceeded
+		}
+		return &http.Response{StatusCode: 200, Body: http.NoBody, Request: req}, nil
+	})
+	p := mustPool(t, selector.PoolConfig{Seeds: mustNodes(t, "http://a:9200", "http://b:9200")})
+	tr := selector.Middleware(p)(base)
+	ctx := rt.WithNode(t.Context(), mustNode(t, "http://a:9200"))
+	do := func(timeout bool) {
+		timeouts.Store(timeout)
+		res, err := tr.RoundTrip(get(t, ctx, "/"))
+		if err == nil {
+			drain(res)
+		}
+	}
+	do(true)
+	do(true)
+	do(false)
+	do(true)
+	do(true)
+	if st := status(t, p, "a:9200"); st.Dead {
+		t.Fatal("non-consecutive timeouts took the node down")
+	}
+	do(true)
+	if st := status(t, p, "a:9200"); !st.Dead {
+		t.Fatal("3 consecutive timeouts did not take the node down")
+	}
+}
+
+// TestNodeLeftBetweenPickAndReport: a node removed by Update while an
+// attempt to it is in flight is neither marked dead nor scheduled.
+func TestNodeLeftBetweenPickAndReport(t *testing.T) {
+	stub := newStub()
+	var ev downEvents
+	nodes := mustNodes(t, "http://a:9200", "http://b:9200")
+	p := mustPool(t, selector.PoolConfig{Hooks: ev.hooks()})
+	p.Update(nodes)
+	tr := selector.Middleware(p)(stub)
+	a := stub.host("a:9200")
+	a.down.Store(true)
+	f := func(*http.Request) { p.Update(nodes[1:]) }
+	a.onRequest.Store(&f)
+	res, err := tr.RoundTrip(get(t, rt.WithNode(t.Context(), nodes[0]), "/"))
+	if err == nil {
+		drain(res)
+		t.Fatal("want the refused connection's error")
+	}
+	if down, _ := ev.counts(); down != 0 {
+		t.Errorf("a node that left the pool was marked down")
+	}
+	// It comes back with fresh state.
+	p.Update(nodes)
+	if st := status(t, p, "a:9200"); st.Dead || st.Failures != 0 {
+		t.Errorf("re-added node: %+v", st)
+	}
+}
+
+// TestUpdateKeepsState: nodes that stay keep health and latency; new nodes
+// start at the median latency.
+func TestUpdateKeepsState(t *testing.T) {
+	clock := newClock()
+	stub := newStub()
+	p := mustPool(t, selector.PoolConfig{Now: clock.Now, Jitter: -1})
+	p.Update(mustNodes(t, "http://a:9200", "http://b:9200", "http://c:9200", "http://d:9200"))
+	var delay atomic.Int64
+	base := rt.Func(func(req *http.Request) (*http.Response, error) {
+		clock.Advance(time.Duration(delay.Load()))
+		return stub.RoundTrip(req)
+	})
+	tr := selector.Middleware(p)(base)
+	for i, h := range []string{"a", "b", "c"} {
+		delay.Store(int64(time.Duration(i+1) * 10 * time.Millisecond))
+		res, err := tr.RoundTrip(get(t, rt.WithNode(t.Context(), mustNode(t, "http://"+h+":9200")), "/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		drain(res)
+	}
+	delay.Store(0)
+	stub.host("d:9200").down.Store(true)
+	if _, err := tr.RoundTrip(get(t, rt.WithNode(t.Context(), mustNode(t, "http://d:9200")), "/")); err == nil {
+		t.Fatal("d answered")
+	}
+	before := status(t, p, "b:9200").Latency
+	// Same nodes as new values (as discovery makes them), one new one.
+	p.Update(mustNodes(t, "http://A:9200", "http://b:9200", "http://d:9200", "http://e:9200"))
+	if st := status(t, p, "d:9200"); !st.Dead || st.Failures != 1 {
+		t.Errorf("d lost its health: %+v", st)
+	}
+	if got := status(t, p, "b:9200").Latency; got != before {
+		t.Errorf("b latency %v, want %v kept", got, before)
+	}
+	if got := status(t, p, "e:9200").Latency; got != before {
+		t.Errorf("new node latency %v, want the median %v", got, before)
+	}
+	if len(p.Status()) != 4 {
+		t.Errorf("status has %d nodes, want 4", len(p.Status()))
+	}
+}
+
+// TestSeedFallback: when every node of the sniffed set is dead, requests
+// reach the seeds; the set's nodes are still probed and come back.
+func TestSeedFallback(t *testing.T) {
+	clock := newClock()
+	stub := newStub()
+	p := mustPool(t, selector.PoolConfig{
+		Seeds:  mustNodes(t, "http://seed:9200"),
+		Now:    clock.Now,
+		Jitter: -1,
+	})
+	p.Update(mustNodes(t, "http://10.0.0.1:9200", "http://10.0.0.2:9200"))
+	tr := selector.Middleware(p)(stub)
+	stub.host("10.0.0.1:9200").down.Store(true)
+	stub.host("10.0.0.2:9200").down.Store(true)
+	for range 20 {
+		res, err := send(tr, get(t, t.Context(), "/_search"), 3)
+		if err != nil {
+			t.Fatalf("sniffed nodes unreachable and the seed was not used: %v", err)
+		}
+		drain(res)
+	}
+	if stub.hits("seed:9200") < 18 {
+		t.Errorf("seed got %d requests", stub.hits("seed:9200"))
+	}
+	if got := stub.hits("10.0.0.1:9200") + stub.hits("10.0.0.2:9200"); got != 2 {
+		t.Errorf("dead sniffed nodes got %d requests, want 2 (their failures)", got)
+	}
+	stub.host("10.0.0.2:9200").down.Store(false)
+	clock.Advance(time.Second)
+	for range 10 {
+		res, err := send(tr, get(t, t.Context(), "/_search"), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drain(res)
+	}
+	before := stub.hits("seed:9200")
+	for range 10 {
+		res, err := send(tr, get(t, t.Context(), "/_search"), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drain(res)
+	}
+	if got := stub.hits("seed:9200") - before; got != 0 {
+		t.Errorf("a sniffed node is back but the seed still got %d requests", got)
+	}
+}
+
+// TestPreferAndFilter: zone preference while a preferred node is live;
+// filter restricts the set.
+func TestPreferAndFilter(t *testing.T) {
+	zoned := func(raw, zone string) *rt.Node {
+		n := mustNode(t, raw)
+		n.Attributes = map[string]string{"zone": zone}
+		return n
+	}
+	nodes := []*rt.Node{
+		zoned("http://a1:9200", "a"), zoned("http://a2:9200", "a"),
+		zoned("http://b1:9200", "b"), zoned("http://c1:9200", "c"),
+	}
+	stub := newStub()
+	p := mustPool(t, selector.PoolConfig{
+		Prefer: selector.Attribute("zone", "a"),
+		Filter: func(n *rt.Node) bool { return n.Attributes["zone"] != "c" },
+	})
+	p.Update(nodes)
+	tr := selector.Middleware(p)(stub)
+	for range 100 {
+		res, err := tr.RoundTrip(get(t, t.Context(), "/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		drain(res)
+	}
+	if stub.hits("a1:9200")+stub.hits("a2:9200") != 100 {
+		t.Errorf("preferred zone got %d of 100", stub.hits("a1:9200")+stub.hits("a2:9200"))
+	}
+	stub.host("a1:9200").down.Store(true)
+	stub.host("a2:9200").down.Store(true)
+	for range 50 {
+		res, err := send(tr, get(t, t.Context(), "/"), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drain(res)
+	}
+	if stub.hits("c1:9200") != 0 {
+		t.Error("filtered node got requests")
+	}
+	if stub.hits("b1:9200") < 48 {
+		t.Errorf("other zone got %d of 50 with the preferred zone down", stub.hits("b1:9200"))
+	}
+}
+
+// TestRetryAvoidsTriedNodes: each attempt of one request goes to a
+// different node while one is left.
+func TestRetryAvoidsTriedNodes(t *testing.T) {
+	for _, sel := range []selector.Selector{selector.RoundRobin(), selector.Random(), selector.LatencyAware()} {
+		stub := newStub()
+		p := mustPool(t, selector.PoolConfig{
+			Seeds:    mustNodes(t, "http://a:9200", "http://b:9200", "http://c:9200"),
+			Selector: sel,
+		})
+		tr := selector.Middleware(p)(stub)
+		for _, h := range []string{"a:9200", "b:9200", "c:9200"} {
+			stub.host(h).status.Store(429) // healthy: nodes stay live
+		}
+		for range 20 {
+			ctx, att := rt.WithAttempts(t.Context())
+			for range 4 {
+				res, err := tr.RoundTrip(get(t, ctx, "/"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				drain(res)
+			}
+			nodes := att.Nodes()
+			if att.Count() != 4 || len(nodes) != 4 {
+				t.Fatalf("%d attempts recorded", att.Count())
+			}
+			seen := map[*rt.Node]bool{}
+			for _, n := range nodes[:3] {
+				seen[n] = true
+			}
+			if len(seen) != 3 {
+				t.Fatalf("%T: first three attempts went to %v", sel, nodes)
+			}
+		}
+	}
+}

@@ -1,0 +1,222 @@
+package selector
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/esrt-dev/esrt/rt"
+)
+
+// Middleware returns the routing middleware over p: a [*Router] that sends
+// each attempt to one node of p. A nil next means [http.DefaultTransport].
+func Middleware(p *Pool) rt.Middleware {
+	return func(next http.RoundTripper) http.RoundTripper {
+		if next == nil {
+			next = http.DefaultTransport
+		}
+		return &Router{pool: p, next: next}
+	}
+}
+
+// Router is the routing middleware. For every RoundTrip (one attempt) it
+// chooses a node, sends a copy of the request there and reports the
+// outcome to the pool.
+//
+// Destination: the copy gets the node's scheme and host, an empty
+// Request.Host, and the node's path prefix in front of the request's path.
+// The caller's URL may be "/_search", "http://es/_search" or have an empty
+// host; its scheme, host and user info are ignored. The node's user info is
+// never put into the URL: when the request has no Authorization header, the
+// copy gets basic auth from it. (The auth middleware, outside routing,
+// decides precedence among the caller's credentials; a header it sets wins
+// over the node's user info.)
+//
+// Choice: a node pinned with [rt.WithNode] is used whatever its health.
+// Otherwise the pool chooses (see [Pool]), avoiding the nodes that earlier
+// attempts of the same request tried when an [rt.Attempts] rides in the
+// context (the retry middleware puts one there); the router numbers the
+// attempts and records each one's node in it.
+//
+// Outcome, told apart by looking at the caller's context first:
+//   - the caller's context is done (cancel or deadline): nothing is
+//     recorded; the node stays healthy and gets no latency sample;
+//   - the attempt's own timeout expired (a deadline or timeout error while
+//     the caller's context is alive): a slow latency sample; only
+//     consecutive timeouts (PoolConfig.TimeoutFailures) take the node down;
+//   - [rt.ErrBreakerOpen] or a cancellation from inside the chain: nothing;
+//   - any other error (connection refused or reset, TLS handshake failure,
+//     DNS) and 502, 503, 504: the node goes down;
+//   - any other status, 429, 4xx and 500 included: the node is healthy.
+//
+// Errors are next's, unwrapped: the retry middleware, which knows the whole
+// request, turns them into [*rt.AttemptError] values naming each attempt's
+// number and node from the [rt.Attempts] the router filled in. When no node
+// can be chosen the error is [rt.ErrNoNode]; when the caller's context is
+// already done, its error, without an attempt. The request body is closed
+// on every path.
+//
+// An attempt is outstanding for the in-flight count from the moment it is
+// sent until its response body is read to the end or closed, which the
+// router tracks by wrapping the body (keeping io.WriterTo). Hooks
+// (PoolConfig.Hooks, then the context's) get AttemptStart and AttemptDone
+// with the node, the attempt number and the time to response headers.
+type Router struct {
+	pool *Pool
+	next http.RoundTripper
+}
+
+var _ http.RoundTripper = (*Router)(nil)
+
+// Unwrap returns the next RoundTripper.
+func (r *Router) Unwrap() http.RoundTripper { return r.next }
+
+// CloseIdleConnections forwards to next.
+func (r *Router) CloseIdleConnections() {
+	rt.CloseIdleConnections(r.next)
+}
+
+// RoundTrip sends one attempt of req to a node.
+func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	handedOn := false
+	defer func() {
+		if !handedOn && req.Body != nil {
+			req.Body.Close()
+		}
+	}()
+
+	att := rt.AttemptsFrom(ctx)
+	n, tried := 1, []*rt.Node(nil)
+	if att != nil {
+		n, tried = att.Begin()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var pk pick
+	if pin, ok := rt.NodeFrom(ctx); ok {
+		pk = r.pool.pinned(pin)
+	} else if pk, ok = r.pool.pick(tried); !ok {
+		return nil, rt.ErrNoNode
+	}
+	if att != nil {
+		att.SetNode(n, pk.node)
+	}
+
+	out := rewrite(req, pk.node)
+	hooks := rt.HooksFrom(ctx)
+	info := rt.AttemptInfo{Request: out, Node: pk.node, Attempt: n}
+	r.pool.hooks.AttemptStart(info)
+	hooks.AttemptStart(info)
+	if pk.h != nil {
+		pk.h.inflight.Add(1)
+	}
+	start := r.pool.clock()
+	handedOn = true
+	resp, err := r.next.RoundTrip(out)
+	elapsed := r.pool.clock().Sub(start)
+	switch {
+	case err != nil && resp != nil:
+		resp.Body.Close() // a broken next; the error wins, as in http.Client
+		resp = nil
+	case err == nil && resp == nil:
+		err = errNoResponse
+	}
+
+	oc, cause := classify(ctx, resp, err)
+	r.pool.report(pk, oc, elapsed, cause, hooks)
+	done := rt.AttemptDoneInfo{AttemptInfo: info, Response: resp, Err: err, Duration: elapsed}
+	r.pool.hooks.AttemptDone(done)
+	hooks.AttemptDone(done)
+
+	if err != nil {
+		if pk.h != nil {
+			pk.h.inflight.Add(-1)
+		}
+		return nil, err
+	}
+	if pk.h != nil {
+		resp.Body = trackBody(resp.Body, pk.h)
+	}
+	return resp, nil
+}
+
+var errNoResponse = errors.New("selector: next returned neither a response nor an error")
+
+// errStatus is the cause reported with a node taken down by its status.
+type errStatus int
+
+func (e errStatus) Error() string { return "selector: status " + http.StatusText(int(e)) }
+
+// classify tells what an attempt says about its node. ctx is the caller's
+// context as the router got it: when it is done, the caller gave up and the
+// node is not to blame, whatever the error says.
+func classify(ctx context.Context, resp *http.Response, err error) (outcome, error) {
+	if err == nil {
+		switch resp.StatusCode {
+		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return unhealthy, errStatus(resp.StatusCode)
+		}
+		return healthy, nil
+	}
+	if ctx.Err() != nil {
+		return neutral, err
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return timedOut, err
+	case errors.Is(err, context.Canceled), errors.Is(err, rt.ErrBreakerOpen):
+		return neutral, err
+	}
+	return unhealthy, err
+}
+
+// rewrite returns a shallow copy of req addressed to n. Only the URL, Host
+// and, when basic auth is added, Header are new; req is not modified.
+func rewrite(req *http.Request, n *rt.Node) *http.Request {
+	out := new(http.Request)
+	*out = *req
+	u := &url.URL{
+		Scheme:     n.URL.Scheme,
+		Host:       n.URL.Host,
+		RawQuery:   req.URL.RawQuery,
+		ForceQuery: req.URL.ForceQuery,
+	}
+	path := req.URL.Path
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	u.Path = path
+	prefix := strings.TrimRight(n.URL.Path, "/")
+	if prefix != "" {
+		u.Path = prefix + path
+	}
+	if req.URL.RawPath != "" || (prefix != "" && n.URL.RawPath != "") {
+		// Keep the caller's (or the prefix's) own escaping, such as %2F
+		// in a document id.
+		esc := req.URL.EscapedPath()
+		if !strings.HasPrefix(esc, "/") {
+			esc = "/" + esc
+		}
+		if prefix != "" {
+			esc = strings.TrimRight(n.URL.EscapedPath(), "/") + esc
+		}
+		u.RawPath = esc
+	}
+	out.URL = u
+	out.Host = ""
+	if n.URL.User != nil && req.Header.Get("Authorization") == "" {
+		pw, _ := n.URL.User.Password()
+		out.Header = req.Header.Clone()
+		if out.Header == nil {
+			out.Header = make(http.Header)
+		}
+		out.Header.Set("Authorization", rt.BasicAuth(n.URL.User.Username(), pw).Header())
+	}
+	return out
+}

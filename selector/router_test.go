@@ -1,0 +1,311 @@
+package selector_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/esrt-dev/esrt/rt"
+	"github.com/esrt-dev/esrt/rt/rttest"
+	"github.com/esrt-dev/esrt/selector"
+)
+
+func TestRouterConformance(t *testing.T) {
+	p := mustPool(t, selector.PoolConfig{
+		Seeds: mustNodes(t, "http://es1.invalid:9200", "http://es2.invalid:9200/prefix"),
+	})
+	rttest.Run(t, selector.Middleware(p))
+}
+
+func TestRewrite(t *testing.T) {
+	tests := []struct {
+		name, node, url string
+		wantURL         string
+	}{
+		{"path only", "http://n:9200", "/_search", "http://n:9200/_search"},
+		{"placeholder host", "https://n:9243", "http://es/_search?size=1", "https://n:9243/_search?size=1"},
+		{"empty host", "http://n:9200", "http:///idx/_doc/1", "http://n:9200/idx/_doc/1"},
+		{"prefix", "http://proxy:8080/es", "/_cluster/health", "http://proxy:8080/es/_cluster/health"},
+		{"prefix, trailing slash", "http://proxy:8080/es/", "/_bulk", "http://proxy:8080/es/_bulk"},
+		{"root", "http://proxy:8080/es", "http://es", "http://proxy:8080/es/"},
+		{"escaped id", "http://proxy/es", "/idx/_doc/a%2Fb", "http://proxy/es/idx/_doc/a%2Fb"},
+		{"escaped id, no prefix", "http://n:9200", "/idx/_doc/a%2Fb?refresh", "http://n:9200/idx/_doc/a%2Fb?refresh"},
+		{"caller userinfo dropped", "http://n:9200", "http://u:p@es/_search", "http://n:9200/_search"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stub := newStub()
+			node := mustNode(t, tt.node)
+			p := mustPool(t, selector.PoolConfig{Seeds: []*rt.Node{node}})
+			tr := selector.Middleware(p)(stub)
+			req := get(t, t.Context(), tt.url)
+			req.Host = "virtual.example"
+			orig := req.URL.String()
+			res, err := tr.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			drain(res)
+			out := stub.last()
+			if got := out.URL.String(); got != tt.wantURL {
+				t.Errorf("URL = %q, want %q", got, tt.wantURL)
+			}
+			if out.Host != "" {
+				t.Errorf("Host = %q, want empty", out.Host)
+			}
+			if req.URL.String() != orig || req.Host != "virtual.example" {
+				t.Errorf("caller's request modified: %v %q", req.URL, req.Host)
+			}
+		})
+	}
+}
+
+func TestNodeUserinfo(t *testing.T) {
+	stub := newStub()
+	p := mustPool(t, selector.PoolConfig{Seeds: mustNodes(t, "https://elastic:s3cret@n:9200")})
+	tr := selector.Middleware(p)(stub)
+
+	req := get(t, t.Context(), "/_search")
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(res)
+	out := stub.last()
+	if out.URL.User != nil || strings.Contains(out.URL.String(), "s3cret") {
+		t.Errorf("userinfo in the outgoing URL: %v", out.URL.Redacted())
+	}
+	if got, want := out.Header.Get("Authorization"), rt.BasicAuth("elastic", "s3cret").Header(); got != want {
+		t.Errorf("Authorization = %q, want %q", got, want)
+	}
+	if req.Header.Get("Authorization") != "" {
+		t.Error("caller's header modified")
+	}
+
+	req = get(t, t.Context(), "/_search")
+	req.Header.Set("Authorization", "ApiKey abc")
+	res, err = tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(res)
+	if got := stub.last().Header.Get("Authorization"); got != "ApiKey abc" {
+		t.Errorf("request's own Authorization replaced: %q", got)
+	}
+}
+
+func TestPinnedNode(t *testing.T) {
+	stub := newStub()
+	nodes := mustNodes(t, "http://a:9200", "http://b:9200")
+	p := mustPool(t, selector.PoolConfig{Seeds: nodes})
+	tr := selector.Middleware(p)(stub)
+	stub.host("b:9200").down.Store(true)
+	if _, err := tr.RoundTrip(get(t, rt.WithNode(t.Context(), nodes[1]), "/")); err == nil {
+		t.Fatal("b is down")
+	}
+	stub.host("b:9200").down.Store(false)
+	// Pinned to a dead node: sent there anyway.
+	res, err := tr.RoundTrip(get(t, rt.WithNode(t.Context(), nodes[1]), "/_nodes/_local"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(res)
+	if stub.last().URL.Host != "b:9200" {
+		t.Errorf("pinned request went to %s", stub.last().URL.Host)
+	}
+	// A node outside the pool works too.
+	res, err = tr.RoundTrip(get(t, rt.WithNode(t.Context(), mustNode(t, "http://other:9200")), "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(res)
+	if stub.last().URL.Host != "other:9200" {
+		t.Errorf("pinned request went to %s", stub.last().URL.Host)
+	}
+}
+
+type closeCounter struct {
+	io.Reader
+	mu     sync.Mutex
+	closes int
+}
+
+func (c *closeCounter) Close() error { c.mu.Lock(); c.closes++; c.mu.Unlock(); return nil }
+
+func TestNoNode(t *testing.T) {
+	p := mustPool(t, selector.PoolConfig{})
+	tr := selector.Middleware(p)(newStub())
+	body := &closeCounter{Reader: strings.NewReader("{}")}
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", "/_search", body)
+	res, err := tr.RoundTrip(req)
+	if res != nil || !errors.Is(err, rt.ErrNoNode) {
+		t.Fatalf("RoundTrip = %v, %v; want rt.ErrNoNode", res, err)
+	}
+	if body.closes != 1 {
+		t.Errorf("request body closed %d times", body.closes)
+	}
+	// A selector that declines is "no node" too.
+	p = mustPool(t, selector.PoolConfig{
+		Seeds:    mustNodes(t, "http://a:9200"),
+		Selector: selector.SelectorFunc(func([]selector.Candidate) int { return -1 }),
+	})
+	if _, err := selector.Middleware(p)(newStub()).RoundTrip(get(t, t.Context(), "/")); !errors.Is(err, rt.ErrNoNode) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestHooks(t *testing.T) {
+	clock := newClock()
+	stub := newStub()
+	base := rt.Func(func(req *http.Request) (*http.Response, error) {
+		clock.Advance(7 * time.Millisecond)
+		return stub.RoundTrip(req)
+	})
+	var mu sync.Mutex
+	var log []string
+	rec := func(who string) *rt.Hooks {
+		return &rt.Hooks{
+			OnAttemptStart: func(i rt.AttemptInfo) {
+				mu.Lock()
+				log = append(log, who+" start "+i.Node.URL.Host+" #"+string(rune('0'+i.Attempt))+" "+i.Request.URL.String())
+				mu.Unlock()
+			},
+			OnAttemptDone: func(i rt.AttemptDoneInfo) {
+				mu.Lock()
+				s := who + " done " + i.Node.URL.Host + " #" + string(rune('0'+i.Attempt)) + " " + i.Duration.String()
+				if i.Err != nil {
+					s += " err"
+				}
+				log = append(log, s)
+				mu.Unlock()
+			},
+			OnNodeDown: func(i rt.NodeInfo) {
+				mu.Lock()
+				log = append(log, who+" down "+i.Node.URL.Host+" "+i.RetryAt.Sub(clock.Now()).String())
+				mu.Unlock()
+			},
+		}
+	}
+	p := mustPool(t, selector.PoolConfig{
+		Seeds:    mustNodes(t, "http://a:9200", "http://b:9200"),
+		Selector: selector.SelectorFunc(func([]selector.Candidate) int { return 0 }),
+		Now:      clock.Now,
+		Jitter:   -1,
+		Hooks:    rec("pool"),
+	})
+	stub.host("a:9200").down.Store(true)
+	tr := selector.Middleware(p)(base)
+	ctx := rt.WithHooks(t.Context(), rec("ctx"))
+	res, err := send(tr, get(t, ctx, "/x"), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(res)
+	want := []string{
+		"pool start a:9200 #1 http://a:9200/x",
+		"ctx start a:9200 #1 http://a:9200/x",
+		"pool down a:9200 1s",
+		"ctx down a:9200 1s",
+		"pool done a:9200 #1 7ms err",
+		"ctx done a:9200 #1 7ms err",
+		"pool start b:9200 #2 http://b:9200/x",
+		"ctx start b:9200 #2 http://b:9200/x",
+		"pool done b:9200 #2 7ms",
+		"ctx done b:9200 #2 7ms",
+	}
+	if strings.Join(log, "\n") != strings.Join(want, "\n") {
+		t.Errorf("hooks:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// wtBody is a response body with WriteTo.
+type wtBody struct {
+	*bytes.Reader
+	closed bool
+}
+
+func (b *wtBody) Close() error { b.closed = true; return nil }
+
+func TestInFlight(t *testing.T) {
+	body := &wtBody{Reader: bytes.NewReader([]byte("hello"))}
+	base := rt.Func(func(req *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Body: body, Request: req}, nil
+	})
+	p := mustPool(t, selector.PoolConfig{Seeds: mustNodes(t, "http://a:9200")})
+	tr := selector.Middleware(p)(base)
+	res, err := tr.RoundTrip(get(t, t.Context(), "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := status(t, p, "a:9200").InFlight; got != 1 {
+		t.Fatalf("in flight with the body open = %d, want 1", got)
+	}
+	if _, ok := res.Body.(io.WriterTo); !ok {
+		t.Error("wrapped body lost io.WriterTo")
+	}
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, res.Body); err != nil || buf.String() != "hello" {
+		t.Fatalf("copy: %q, %v", buf.String(), err)
+	}
+	if got := status(t, p, "a:9200").InFlight; got != 0 {
+		t.Fatalf("in flight after reading the body = %d, want 0", got)
+	}
+	res.Body.Close()
+	res.Body.Close()
+	if !body.closed {
+		t.Error("body not closed")
+	}
+	if got := status(t, p, "a:9200").InFlight; got != 0 {
+		t.Fatalf("in flight after close = %d, want 0", got)
+	}
+
+	// Closed without reading.
+	base2 := rt.Func(func(req *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(struct{ io.Reader }{strings.NewReader("x")}), Request: req}, nil
+	})
+	tr = selector.Middleware(p)(base2)
+	res, err = tr.RoundTrip(get(t, t.Context(), "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := res.Body.(io.WriterTo); ok {
+		t.Error("wrapped body gained io.WriterTo")
+	}
+	res.Body.Close()
+	if got := status(t, p, "a:9200").InFlight; got != 0 {
+		t.Fatalf("in flight after close = %d, want 0", got)
+	}
+}
+
+func TestCloseIdleAndUnwrap(t *testing.T) {
+	stub := newStub()
+	p := mustPool(t, selector.PoolConfig{Seeds: mustNodes(t, "http://a:9200")})
+	tr := selector.Middleware(p)(stub)
+	r, ok := tr.(*selector.Router)
+	if !ok {
+		t.Fatalf("%T, want *selector.Router", tr)
+	}
+	if r.Unwrap() != stub {
+		t.Error("Unwrap")
+	}
+	r.CloseIdleConnections()
+	if stub.idle.Load() != 1 {
+		t.Error("CloseIdleConnections not forwarded")
+	}
+}
+
+func TestNewPoolInvalid(t *testing.T) {
+	for _, cfg := range []selector.PoolConfig{
+		{DeadTimeout: -1}, {MaxDeadTimeout: -1}, {LatencyDecay: -1}, {TimeoutFailures: -1}, {Jitter: 1.5},
+		{Seeds: []*rt.Node{nil}},
+	} {
+		if _, err := selector.NewPool(cfg); !errors.Is(err, rt.ErrInvalidConfig) {
+			t.Errorf("NewPool(%+v) = %v, want rt.ErrInvalidConfig", cfg, err)
+		}
+	}
+}

@@ -1,0 +1,128 @@
+package selector_test
+
+import (
+	"math"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/esrt-dev/esrt/rt"
+	"github.com/esrt-dev/esrt/selector"
+)
+
+func candidates(t testing.TB, n int) []selector.Candidate {
+	cs := make([]selector.Candidate, n)
+	for i := range cs {
+		cs[i] = selector.NewCandidate(mustNode(t, "http://n"+string(rune('a'+i))+":9200"), 0, time.Millisecond)
+	}
+	return cs
+}
+
+func TestRoundRobinCycles(t *testing.T) {
+	rr := selector.RoundRobin()
+	starts := map[int]bool{}
+	for range 50 {
+		cs := candidates(t, 10) // a new list, as a new snapshot gives
+		first := rr.Select(cs)
+		starts[first] = true
+		for i := 1; i < 25; i++ {
+			if got, want := rr.Select(cs), (first+i)%10; got != want {
+				t.Fatalf("pick %d = %d, want %d", i, got, want)
+			}
+		}
+	}
+	if len(starts) < 3 {
+		t.Errorf("round-robin started at %v over 50 lists, want random starts", starts)
+	}
+}
+
+func TestRandomSpread(t *testing.T) {
+	cs := candidates(t, 4)
+	counts := make([]int, 4)
+	for range 4000 {
+		counts[selector.Random().Select(cs)]++
+	}
+	for i, c := range counts {
+		if c < 800 || c > 1200 {
+			t.Errorf("candidate %d chosen %d of 4000 times", i, c)
+		}
+	}
+}
+
+func TestLatencyAwareLoad(t *testing.T) {
+	n1, n2 := mustNode(t, "http://a:9200"), mustNode(t, "http://b:9200")
+	tests := []struct {
+		name string
+		a, b selector.Candidate
+		want int
+	}{
+		{"faster", selector.NewCandidate(n1, 0, time.Millisecond), selector.NewCandidate(n2, 0, 10*time.Millisecond), 0},
+		{"faster, busier", selector.NewCandidate(n1, 20, time.Millisecond), selector.NewCandidate(n2, 0, 10*time.Millisecond), 0},
+		{"faster, overloaded", selector.NewCandidate(n1, 200, time.Millisecond), selector.NewCandidate(n2, 0, 10*time.Millisecond), 1},
+		{"same latency, fewer in flight", selector.NewCandidate(n1, 3, time.Millisecond), selector.NewCandidate(n2, 2, time.Millisecond), 1},
+		{"unknown and idle", selector.NewCandidate(n1, 0, time.Millisecond), selector.NewCandidate(n2, 0, 0), 1},
+		{"unknown, first request out", selector.NewCandidate(n1, 50, time.Second), selector.NewCandidate(n2, 1, 0), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// With two candidates power of two choices compares both.
+			for range 20 {
+				if got := selector.LatencyAware().Select([]selector.Candidate{tt.a, tt.b}); got != tt.want {
+					t.Fatalf("Select = %d, want %d", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestLatencyEstimate pins the peak EWMA: peaks replace the estimate, lower
+// samples pull it down, idle time decays it, revived nodes start at the
+// median.
+func TestLatencyEstimate(t *testing.T) {
+	clock := newClock()
+	stub := newStub()
+	var delay atomic.Int64
+	base := rt.Func(func(req *http.Request) (*http.Response, error) {
+		clock.Advance(time.Duration(delay.Load()))
+		return stub.RoundTrip(req)
+	})
+	nodes := mustNodes(t, "http://a:9200", "http://b:9200", "http://c:9200")
+	p := mustPool(t, selector.PoolConfig{Seeds: nodes, Now: clock.Now})
+	tr := selector.Middleware(p)(base)
+	do := func(n *rt.Node, d time.Duration) {
+		t.Helper()
+		delay.Store(int64(d))
+		res, err := tr.RoundTrip(get(t, rt.WithNode(t.Context(), n), "/"))
+		if err == nil {
+			drain(res)
+		}
+	}
+	near := func(what string, got, want time.Duration) {
+		t.Helper()
+		if math.Abs(float64(got-want)) > float64(want)/100 {
+			t.Errorf("%s = %v, want %v", what, got, want)
+		}
+	}
+	do(nodes[0], 10*time.Millisecond)
+	near("first sample", status(t, p, "a:9200").Latency, 10*time.Millisecond)
+	do(nodes[0], time.Millisecond)
+	near("after a lower sample", status(t, p, "a:9200").Latency, 9550*time.Microsecond) // 10·0.95 + 1·0.05
+	do(nodes[0], 50*time.Millisecond)
+	near("after a peak", status(t, p, "a:9200").Latency, 50*time.Millisecond)
+	clock.Advance(10 * time.Second)
+	near("after idling τ", status(t, p, "a:9200").Latency, 18393972*time.Nanosecond) // 50 ms / e
+
+	do(nodes[1], 30*time.Millisecond)
+	do(nodes[2], 10*time.Millisecond)
+	stub.host("b:9200").down.Store(true)
+	do(nodes[1], 0)
+	if st := status(t, p, "b:9200"); !st.Dead || st.Latency < 30*time.Millisecond {
+		t.Fatalf("failed node: %+v, want dead with a slow sample", st)
+	}
+	stub.host("b:9200").down.Store(false)
+	do(nodes[1], 0)
+	// Median of a (≈18 ms) and c (10 ms) is the upper one, then a 0 sample.
+	med := status(t, p, "a:9200").Latency
+	near("revived node", status(t, p, "b:9200").Latency, time.Duration(float64(med)*0.95))
+}
