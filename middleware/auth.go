@@ -35,18 +35,24 @@ type AuthConfig struct {
 // the wire, a log line or an error. Auth does not know where a request will
 // finally go; [WarnPlaintextCredentials], placed after routing, does.
 func Auth(cfg AuthConfig) rt.Middleware {
-	var static rt.Auth
+	static := cfg.Credential().Header()
+	return func(next http.RoundTripper) http.RoundTripper {
+		return &authTransport{next: next, static: static}
+	}
+}
+
+// Credential returns the configured credential that wins: APIKey, then
+// ServiceToken, then Username and Password; the zero Auth if none is set.
+func (cfg AuthConfig) Credential() rt.Auth {
 	switch {
 	case cfg.APIKey != "":
-		static = rt.APIKeyAuth(cfg.APIKey)
+		return rt.APIKeyAuth(cfg.APIKey)
 	case cfg.ServiceToken != "":
-		static = rt.BearerAuth(cfg.ServiceToken)
+		return rt.BearerAuth(cfg.ServiceToken)
 	case cfg.Username != "":
-		static = rt.BasicAuth(cfg.Username, cfg.Password)
+		return rt.BasicAuth(cfg.Username, cfg.Password)
 	}
-	return func(next http.RoundTripper) http.RoundTripper {
-		return &authTransport{next: next, static: static.Header()}
-	}
+	return rt.Auth{}
 }
 
 type authTransport struct {

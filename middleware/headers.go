@@ -1,8 +1,10 @@
 package middleware
 
 import (
+	"maps"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/esrt-dev/esrt/internal/version"
@@ -43,15 +45,18 @@ func Headers(cfg HeadersConfig) rt.Middleware {
 	if ua == "" {
 		ua = UserAgent()
 	}
-	defaults := cfg.Header.Clone()
+	defaults := make(http.Header, len(cfg.Header))
+	for k, v := range cfg.Header {
+		defaults[http.CanonicalHeaderKey(k)] = slices.Clip(slices.Clone(v))
+	}
 	return func(next http.RoundTripper) http.RoundTripper {
-		return &headersTransport{next: next, userAgent: ua, defaults: defaults}
+		return &headersTransport{next: next, userAgent: []string{ua}, defaults: defaults}
 	}
 }
 
 type headersTransport struct {
 	next      http.RoundTripper
-	userAgent string
+	userAgent []string // shared by every request: cap == len, so Add copies
 	defaults  http.Header
 }
 
@@ -64,16 +69,23 @@ func (t *headersTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if !t.missing(req.Header, extra, opaqueID) {
 		return t.next.RoundTrip(req)
 	}
-	out := req.Clone(ctx)
+	// Only the header changes: a shallow copy of the request with a new
+	// header map is enough. The map shares the caller's value slices,
+	// which nobody modifies in place (middlewares clone before changing),
+	// and every slice added here has cap == len, so an Add further down
+	// the chain copies rather than writes into shared memory.
+	out := *req
+	out.Header = make(http.Header, len(req.Header)+len(t.defaults)+3)
+	maps.Copy(out.Header, req.Header)
 	if _, ok := out.Header["User-Agent"]; !ok {
-		out.Header.Set("User-Agent", t.userAgent)
+		out.Header["User-Agent"] = t.userAgent
 	}
 	fill(out.Header, extra)
 	if opaqueID != "" && out.Header.Get("X-Opaque-Id") == "" {
-		out.Header.Set("X-Opaque-Id", opaqueID)
+		out.Header["X-Opaque-Id"] = []string{opaqueID}
 	}
 	fill(out.Header, t.defaults)
-	return t.next.RoundTrip(out)
+	return t.next.RoundTrip(&out)
 }
 
 // missing reports whether any header would be added; most requests in a
@@ -101,7 +113,7 @@ func fill(dst, src http.Header) {
 	for k, v := range src {
 		k = http.CanonicalHeaderKey(k)
 		if _, ok := dst[k]; !ok {
-			dst[k] = append([]string(nil), v...)
+			dst[k] = slices.Clip(v)
 		}
 	}
 }

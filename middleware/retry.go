@@ -63,6 +63,10 @@ type RetryConfig struct {
 	// Budget, if not nil, must allow every retry: see [Budget]. Share one
 	// Budget between the retry and hedging middlewares of a client.
 	Budget *Budget
+
+	// Hooks receive every retry, before the hooks carried by the request's
+	// context ([rt.WithHooks]). If nil, only those.
+	Hooks *rt.Hooks
 }
 
 // Retry returns a middleware that sends a request again when an attempt
@@ -106,6 +110,7 @@ func Retry(cfg RetryConfig) (rt.Middleware, error) {
 		maxRetryAfter: orDefault(cfg.MaxRetryAfter, 30*time.Second),
 		maxBody:       cfg.MaxBufferedBody,
 		budget:        cfg.Budget,
+		hooks:         cfg.Hooks,
 	}
 	switch {
 	case cfg.Disable:
@@ -156,6 +161,7 @@ type retryTransport struct {
 	maxRetryAfter time.Duration
 	maxBody       int64
 	budget        *Budget
+	hooks         *rt.Hooks
 }
 
 var _ http.RoundTripper = (*retryTransport)(nil)
@@ -190,7 +196,6 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	ctx, attempts := rt.WithAttempts(callerCtx)
-	hooks := rt.HooksFrom(callerCtx)
 	var errs []error // one per failed attempt, oldest first
 	for n := 1; ; n++ {
 		attempt := base.WithContext(ctx)
@@ -245,7 +250,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			drain(res.Body)
 		}
 		errs = append(errs, attemptError(n, attempts, err))
-		hooks.Retry(info)
+		rt.ComposeHooks(t.hooks, rt.HooksFrom(callerCtx)).Retry(info)
 		if !sleep(callerCtx, delay) {
 			return nil, t.failed(errs, n+1, attempts, callerCtx.Err())
 		}

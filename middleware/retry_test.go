@@ -495,3 +495,18 @@ func BenchmarkRetryHappyPath(b *testing.B) {
 		})
 	}
 }
+
+func TestRetryConfigHooks(t *testing.T) {
+	var order []string
+	cfgHooks := &rt.Hooks{OnRetry: func(rt.RetryInfo) { order = append(order, "config") }}
+	ctxHooks := &rt.Hooks{OnRetry: func(rt.RetryInfo) { order = append(order, "context") }}
+	base := &script{outcomes: []outcome{{status: 503}, {status: 200}}}
+	res, err := do(t, mustRetry(t, RetryConfig{Backoff: noWait, Hooks: cfgHooks})(base), "GET", "/", nil, rt.WithHooks(context.Background(), ctxHooks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if fmt.Sprint(order) != "[config context]" {
+		t.Fatalf("hooks ran %v, want [config context]", order)
+	}
+}

@@ -1,0 +1,139 @@
+package esrt
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/esrt-dev/esrt/middleware"
+	"github.com/esrt-dev/esrt/rt"
+	"github.com/esrt-dev/esrt/selector"
+)
+
+// Config configures [New]. Its zero value is a usable configuration: the
+// nodes in ELASTICSEARCH_URL, or http://localhost:9200, with retries and the
+// latency-aware selector.
+//
+// Fields that share a name with go-elasticsearch's elasticsearch.Config
+// mean the same thing, so migrating is a rename. One difference is kept on
+// purpose and said loudly: as there, MaxRetries 0 means the default of 3
+// retries, not none; set DisableRetry for a single attempt.
+type Config struct {
+	// Addresses are the cluster's node URLs, such as
+	// "https://es1.example.com:9200". A path prefix is kept (for a node
+	// behind a reverse proxy), a trailing slash is trimmed, and userinfo
+	// becomes basic credentials (every address must then carry the same).
+	// If empty, the comma-separated ELASTICSEARCH_URL environment variable,
+	// and if that is empty too, http://localhost:9200. Must be empty when
+	// CloudID is set.
+	Addresses []string
+
+	// Username and Password are HTTP basic credentials. An empty Password
+	// is still sent.
+	Username string
+	Password string
+
+	// CloudID is an Elastic Cloud deployment's id. It implies https,
+	// request compression, and no sniffing.
+	CloudID string
+
+	// APIKey is an Elasticsearch API key: the encoded key, or "id:api_key".
+	APIKey string
+
+	// ServiceToken is a bearer token, such as a service account token.
+	ServiceToken string
+
+	// CACert is PEM: the CAs to trust instead of the system roots. Needs
+	// esrt's base transport: set only one of CACert and Transport.
+	CACert []byte
+
+	// CertificateFingerprint pins the server's certificate (or a CA of its
+	// chain) by its SHA-256 fingerprint, hex with or without colons. Needs
+	// esrt's base transport: set only one of it and Transport.
+	CertificateFingerprint string
+
+	// Header holds default headers; they fill only keys a request does not
+	// have.
+	Header http.Header
+
+	// RetryOnStatus lists the retried statuses. If nil, 429, 502, 503 and
+	// 504.
+	RetryOnStatus []int
+
+	// DisableRetry makes every request a single attempt.
+	DisableRetry bool
+
+	// MaxRetries is how many times a request may be retried. If zero, 3.
+	MaxRetries int
+
+	// RetryBackoff returns the wait before retry number attempt (from 1).
+	// If nil, full-jitter exponential backoff from 200 ms to 10 s.
+	RetryBackoff func(attempt int) time.Duration
+
+	// CompressRequestBody gzips request bodies. Always on with CloudID.
+	CompressRequestBody bool
+
+	// DiscoverNodesOnStart sniffs the cluster's nodes (GET /_nodes/http)
+	// in New, waiting at most DiscoverNodesTimeout. Do not sniff behind a
+	// load balancer or proxy: the nodes' own addresses are rarely reachable
+	// from outside.
+	DiscoverNodesOnStart bool
+
+	// DiscoverNodesInterval sniffs periodically. If zero, not
+	// periodically; nodes are still re-discovered after a node failure
+	// when sniffing is on.
+	DiscoverNodesInterval time.Duration
+
+	// Transport is the base transport. If nil, [NewHTTPTransport] with
+	// CACert and CertificateFingerprint.
+	Transport http.RoundTripper
+
+	// Logger receives warnings and discovery logs. If nil, nothing is
+	// logged.
+	Logger *slog.Logger
+
+	// The fields below are esrt's own.
+
+	// DiscoverNodesTimeout bounds the sniff of DiscoverNodesOnStart. If
+	// zero, 10 s.
+	DiscoverNodesTimeout time.Duration
+
+	// Selector chooses a node per attempt. If nil,
+	// [selector.LatencyAware].
+	Selector selector.Selector
+
+	// NodeFilter, if not nil, keeps only the discovered nodes it accepts
+	// (see [selector.Attribute] for zone-pinned routing).
+	NodeFilter func(*rt.Node) bool
+
+	// PreferNode, if not nil, marks nodes to prefer while any of them is
+	// healthy, such as those in the caller's zone.
+	PreferNode func(*rt.Node) bool
+
+	// Hooks receive attempts, retries and node health changes of every
+	// request.
+	Hooks *rt.Hooks
+
+	// UserAgent replaces esrt's User-Agent,
+	// "esrt/<version> (<GOOS> <GOARCH>; Go <version>)".
+	UserAgent string
+
+	// EnableCompatibilityMode sends Elasticsearch's compatibility media
+	// types, so that an application written for CompatibilityVersion keeps
+	// working against the next major. Also on when the environment has
+	// ELASTIC_CLIENT_APIVERSIONING=true.
+	EnableCompatibilityMode bool
+
+	// CompatibilityVersion is the major version asked for in compatibility
+	// mode. If zero, 8, which servers of majors 8 and 9 accept.
+	CompatibilityVersion int
+
+	// ProductCheck refuses successful responses without the
+	// "X-Elastic-Product: Elasticsearch" header. Off by default so that
+	// OpenSearch and Amazon OpenSearch Service work.
+	ProductCheck bool
+
+	// RetryBudget caps retries at a share of first attempts. If nil, a
+	// budget of 20 % plus 10 retries a second.
+	RetryBudget *middleware.Budget
+}

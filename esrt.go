@@ -1,0 +1,293 @@
+package esrt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/esrt-dev/esrt/discovery"
+	"github.com/esrt-dev/esrt/middleware"
+	"github.com/esrt-dev/esrt/rt"
+	"github.com/esrt-dev/esrt/selector"
+)
+
+// ErrClosed is returned by RoundTrip after [Transport.Close].
+var ErrClosed = errors.New("esrt: transport closed")
+
+// Transport is esrt's default transport: the middleware chain built by [New]
+// in front of a node pool. It is an [http.RoundTripper], safe for concurrent
+// use; build it once and share it. Close it when done: that stops discovery
+// and closes idle connections.
+type Transport struct {
+	chain  http.RoundTripper
+	base   http.RoundTripper
+	pool   *selector.Pool
+	closed chan struct{}
+
+	closeOnce sync.Once
+	stop      context.CancelFunc // stops discovery; nil without it
+	done      chan struct{}      // closed when discovery has stopped
+}
+
+var _ http.RoundTripper = (*Transport)(nil)
+
+// New builds a transport from cfg. The chain, outermost first:
+//
+//	headers (User-Agent, defaults, opaque id) → compatibility media types
+//	→ product check → auth → gzip → retry (with budget) → routing
+//	→ plaintext-credentials warning → base *http.Transport
+//
+// Invalid configuration is an error wrapping [rt.ErrInvalidConfig] (a
+// [*rt.ConfigError] naming the field), never a panic or a silent default.
+// With DiscoverNodesOnStart, New sniffs the cluster before it returns
+// (bounded by DiscoverNodesTimeout; a failed sniff is logged and the
+// configured addresses are used). With sniffing on, New starts one
+// goroutine for discovery, which Close stops; otherwise it starts none.
+func New(cfg Config) (*Transport, error) {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	seeds, creds, err := seedNodes(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDurations(cfg); err != nil {
+		return nil, err
+	}
+	sniff := cfg.DiscoverNodesOnStart || cfg.DiscoverNodesInterval > 0
+	if sniff && cfg.CloudID != "" {
+		return nil, &rt.ConfigError{Field: "DiscoverNodesOnStart", Err: errors.New("sniffing is not available for Elastic Cloud (CloudID): its nodes are behind a proxy")}
+	}
+
+	base := cfg.Transport
+	if base == nil {
+		if base, err = NewHTTPTransport(HTTPTransportConfig{CACert: cfg.CACert, CertificateFingerprint: cfg.CertificateFingerprint}); err != nil {
+			return nil, err
+		}
+	} else if len(cfg.CACert) > 0 || cfg.CertificateFingerprint != "" {
+		return nil, &rt.ConfigError{Field: "Transport", Err: errors.New("CACert and CertificateFingerprint configure esrt's own base transport; set TLS on your Transport instead")}
+	}
+
+	t := &Transport{base: base, closed: make(chan struct{})}
+	var sniffer *discovery.Sniffer
+	hooks := cfg.Hooks
+	if sniff {
+		// Hooks are fixed when the pool is built, so the sniffer they call
+		// is read through a variable set just below.
+		hooks = rt.ComposeHooks(cfg.Hooks, &rt.Hooks{OnNodeDown: func(i rt.NodeInfo) { sniffer.NodeFailed(i.Node) }})
+	}
+	pool, err := selector.NewPool(selector.PoolConfig{
+		Seeds:    seeds,
+		Selector: cfg.Selector,
+		Filter:   cfg.NodeFilter,
+		Prefer:   cfg.PreferNode,
+		Hooks:    hooks,
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.pool = pool
+
+	chain, err := buildChain(cfg, creds, pool, base, logger)
+	if err != nil {
+		return nil, err
+	}
+	t.chain = chain
+
+	if sniff {
+		sniffer, err = discovery.NewSniffer(discovery.Config{
+			Seeds:     seeds,
+			Transport: base,
+			Publish:   pool.Update,
+			Interval:  cfg.DiscoverNodesInterval,
+			Header:    http.Header{"User-Agent": {userAgent(cfg)}},
+			Auth:      creds.Credential(),
+			Filter:    cfg.NodeFilter,
+			Logger:    logger,
+		})
+		if err != nil {
+			return nil, err
+		}
+		if cfg.DiscoverNodesOnStart {
+			ctx, cancel := context.WithTimeout(context.Background(), orDefault(cfg.DiscoverNodesTimeout, 10*time.Second))
+			sniffer.Sniff(ctx) // logs its own outcome; the seeds serve if it fails
+			cancel()
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		t.stop, t.done = stop, make(chan struct{})
+		go func() {
+			defer close(t.done)
+			sniffer.Run(ctx)
+		}()
+	}
+	return t, nil
+}
+
+// buildChain assembles the middlewares in esrt's canonical order.
+func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, base http.RoundTripper, logger *slog.Logger) (http.RoundTripper, error) {
+	var compat, gzip rt.Middleware
+	var err error
+	if cfg.EnableCompatibilityMode || strings.EqualFold(os.Getenv("ELASTIC_CLIENT_APIVERSIONING"), "true") {
+		major := cfg.CompatibilityVersion
+		if major == 0 {
+			major = 8
+		}
+		if compat, err = middleware.Compatibility(major); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.CompressRequestBody || cfg.CloudID != "" {
+		if gzip, err = middleware.Gzip(middleware.GzipConfig{}); err != nil {
+			return nil, err
+		}
+	}
+	var productCheck rt.Middleware
+	if cfg.ProductCheck {
+		productCheck = middleware.ProductCheck()
+	}
+	budget := cfg.RetryBudget
+	if budget == nil && !cfg.DisableRetry {
+		if budget, err = middleware.NewBudget(middleware.BudgetConfig{}); err != nil {
+			return nil, err
+		}
+	}
+	retry, err := middleware.Retry(middleware.RetryConfig{
+		MaxRetries:    cfg.MaxRetries,
+		Disable:       cfg.DisableRetry,
+		RetryOnStatus: cfg.RetryOnStatus,
+		Backoff:       cfg.RetryBackoff,
+		Budget:        budget,
+		Hooks:         cfg.Hooks,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rt.Chain(base,
+		middleware.Headers(middleware.HeadersConfig{UserAgent: cfg.UserAgent, Header: cfg.Header}),
+		compat,
+		productCheck,
+		middleware.Auth(creds),
+		gzip,
+		retry,
+		selector.Middleware(pool),
+		middleware.WarnPlaintextCredentials(logger),
+	), nil
+}
+
+// seedNodes parses the configured addresses or Cloud ID and resolves the
+// static credentials: userinfo in the addresses wins over APIKey,
+// ServiceToken, Username and Password.
+func seedNodes(cfg Config) ([]*rt.Node, middleware.AuthConfig, error) {
+	creds := middleware.AuthConfig{Username: cfg.Username, Password: cfg.Password, APIKey: cfg.APIKey, ServiceToken: cfg.ServiceToken}
+	addresses := cfg.Addresses
+	field := "Addresses"
+	var seeds []*rt.Node
+	switch {
+	case cfg.CloudID != "" && len(addresses) > 0:
+		return nil, creds, &rt.ConfigError{Field: "CloudID", Err: errors.New("set either Addresses or CloudID, not both")}
+	case cfg.CloudID != "":
+		node, err := discovery.ParseCloudID(cfg.CloudID)
+		if err != nil {
+			return nil, creds, err
+		}
+		seeds = []*rt.Node{node}
+	default:
+		if len(addresses) == 0 {
+			if env := os.Getenv("ELASTICSEARCH_URL"); env != "" {
+				addresses, field = strings.Split(env, ","), "ELASTICSEARCH_URL"
+			} else {
+				addresses = []string{"http://localhost:9200"}
+			}
+		}
+		var err error
+		if seeds, err = discovery.Seeds(addresses); err != nil {
+			var ce *rt.ConfigError
+			if field != "Addresses" && errors.As(err, &ce) {
+				ce.Field = strings.Replace(ce.Field, "Addresses", field, 1)
+			}
+			return nil, creds, err
+		}
+	}
+
+	var userinfo *url.Userinfo
+	for i, n := range seeds {
+		u := n.URL.User
+		if i > 0 && u.String() != userinfo.String() {
+			return nil, creds, &rt.ConfigError{Field: fmt.Sprintf("%s[%d]", field, i), Err: errors.New("every address must carry the same userinfo credentials")}
+		}
+		userinfo = u
+	}
+	if userinfo != nil {
+		password, _ := userinfo.Password()
+		creds = middleware.AuthConfig{Username: userinfo.Username(), Password: password}
+	}
+	return seeds, creds, nil
+}
+
+func checkDurations(cfg Config) error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"DiscoverNodesInterval", cfg.DiscoverNodesInterval},
+		{"DiscoverNodesTimeout", cfg.DiscoverNodesTimeout},
+	} {
+		if d.v < 0 {
+			return &rt.ConfigError{Field: d.name, Err: fmt.Errorf("negative duration %v", d.v)}
+		}
+	}
+	if cfg.MaxRetries < 0 {
+		return &rt.ConfigError{Field: "MaxRetries", Err: fmt.Errorf("negative value %d", cfg.MaxRetries)}
+	}
+	return nil
+}
+
+func userAgent(cfg Config) string {
+	if cfg.UserAgent != "" {
+		return cfg.UserAgent
+	}
+	return middleware.UserAgent()
+}
+
+// RoundTrip sends req through the chain. Per-request options ride in req's
+// context (see package rt).
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	select {
+	case <-t.closed:
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, ErrClosed
+	default:
+	}
+	return t.chain.RoundTrip(req)
+}
+
+// Pool returns the node pool, for its status ([selector.Pool.Status]).
+func (t *Transport) Pool() *selector.Pool { return t.pool }
+
+// CloseIdleConnections closes the base transport's idle connections.
+func (t *Transport) CloseIdleConnections() { rt.CloseIdleConnections(t.chain) }
+
+// Close stops discovery, waits for its goroutine to end, and closes idle
+// connections. Requests after Close fail with [ErrClosed]; requests in
+// flight finish. It always returns nil and may be called more than once.
+func (t *Transport) Close() error {
+	t.closeOnce.Do(func() {
+		close(t.closed)
+		if t.stop != nil {
+			t.stop()
+			<-t.done
+		}
+		t.CloseIdleConnections()
+	})
+	return nil
+}

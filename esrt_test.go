@@ -1,0 +1,410 @@
+package esrt
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/esrt-dev/esrt/estest"
+	"github.com/esrt-dev/esrt/rt"
+	"github.com/esrt-dev/esrt/rt/rttest"
+)
+
+func mustNew(t testing.TB, cfg Config) *Transport {
+	t.Helper()
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close() })
+	return tr
+}
+
+func get(t testing.TB, tr http.RoundTripper, path string) (*http.Response, error) {
+	t.Helper()
+	req, err := http.NewRequest("GET", "http://es"+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr.RoundTrip(req)
+}
+
+func TestNewConfigErrors(t *testing.T) {
+	const secret = "hunter2"
+	tests := []struct {
+		name  string
+		cfg   Config
+		field string
+	}{
+		{"empty address", Config{Addresses: []string{""}}, "Addresses[0]"},
+		{"no scheme", Config{Addresses: []string{"http://a:9200", "es2:9200"}}, "Addresses[1]"},
+		{"bad port with secret", Config{Addresses: []string{"http://u:" + secret + "@es:x/"}}, "Addresses[0]"},
+		{"cloud id and addresses", Config{CloudID: "c:YWJj", Addresses: []string{"http://a:9200"}}, "CloudID"},
+		{"bad cloud id", Config{CloudID: "name:not base64!"}, "CloudID"},
+		{"sniffing with cloud id", Config{CloudID: "my:" + b64("us-east-1.aws.found.io$abc$def"), DiscoverNodesOnStart: true}, "DiscoverNodesOnStart"},
+		{"negative interval", Config{DiscoverNodesInterval: -time.Second}, "DiscoverNodesInterval"},
+		{"negative timeout", Config{DiscoverNodesTimeout: -1}, "DiscoverNodesTimeout"},
+		{"negative retries", Config{MaxRetries: -1}, "MaxRetries"},
+		{"bad status", Config{RetryOnStatus: []int{1000}}, "RetryOnStatus"},
+		{"CA with own transport", Config{CACert: []byte("x"), Transport: http.DefaultTransport}, "Transport"},
+		{"bad CA", Config{CACert: []byte("nope")}, "CACert"},
+		{"bad fingerprint", Config{CertificateFingerprint: "zz"}, "CertificateFingerprint"},
+		{"different userinfo", Config{Addresses: []string{"http://a:" + secret + "@es1:9200", "http://b:" + secret + "@es2:9200"}}, "Addresses[1]"},
+		{"bad compatibility version", Config{EnableCompatibilityMode: true, CompatibilityVersion: 6}, "CompatibilityVersion"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, err := New(tt.cfg)
+			var ce *rt.ConfigError
+			if tr != nil || !errors.As(err, &ce) || !errors.Is(err, rt.ErrInvalidConfig) {
+				t.Fatalf("New = %v, %v; want a ConfigError", tr, err)
+			}
+			if ce.Field != tt.field {
+				t.Errorf("field %q, want %q (%v)", ce.Field, tt.field, err)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("error reveals a secret: %v", err)
+			}
+		})
+	}
+}
+
+func b64(s string) string {
+	const enc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	var out strings.Builder
+	b := []byte(s)
+	for len(b) > 0 {
+		var chunk [3]byte
+		n := copy(chunk[:], b)
+		b = b[n:]
+		v := uint(chunk[0])<<16 | uint(chunk[1])<<8 | uint(chunk[2])
+		for i := 0; i < 4; i++ {
+			if i <= n {
+				out.WriteByte(enc[v>>(18-6*i)&63])
+			} else {
+				out.WriteByte('=')
+			}
+		}
+	}
+	return out.String()
+}
+
+func TestNewAddressDefaults(t *testing.T) {
+	c := estest.New(t, estest.Config{})
+	t.Setenv("ELASTICSEARCH_URL", c.URLs()[0]+"/")
+	res, err := get(t, mustNew(t, Config{}), "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if len(c.Node(0).Requests()) != 1 {
+		t.Fatal("ELASTICSEARCH_URL was not used")
+	}
+
+	t.Setenv("ELASTICSEARCH_URL", "http://127.0.0.1:1,not-a-url")
+	if _, err := New(Config{}); err == nil || !strings.Contains(err.Error(), "ELASTICSEARCH_URL[1]") {
+		t.Fatalf("error %v, want one naming ELASTICSEARCH_URL[1]", err)
+	}
+	t.Setenv("ELASTICSEARCH_URL", "")
+	tr := mustNew(t, Config{})
+	if got := tr.Pool().Status()[0].Node.String(); got != "http://localhost:9200" {
+		t.Fatalf("default address %q, want http://localhost:9200", got)
+	}
+}
+
+func TestFailoverWithOneNodeKilled(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 3})
+	tr := mustNew(t, Config{Addresses: c.URLs()})
+	c.Node(1).Kill()
+	const workers, each = 8, 250
+	var mu sync.Mutex
+	var failures []error
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				res, err := get(t, tr, "/")
+				if err == nil {
+					io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode != 200 {
+						err = fmt.Errorf("status %d", res.StatusCode)
+					}
+				}
+				if err != nil {
+					mu.Lock()
+					failures = append(failures, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("%d of %d GETs failed with a node killed, first: %v", len(failures), workers*each, failures[0])
+	}
+	served := len(c.Node(0).Requests()) + len(c.Node(2).Requests())
+	if served != workers*each {
+		t.Errorf("live nodes served %d requests, want %d", served, workers*each)
+	}
+}
+
+func TestSniffOnStart(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 3, NodeConfigs: []estest.NodeConfig{
+		{Roles: []string{"master"}}, {}, {},
+	}})
+	tr := mustNew(t, Config{Addresses: c.URLs()[:1], DiscoverNodesOnStart: true})
+	var got []string
+	for _, s := range tr.Pool().Status() {
+		if !s.Seed { // seeds outside the sniffed set are only a fallback
+			got = append(got, s.Node.String())
+		}
+	}
+	want := []string{c.URLs()[1], c.URLs()[2]} // the dedicated master is skipped
+	slices.Sort(got)
+	slices.Sort(want)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("pool after sniffing %v, want %v", got, want)
+	}
+}
+
+func TestCloseStopsDiscovery(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 2})
+	before := runtime.NumGoroutine()
+	tr, err := New(Config{Addresses: c.URLs(), DiscoverNodesOnStart: true, DiscoverNodesInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := get(t, tr, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	tr.Close()
+	tr.Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines after Close, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+	if _, err := get(t, tr, "/"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("RoundTrip after Close: %v, want ErrClosed", err)
+	}
+}
+
+func TestConformance(t *testing.T) {
+	rttest.Run(t, func(next http.RoundTripper) http.RoundTripper {
+		tr, err := New(Config{Addresses: []string{"http://127.0.0.1:9200"}, Transport: next, RetryBackoff: func(int) time.Duration { return 0 }})
+		if err != nil {
+			panic(err)
+		}
+		return tr
+	})
+}
+
+func TestTLS(t *testing.T) {
+	c := estest.New(t, estest.Config{TLS: true})
+	url := c.URLs()[0]
+	withColons := strings.ToUpper(colons(c.CAFingerprint()))
+	wrong := strings.Repeat("ab", 32)
+	tests := []struct {
+		name    string
+		cfg     Config
+		wantErr bool
+	}{
+		{"no CA: verification fails", Config{}, true},
+		{"CACert", Config{CACert: c.CACertPEM()}, false},
+		{"CA fingerprint", Config{CertificateFingerprint: c.CAFingerprint()}, false},
+		{"CA fingerprint with colons", Config{CertificateFingerprint: withColons}, false},
+		{"leaf fingerprint", Config{CertificateFingerprint: c.CertFingerprint()}, false},
+		{"wrong fingerprint", Config{CertificateFingerprint: wrong}, true},
+		{"CACert and wrong fingerprint", Config{CACert: c.CACertPEM(), CertificateFingerprint: wrong}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.Addresses = []string{url}
+			tt.cfg.DisableRetry = true
+			res, err := get(t, mustNew(t, tt.cfg), "/")
+			if tt.wantErr {
+				if err == nil {
+					res.Body.Close()
+					t.Fatal("request succeeded; want a TLS verification error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.TLS == nil {
+				t.Fatal("response did not come over TLS")
+			}
+		})
+	}
+}
+
+func colons(hexFP string) string {
+	var parts []string
+	for i := 0; i < len(hexFP); i += 2 {
+		parts = append(parts, hexFP[i:i+2])
+	}
+	return strings.Join(parts, ":")
+}
+
+// An https:// address never produces a plaintext request: against a plain
+// listener, the TLS handshake fails and the server sees no HTTP request.
+func TestHTTPSNeverPlaintext(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	first := make(chan []byte, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 5)
+		n, _ := io.ReadFull(conn, buf)
+		first <- buf[:n]
+	}()
+	tr := mustNew(t, Config{Addresses: []string{"https://" + ln.Addr().String()}, DisableRetry: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://es/_search", nil)
+	if res, err := tr.RoundTrip(req); err == nil {
+		res.Body.Close()
+		t.Fatal("request to a plain listener succeeded over https")
+	}
+	got := <-first
+	if len(got) == 0 || got[0] != 0x16 { // a TLS handshake record
+		t.Fatalf("server received %q, want a TLS handshake", got)
+	}
+}
+
+func TestAuthEndToEnd(t *testing.T) {
+	c := estest.New(t, estest.Config{Username: "elastic", Password: "s3cret", APIKey: b64("id:key"), BearerToken: "tok"})
+	host := strings.TrimPrefix(c.URLs()[0], "http://")
+	tests := []struct {
+		name string
+		cfg  Config
+		want int
+	}{
+		{"basic", Config{Username: "elastic", Password: "s3cret"}, 200},
+		{"userinfo", Config{Addresses: []string{"http://elastic:s3cret@" + host}}, 200},
+		{"userinfo beats api key", Config{Addresses: []string{"http://elastic:s3cret@" + host}, APIKey: "bad:key"}, 200},
+		{"api key id:key", Config{APIKey: "id:key"}, 200},
+		{"service token", Config{ServiceToken: "tok"}, 200},
+		{"wrong password", Config{Username: "elastic", Password: "nope"}, 401},
+		{"none", Config{}, 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.cfg.Addresses == nil {
+				tt.cfg.Addresses = c.URLs()
+			}
+			res, err := get(t, mustNew(t, tt.cfg), "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d", res.StatusCode, tt.want)
+			}
+		})
+	}
+}
+
+func TestGzipRetriedDecodesOnEveryAttempt(t *testing.T) {
+	c := estest.New(t, estest.Config{})
+	tr := mustNew(t, Config{Addresses: c.URLs(), CompressRequestBody: true, RetryBackoff: func(int) time.Duration { return 0 }})
+	c.Node(0).FailNext(2, estest.Failure{Status: 503})
+	body := bytes.Repeat([]byte(`{"query":{"match":{"title":"search"}}}`), 100)
+	req, _ := http.NewRequest("POST", "http://es/books/_search", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	sum := sha256.Sum256(body)
+	logs := c.Node(0).Requests()
+	if len(logs) != 3 {
+		t.Fatalf("%d attempts, want 3", len(logs))
+	}
+	for i, r := range logs {
+		if r.Header.Get("Content-Encoding") != "gzip" || r.DecodedSHA256 != hex.EncodeToString(sum[:]) || r.BodySize >= len(body) {
+			t.Errorf("attempt %d: encoding %q, %d bytes on the wire, decoded body differs: %v",
+				i+1, r.Header.Get("Content-Encoding"), r.BodySize, r.DecodedSHA256 != hex.EncodeToString(sum[:]))
+		}
+	}
+}
+
+func TestProductCheckEndToEnd(t *testing.T) {
+	es := estest.New(t, estest.Config{})
+	os := estest.New(t, estest.Config{Product: estest.OpenSearch})
+	tests := []struct {
+		name    string
+		url     string
+		check   bool
+		wantErr bool
+	}{
+		{"elasticsearch, check on", es.URLs()[0], true, false},
+		{"opensearch, check on", os.URLs()[0], true, true},
+		{"elasticsearch, check off", es.URLs()[0], false, false},
+		{"opensearch, check off", os.URLs()[0], false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := get(t, mustNew(t, Config{Addresses: []string{tt.url}, ProductCheck: tt.check}), "/")
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if err == nil {
+				res.Body.Close()
+			}
+		})
+	}
+}
+
+func TestPlaintextCredentialsWarning(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	// A non-loopback address that answers through a stub base transport.
+	base := rt.Func(func(req *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}, Request: req}, nil
+	})
+	tr := mustNew(t, Config{Addresses: []string{"http://es.example.com:9200"}, APIKey: "id:key", Transport: base, Logger: logger})
+	for range 3 {
+		res, err := get(t, tr, "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	if n := strings.Count(logs.String(), "plain http"); n != 1 {
+		t.Fatalf("%d warnings, want 1:\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), b64("id:key")) {
+		t.Fatal("the warning reveals the API key")
+	}
+}
