@@ -3,6 +3,7 @@ package middleware
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/esrt-dev/esrt/rt"
@@ -30,13 +31,22 @@ type BudgetConfig struct {
 // cluster down. It counts first attempts and extra attempts in one-second
 // buckets over a sliding window. A Budget is safe for concurrent use and is
 // meant to be shared by every retrying and hedging middleware of a client.
+//
+// Deposit, called for every request, is one atomic add: it neither locks
+// nor reads the clock. Withdraw spreads the first attempts counted since
+// its previous call evenly over the seconds in between, which is exact for
+// a steady load and what the budget measures anyway: the rate of first
+// attempts.
 type Budget struct {
 	ratio   float64
 	floor   int
 	window  int64 // seconds
 	now     func() time.Time
-	mu      sync.Mutex
-	buckets []budgetBucket
+	pending atomic.Int64 // first attempts not yet put into buckets
+
+	mu       sync.Mutex
+	buckets  []budgetBucket
+	lastSync int64 // Unix second of the last Withdraw; 0 before the first
 }
 
 type budgetBucket struct {
@@ -75,10 +85,9 @@ func NewBudget(cfg BudgetConfig) (*Budget, error) {
 	return &Budget{ratio: ratio, floor: floor, window: secs, now: now, buckets: make([]budgetBucket, secs)}, nil
 }
 
-// bucket returns the bucket of the current second, reset if it is stale.
-// b.mu must be held.
-func (b *Budget) bucket() *budgetBucket {
-	sec := b.now().Unix()
+// bucket returns the bucket of second sec, reset if it is stale. b.mu must
+// be held.
+func (b *Budget) bucket(sec int64) *budgetBucket {
 	bk := &b.buckets[sec%b.window]
 	if bk.second != sec {
 		*bk = budgetBucket{second: sec}
@@ -86,19 +95,42 @@ func (b *Budget) bucket() *budgetBucket {
 	return bk
 }
 
-// Deposit records a first attempt.
-func (b *Budget) Deposit() {
-	b.mu.Lock()
-	b.bucket().firsts++
-	b.mu.Unlock()
+// sync moves the pending first attempts into the buckets of the seconds
+// since the last sync (at most a window's worth), spread evenly. b.mu must
+// be held.
+func (b *Budget) sync(now int64) {
+	n := b.pending.Swap(0)
+	from := b.lastSync + 1
+	if b.lastSync == 0 || from > now {
+		from = now
+	}
+	span := now - from + 1
+	if span > b.window {
+		// Older seconds have left the window: only their share stays.
+		n = n * b.window / span
+		from, span = now-b.window+1, b.window
+	}
+	b.lastSync = now
+	for sec := from; sec <= now; sec++ {
+		share := n / span
+		if sec == now {
+			share = n - (n/span)*(span-1) // the remainder goes to now
+		}
+		b.bucket(sec).firsts += int(share)
+	}
 }
+
+// Deposit records a first attempt.
+func (b *Budget) Deposit() { b.pending.Add(1) }
 
 // Withdraw asks for one extra attempt and reports whether the budget allows
 // it; when it does, the attempt is counted.
 func (b *Budget) Withdraw() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	cur := b.bucket()
+	now := b.now().Unix()
+	b.sync(now)
+	cur := b.bucket(now)
 	oldest := cur.second - b.window + 1
 	var firsts, extras int
 	for i := range b.buckets {

@@ -83,3 +83,30 @@ func TestBudgetDefaultsAndErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestBudgetSpreadsDepositsOverTheGap(t *testing.T) {
+	clock := newFakeClock()
+	b, _ := NewBudget(BudgetConfig{Ratio: 0.5, MinPerSecond: -1, Now: clock.Now})
+	b.Withdraw() // the first sync: the window starts here
+	// 1000 first attempts over 100 s of steady traffic, with no retry in
+	// between; only the last 10 s — 100 of them — are in the window.
+	for range 1000 {
+		b.Deposit()
+	}
+	clock.Add(100 * time.Second)
+	if got := withdrawN(b, 1000); got != 50 {
+		t.Fatalf("granted %d, want 50%% of the 100 first attempts in the window", got)
+	}
+	// Half the window later, half of those first attempts have left it.
+	clock.Add(5 * time.Second)
+	if got := withdrawN(b, 1000); got != 0 {
+		t.Fatalf("granted %d with the extras already spent, want 0", got)
+	}
+	clock.Add(5 * time.Second)
+	for range 40 {
+		b.Deposit()
+	}
+	if got := withdrawN(b, 1000); got != 20 {
+		t.Fatalf("granted %d, want 50%% of the 40 new first attempts", got)
+	}
+}

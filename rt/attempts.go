@@ -19,15 +19,31 @@ import (
 type Attempts struct {
 	mu    sync.Mutex
 	nodes []*Node
+	buf   [4]*Node // nodes' first backing array: most requests stop here
 }
 
 type attemptsKey struct{}
 
+// attemptsCtx is a context carrying an Attempts, built in one allocation:
+// WithAttempts runs once per request on the hot path.
+type attemptsCtx struct {
+	context.Context
+	a Attempts
+}
+
+func (c *attemptsCtx) Value(key any) any {
+	if key == (attemptsKey{}) {
+		return &c.a
+	}
+	return c.Context.Value(key)
+}
+
 // WithAttempts returns a context carrying a new, empty [Attempts], and the
 // Attempts.
 func WithAttempts(ctx context.Context) (context.Context, *Attempts) {
-	a := new(Attempts)
-	return context.WithValue(ctx, attemptsKey{}, a), a
+	c := &attemptsCtx{Context: ctx}
+	c.a.nodes = c.a.buf[:0]
+	return c, &c.a
 }
 
 // AttemptsFrom returns the [Attempts] carried by ctx, or nil.

@@ -58,3 +58,33 @@ func TestAttemptsConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestAttemptsContextKeepsParent(t *testing.T) {
+	type key struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
+	ctx, _ := WithAttempts(parent)
+	if ctx.Value(key{}) != "v" {
+		t.Fatal("the parent's values are lost")
+	}
+	child, stop := context.WithCancel(ctx) // derived contexts still see the parent's cancel
+	defer stop()
+	cancel()
+	<-child.Done()
+	if ctx.Err() != context.Canceled || child.Err() != context.Canceled {
+		t.Fatalf("Err = %v, %v", ctx.Err(), child.Err())
+	}
+}
+
+func TestAttemptsAllocations(t *testing.T) {
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(100, func() {
+		_, a := WithAttempts(ctx)
+		for range 4 {
+			n, _ := a.Begin()
+			a.SetNode(n, nil)
+		}
+	})
+	if allocs != 1 {
+		t.Fatalf("WithAttempts and four attempts allocate %v times, want 1", allocs)
+	}
+}

@@ -34,7 +34,7 @@ func BenchmarkPick(b *testing.B) {
 				b.ReportAllocs()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
-						if _, ok := p.pick(nil); !ok {
+						if _, ok := p.pick(nil, p.nowNanos()); !ok {
 							b.Fatal("no node")
 						}
 					}

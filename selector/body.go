@@ -16,6 +16,11 @@ import (
 // outstanding request): the attempt ends at once. The wrapper keeps
 // io.WriterTo, as otelhttp's does, so that io.Copy keeps its fast path.
 func trackBody(body io.ReadCloser, h *health) io.ReadCloser {
+	return new(trackedBody).track(body, h)
+}
+
+// track is trackBody with the wrapper's memory supplied by the caller.
+func (tb *trackedBody) track(body io.ReadCloser, h *health) io.ReadCloser {
 	if body == nil || body == http.NoBody {
 		h.inflight.Add(-1)
 		return body
@@ -24,7 +29,7 @@ func trackBody(body io.ReadCloser, h *health) io.ReadCloser {
 		h.inflight.Add(-1)
 		return body
 	}
-	tb := &trackedBody{rc: body, h: h}
+	tb.rc, tb.h = body, h
 	if _, ok := body.(io.WriterTo); ok {
 		return writerToBody{tb}
 	}

@@ -24,7 +24,9 @@ type pick struct {
 // In order: a due dead node that nobody is probing (the probe); a live
 // node chosen by the selector (preferred nodes first, untried first); the
 // dead node whose resurrection is due first (fewest failures on ties).
-func (p *Pool) pick(triedNodes []*rt.Node) (pick, bool) {
+//
+// now is the attempt's start, in Unix nanoseconds.
+func (p *Pool) pick(triedNodes []*rt.Node, now int64) (pick, bool) {
 	s := p.snap.Load()
 	var tried []*health
 	for _, n := range triedNodes {
@@ -33,7 +35,7 @@ func (p *Pool) pick(triedNodes []*rt.Node) (pick, bool) {
 		}
 	}
 	if s.nextDue != never {
-		if now := p.nowNanos(); now >= s.nextDue {
+		if now >= s.nextDue {
 			for _, c := range s.dead {
 				if c.h.retryAt.Load() <= now && !isTried(c.h, tried) && c.h.probing.CompareAndSwap(false, true) {
 					return pick{node: c.Node, h: c.h, probe: true}, true
@@ -49,7 +51,12 @@ func (p *Pool) pick(triedNodes []*rt.Node) (pick, bool) {
 		if len(tried) > 0 {
 			cands = untried(s, tried)
 		}
-		i := p.sel.Select(cands)
+		var i int
+		if _, ok := p.sel.(latencyAware); ok {
+			i = selectP2C(cands, now) // the attempt's time: no clock read per candidate
+		} else {
+			i = p.sel.Select(cands)
+		}
 		if i < 0 || i >= len(cands) {
 			return pick{}, false
 		}
@@ -167,7 +174,8 @@ const (
 
 // report records the outcome of an attempt to pk. hooks are the request's
 // hooks, called after the pool's for node down/up events.
-func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, cause error, hooks *rt.Hooks) {
+// now is the time the attempt ended, in Unix nanoseconds.
+func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, now int64, cause error, hooks *rt.Hooks) {
 	h := pk.h
 	if h == nil || h.removed.Load() {
 		return
@@ -178,9 +186,9 @@ func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, cause error, h
 			h.probing.Store(false)
 		}
 	case healthy:
-		p.succeeded(pk, elapsed, hooks)
+		p.succeeded(pk, elapsed, now, hooks)
 	case timedOut:
-		h.lat.observe(p.slowSample(h, elapsed), p.nowNanos(), p.tau)
+		h.lat.observe(p.slowSample(h, elapsed, now), now, p.tau)
 		if !h.dead.Load() {
 			// Only consecutive timeouts count as a failure: one slow
 			// shard must not take a node (or every node) down.
@@ -193,21 +201,20 @@ func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, cause error, h
 		}
 		p.failed(pk, cause, hooks)
 	case unhealthy:
-		h.lat.observe(p.slowSample(h, elapsed), p.nowNanos(), p.tau)
+		h.lat.observe(p.slowSample(h, elapsed, now), now, p.tau)
 		p.failed(pk, cause, hooks)
 	}
 }
 
 // slowSample is the latency sample of a failed attempt: at least twice the
 // current estimate, so that a node failing fast does not look fast.
-func (p *Pool) slowSample(h *health, elapsed time.Duration) float64 {
-	v, _ := h.lat.value(p.nowNanos(), p.tau)
+func (p *Pool) slowSample(h *health, elapsed time.Duration, now int64) float64 {
+	v, _ := h.lat.value(now, p.tau)
 	return max(float64(elapsed), 2*v)
 }
 
-func (p *Pool) succeeded(pk pick, elapsed time.Duration, hooks *rt.Hooks) {
+func (p *Pool) succeeded(pk pick, elapsed time.Duration, now int64, hooks *rt.Hooks) {
 	h := pk.h
-	now := p.nowNanos()
 	if h.timeouts.Load() != 0 {
 		h.timeouts.Store(0)
 	}

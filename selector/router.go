@@ -97,17 +97,19 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	start := r.pool.clock()
 	var pk pick
 	if pin, ok := rt.NodeFrom(ctx); ok {
 		pk = r.pool.pinned(pin)
-	} else if pk, ok = r.pool.pick(tried); !ok {
+	} else if pk, ok = r.pool.pick(tried, start.UnixNano()); !ok {
 		return nil, rt.ErrNoNode
 	}
 	if att != nil {
 		att.SetNode(n, pk.node)
 	}
 
-	out := rewrite(req, pk.node)
+	a := new(attempt) // one allocation for the copy, its URL and the body tracker
+	out := a.rewrite(req, pk.node)
 	hooks := rt.HooksFrom(ctx)
 	info := rt.AttemptInfo{Request: out, Node: pk.node, Attempt: n}
 	r.pool.hooks.AttemptStart(info)
@@ -115,10 +117,10 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	if pk.h != nil {
 		pk.h.inflight.Add(1)
 	}
-	start := r.pool.clock()
 	handedOn = true
 	resp, err := r.next.RoundTrip(out)
-	elapsed := r.pool.clock().Sub(start)
+	end := r.pool.clock()
+	elapsed := end.Sub(start)
 	switch {
 	case err != nil && resp != nil:
 		resp.Body.Close() // a broken next; the error wins, as in http.Client
@@ -128,7 +130,7 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 
 	oc, cause := classify(ctx, resp, err)
-	r.pool.report(pk, oc, elapsed, cause, hooks)
+	r.pool.report(pk, oc, elapsed, end.UnixNano(), cause, hooks)
 	done := rt.AttemptDoneInfo{AttemptInfo: info, Response: resp, Err: err, Duration: elapsed}
 	r.pool.hooks.AttemptDone(done)
 	hooks.AttemptDone(done)
@@ -140,7 +142,7 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	if pk.h != nil {
-		resp.Body = trackBody(resp.Body, pk.h)
+		resp.Body = a.body.track(resp.Body, pk.h)
 	}
 	return resp, nil
 }
@@ -176,12 +178,24 @@ func classify(ctx context.Context, resp *http.Response, err error) (outcome, err
 	return unhealthy, err
 }
 
-// rewrite returns a shallow copy of req addressed to n. Only the URL, Host
-// and, when basic auth is added, Header are new; req is not modified.
-func rewrite(req *http.Request, n *rt.Node) *http.Request {
-	out := new(http.Request)
+// attempt holds what the router allocates for one attempt, in one
+// allocation: the copy of the request, its URL, and the tracker of the
+// response body. The response's Request field keeps the copy alive as long
+// as the response anyway.
+type attempt struct {
+	req  http.Request
+	url  url.URL
+	body trackedBody
+}
+
+// rewrite fills a.req with a shallow copy of req addressed to n and returns
+// it. Only the URL, Host and, when basic auth is added, Header are new; req
+// is not modified.
+func (a *attempt) rewrite(req *http.Request, n *rt.Node) *http.Request {
+	out := &a.req
 	*out = *req
-	u := &url.URL{
+	u := &a.url
+	*u = url.URL{
 		Scheme:     n.URL.Scheme,
 		Host:       n.URL.Host,
 		RawQuery:   req.URL.RawQuery,

@@ -60,14 +60,21 @@ func (c Candidate) InFlight() int {
 // headers; failures and timeouts count as slow samples), decayed to now.
 // It is 0 before the first sample. A node added to a pool that has
 // estimates, or returning from the dead, starts at the pool's median.
-func (c Candidate) Latency() time.Duration {
+func (c Candidate) Latency() time.Duration { return c.latencyAt(-1) }
+
+// latencyAt is Latency decayed to now (Unix nanoseconds), or to the pool's
+// clock when now is -1.
+func (c Candidate) latencyAt(now int64) time.Duration {
 	if c.h == nil {
 		return 0
 	}
 	if c.h.p == nil {
 		return time.Duration(math.Float64frombits(c.h.lat.bits.Load()))
 	}
-	v, _ := c.h.lat.value(c.h.p.nowNanos(), c.h.p.tau)
+	if now < 0 {
+		now = c.h.p.nowNanos()
+	}
+	v, _ := c.h.lat.value(now, c.h.p.tau)
 	return time.Duration(v)
 }
 
@@ -124,9 +131,16 @@ func Random() Selector { return SelectorFunc(func(c []Candidate) int { return ra
 // A node without an estimate is free while idle (so that it gets its first
 // sample) and very expensive while that first request is outstanding, so
 // that a new node is not flooded before anyone knows how fast it is.
-func LatencyAware() Selector { return SelectorFunc(selectP2C) }
+func LatencyAware() Selector { return latencyAware{} }
 
-func selectP2C(c []Candidate) int {
+type latencyAware struct{}
+
+func (latencyAware) Select(c []Candidate) int { return selectP2C(c, -1) }
+
+// selectP2C is the latency-aware choice. now, in Unix nanoseconds, is the
+// time to decay latency estimates to; the pool passes the time it already
+// read for the attempt, and -1 means "read the clock".
+func selectP2C(c []Candidate, now int64) int {
 	switch len(c) {
 	case 0:
 		return -1
@@ -138,7 +152,7 @@ func selectP2C(c []Candidate) int {
 	if j >= i {
 		j++
 	}
-	if load(c[j]) < load(c[i]) {
+	if load(c[j], now) < load(c[i], now) {
 		return j
 	}
 	return i
@@ -148,9 +162,9 @@ func selectP2C(c []Candidate) int {
 // outstanding request: more than any measured load.
 const unknownCost = 1e30
 
-func load(c Candidate) float64 {
+func load(c Candidate, now int64) float64 {
 	inflight := float64(c.InFlight())
-	lat := float64(c.Latency())
+	lat := float64(c.latencyAt(now))
 	if lat == 0 {
 		return unknownCost * inflight
 	}

@@ -1,0 +1,102 @@
+package bench
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/elastic/elastic-transport-go/v8/elastictransport"
+
+	"github.com/esrt-dev/esrt"
+)
+
+var addresses = []string{"http://10.0.0.1:9200", "http://10.0.0.2:9200", "http://10.0.0.3:9200"}
+
+const cannedBody = `{"took":1,"timed_out":false,"hits":{"total":{"value":0,"relation":"eq"},"hits":[]}}`
+
+// canned answers every request at once with the same small response, as a
+// stand-in for the network, so that the benchmark measures the transports.
+type canned struct{}
+
+func (canned) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		io.Copy(io.Discard, req.Body)
+		req.Body.Close()
+	}
+	return &http.Response{
+		StatusCode:    200,
+		Header:        http.Header{"Content-Type": {"application/json"}, "X-Elastic-Product": {"Elasticsearch"}},
+		Body:          io.NopCloser(strings.NewReader(cannedBody)),
+		ContentLength: int64(len(cannedBody)),
+		Request:       req,
+	}, nil
+}
+
+type performer interface {
+	Perform(*http.Request) (*http.Response, error)
+}
+
+type roundTripper struct{ http.RoundTripper }
+
+func (r roundTripper) Perform(req *http.Request) (*http.Response, error) { return r.RoundTrip(req) }
+
+func transports(b *testing.B) map[string]performer {
+	var urls []*url.URL
+	for _, a := range addresses {
+		u, _ := url.Parse(a)
+		urls = append(urls, u)
+	}
+	etg, err := elastictransport.New(elastictransport.Config{URLs: urls, Transport: canned{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := esrt.New(esrt.Config{Addresses: addresses, Transport: canned{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { tr.Close() })
+	return map[string]performer{"baseline": roundTripper{canned{}}, "elastic-transport-go": etg, "esrt": roundTripper{tr}}
+}
+
+func send(b *testing.B, p performer) {
+	req, err := http.NewRequest("GET", "/products/_search", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := p.Perform(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		b.Fatalf("status %d", res.StatusCode)
+	}
+}
+
+// BenchmarkDefaultChain measures the cost per request of each transport's
+// default configuration (three nodes, retries on) over a canned base.
+// "baseline" is the canned base alone: subtract it to get a transport's own
+// overhead.
+func BenchmarkDefaultChain(b *testing.B) {
+	ts := transports(b)
+	for _, name := range []string{"baseline", "elastic-transport-go", "esrt"} {
+		p := ts[name]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				send(b, p)
+			}
+		})
+		b.Run(name+"/parallel", func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					send(b, p)
+				}
+			})
+		})
+	}
+}
