@@ -110,6 +110,12 @@ type Config struct {
 	// healthy, such as those in the caller's zone.
 	PreferNode func(*rt.Node) bool
 
+	// DeadNodeTimeout is how long a node that failed stays out of rotation;
+	// each further consecutive failure doubles it, up to
+	// MaxDeadNodeTimeout, with ±20 % jitter. If zero, 1 s and 60 s.
+	DeadNodeTimeout    time.Duration
+	MaxDeadNodeTimeout time.Duration
+
 	// Hooks receive attempts, retries and node health changes of every
 	// request.
 	Hooks *rt.Hooks

@@ -90,6 +90,9 @@ func New(cfg Config) (*Transport, error) {
 		Filter:   cfg.NodeFilter,
 		Prefer:   cfg.PreferNode,
 		Hooks:    hooks,
+
+		DeadTimeout:    cfg.DeadNodeTimeout,
+		MaxDeadTimeout: cfg.MaxDeadNodeTimeout,
 	})
 	if err != nil {
 		return nil, err
@@ -239,6 +242,8 @@ func checkDurations(cfg Config) error {
 	}{
 		{"DiscoverNodesInterval", cfg.DiscoverNodesInterval},
 		{"DiscoverNodesTimeout", cfg.DiscoverNodesTimeout},
+		{"DeadNodeTimeout", cfg.DeadNodeTimeout},
+		{"MaxDeadNodeTimeout", cfg.MaxDeadNodeTimeout},
 	} {
 		if d.v < 0 {
 			return &rt.ConfigError{Field: d.name, Err: fmt.Errorf("negative duration %v", d.v)}

@@ -58,6 +58,8 @@ func TestNewConfigErrors(t *testing.T) {
 		{"negative interval", Config{DiscoverNodesInterval: -time.Second}, "DiscoverNodesInterval"},
 		{"negative timeout", Config{DiscoverNodesTimeout: -1}, "DiscoverNodesTimeout"},
 		{"negative retries", Config{MaxRetries: -1}, "MaxRetries"},
+		{"negative dead timeout", Config{DeadNodeTimeout: -1}, "DeadNodeTimeout"},
+		{"negative max dead timeout", Config{MaxDeadNodeTimeout: -time.Second}, "MaxDeadNodeTimeout"},
 		{"bad status", Config{RetryOnStatus: []int{1000}}, "RetryOnStatus"},
 		{"CA with own transport", Config{CACert: []byte("x"), Transport: http.DefaultTransport}, "Transport"},
 		{"bad CA", Config{CACert: []byte("nope")}, "CACert"},
