@@ -130,6 +130,7 @@ type health struct {
 	timeouts atomic.Int32 // consecutive attempt timeouts
 	inflight atomic.Int64
 	lat      ewma
+	explored atomic.Int64 // Unix nanoseconds of the last exploration pick
 }
 
 // NewPool returns a pool of cfg.Seeds. It returns an error wrapping

@@ -153,9 +153,36 @@ func selectP2C(c []Candidate, now int64) int {
 		j++
 	}
 	if load(c[j], now) < load(c[i], now) {
+		i, j = j, i
+	}
+	if now >= 0 && explore(c[j], now) {
 		return j
 	}
 	return i
+}
+
+// exploreAfter is how old a node's latest latency sample may get before the
+// latency-aware selector sends it a request whatever its estimate.
+const exploreAfter = int64(time.Second)
+
+// explore reports whether c, the loser of a power-of-two draw, should get
+// this request anyway because its estimate is stale, and claims that
+// exploration. Without it, one slow request (a bulk load, a heavy
+// aggregation) would keep a node's estimate high, and the node starved of
+// the samples that would bring it down, for several decay times. At most one
+// request per node per exploreAfter explores, so a node that really is slow
+// costs little.
+func explore(c Candidate, now int64) bool {
+	h := c.h
+	if h == nil || h.p == nil {
+		return false
+	}
+	stamp := h.lat.stamp.Load()
+	last := h.explored.Load()
+	if stamp == 0 || now-max(stamp, last) < exploreAfter {
+		return false
+	}
+	return h.explored.CompareAndSwap(last, now)
 }
 
 // unknownCost is the load of a node without a latency estimate per

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -10,23 +11,33 @@ import (
 func TestDemo(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"demo"}, &out, &errOut); code != 0 {
-		t.Fatalf("demo exited %d: %s", code, errOut.String())
+		t.Fatalf("demo exited %d: %s\n%s", code, errOut.String(), out.String())
 	}
+	text := out.String()
 	for _, want := range []string{
-		"started cluster",
 		"indexed 3 books with _bulk (errors: false)",
-		"retry: attempt 2 after status 503",
-		"retry: attempt 3 after status 503",
-		"search answered 200 after 2 retries",
-		"Designing Data-Intensive Applications",
-		"Relevant Search",
+		`search for "data search": Relevant Search; Designing Data-Intensive Applications`,
+		"30 searches, 0 failed; served by: node-0 10, node-1 10, node-2 10",
+		"node down: node-1 after 1 failure(s)",
+		"retry: attempt 2 after a connection error",
+		"node down: node-0 after 1 failure(s)",
+		"retry: attempt 2 after 503",
+		"10 searches, 0 failed",
+		"node up: node-1",
 	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		if !strings.Contains(text, want) {
+			t.Errorf("demo output lacks %q", want)
 		}
 	}
-	if strings.Contains(out.String(), "The Go Programming Language") {
-		t.Errorf("the search matched a book without the words searched for:\n%s", out.String())
+	// While node-1 is dead it serves nothing and no search fails.
+	if !regexp.MustCompile(`30 searches, 0 failed; served by: node-0 \d+, node-1 0, node-2 \d+`).MatchString(text) {
+		t.Error("no phase shows node-1 routed around")
+	}
+	if strings.Count(text, "30 searches, 0 failed") != 3 || !regexp.MustCompile(`\d+ searches meanwhile, 0 failed`).MatchString(text) {
+		t.Error("a search failed")
+	}
+	if t.Failed() {
+		t.Log(text)
 	}
 }
 
