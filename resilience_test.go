@@ -1,0 +1,275 @@
+package esrt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/esrt-dev/esrt/estest"
+	"github.com/esrt-dev/esrt/middleware"
+)
+
+var noBackoff = func(int) time.Duration { return 0 }
+
+// drainClose reads and closes a response body and returns its status.
+func drainClose(res *http.Response) int {
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// 10 000 GETs at concurrency 32 while one of three nodes is killed and later
+// revived: the callers see no error.
+func TestNoErrorsWhileANodeDiesAndReturns(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 3})
+	tr := mustNew(t, Config{Addresses: c.URLs(), DeadNodeTimeout: 50 * time.Millisecond, MaxDeadNodeTimeout: 200 * time.Millisecond})
+	const total, workers = 10_000, 32
+	var sent, failed atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for sent.Add(1) <= total {
+				res, err := get(t, tr, "/_cluster/health")
+				if err == nil && drainClose(res) != 200 {
+					err = fmt.Errorf("status %d", res.StatusCode)
+				}
+				if err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+				}
+			}
+		})
+	}
+	// Kill node 1 a third of the way through, revive it at two thirds.
+	for sent.Load() < total/3 {
+		time.Sleep(time.Millisecond)
+	}
+	c.Node(1).Kill()
+	for sent.Load() < 2*total/3 {
+		time.Sleep(time.Millisecond)
+	}
+	if err := c.Node(1).Revive(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		t.Fatalf("%d of %d GETs failed, first: %v", n, total, firstErr.Load())
+	}
+}
+
+// 2 000 auto-id index requests while the connection is reset after the
+// request was applied on 10 % of attempts: none is sent twice, so the store
+// holds no duplicate, and each failure reaches its caller. The same with
+// explicit ids: those are retried and all succeed.
+func TestResetsNeverDuplicateWrites(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		method      string
+		path        func(i int) string
+		wantFailure bool
+	}{
+		{"auto id", "POST", func(int) string { return "/docs/_doc" }, true},
+		{"explicit id", "PUT", func(i int) string { return fmt.Sprintf("/docs/_doc/%d", i) }, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := estest.New(t, estest.Config{Nodes: 3})
+			var mu sync.Mutex
+			rng := rand.New(rand.NewPCG(7, 11))
+			for _, n := range c.Nodes() {
+				n.SetResetFunc(func(*http.Request) estest.ResetMode {
+					mu.Lock()
+					defer mu.Unlock()
+					if rng.IntN(10) == 0 {
+						return estest.ResetAfterApply
+					}
+					return estest.NoReset
+				})
+			}
+			// With a reset on 10 % of attempts, four in a row hit about one
+			// request in 10 000; more retries keep "every explicit-id write
+			// succeeds" from depending on the dice.
+			tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff, MaxRetries: 8, DeadNodeTimeout: 20 * time.Millisecond})
+			const total, workers = 2000, 16
+			var next, failed atomic.Int64
+			var wg sync.WaitGroup
+			for range workers {
+				wg.Go(func() {
+					for i := int(next.Add(1)); i <= total; i = int(next.Add(1)) {
+						req, _ := http.NewRequest(tt.method, "http://es"+tt.path(i), strings.NewReader(fmt.Sprintf(`{"n":%d}`, i)))
+						req.Header.Set("Content-Type", "application/json")
+						res, err := tr.RoundTrip(req)
+						if err != nil {
+							failed.Add(1)
+							if !tt.wantFailure {
+								t.Logf("request %d: %v", i, err)
+							}
+							continue
+						}
+						if s := drainClose(res); s != 200 && s != 201 {
+							t.Errorf("request %d: status %d", i, s)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			for _, n := range c.Nodes() {
+				n.SetResetFunc(nil)
+			}
+			seen := documentsByN(t, c, total)
+			for n, count := range seen {
+				if count > 1 {
+					t.Errorf("document n=%d stored %d times", n, count)
+				}
+			}
+			if tt.wantFailure {
+				// About 10 % of attempts were reset after the write was
+				// applied; each of those is reported to its caller.
+				if f := failed.Load(); f < total/20 || f > total/5 {
+					t.Errorf("%d failures reported, want about 10 %% of %d", f, total)
+				}
+				if len(seen) != total {
+					t.Errorf("%d distinct documents, want %d (each request applied exactly once)", len(seen), total)
+				}
+			} else if f := failed.Load(); f != 0 || len(seen) != total {
+				t.Errorf("%d failures and %d documents; explicit ids must be retried to success", f, len(seen))
+			}
+		})
+	}
+}
+
+// documentsByN counts stored documents of index "docs" by their "n" field.
+func documentsByN(t *testing.T, c *estest.Cluster, want int) map[int]int {
+	t.Helper()
+	res, err := http.Post(c.URLs()[0]+"/docs/_search", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"size":%d,"query":{"match_all":{}}}`, want+100)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		Hits struct {
+			Total struct{ Value int } `json:"total"`
+			Hits  []struct {
+				Source struct{ N int } `json:"_source"`
+			} `json:"hits"`
+		} `json:"hits"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]int{}
+	for _, h := range body.Hits.Hits {
+		seen[h.Source.N]++
+	}
+	if body.Hits.Total.Value != len(body.Hits.Hits) {
+		t.Fatalf("search returned %d of %d hits", len(body.Hits.Hits), body.Hits.Total.Value)
+	}
+	return seen
+}
+
+// A POST _search retried three times arrives byte-identical each time.
+func TestRetriedSearchBodyIsIdentical(t *testing.T) {
+	c := estest.New(t, estest.Config{})
+	if res, err := http.Post(c.URLs()[0]+"/books/_doc/1", "application/json", strings.NewReader(`{"title":"go","year":2015}`)); err != nil {
+		t.Fatal(err)
+	} else {
+		drainClose(res)
+	}
+	c.Node(0).ClearRequests()
+	c.Node(0).FailNext(3, estest.Failure{Status: 503})
+	tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff})
+	body := `{"query":{"bool":{"must":[{"match":{"title":"go"}}],"filter":[{"term":{"year":2015}}]}},"size":5}`
+	// No GetBody: the retry middleware has to buffer the body itself.
+	req, _ := http.NewRequest("POST", "http://es/books/_search", io.NopCloser(strings.NewReader(body)))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := drainClose(res); s != 200 {
+		t.Fatalf("status %d after 3 retries", s)
+	}
+	logs := c.Node(0).Requests()
+	if len(logs) != 4 {
+		t.Fatalf("%d attempts, want 4", len(logs))
+	}
+	for i, r := range logs {
+		if r.BodySHA256 != logs[0].BodySHA256 || string(r.Body) != body {
+			t.Errorf("attempt %d carried a different body: %q", i+1, r.Body)
+		}
+	}
+}
+
+// A 429 asking to retry in an hour, under a 2 s deadline: the 429 comes
+// back at once rather than after a wait that would pass the deadline.
+func TestRetryAfterBeyondDeadline(t *testing.T) {
+	c := estest.New(t, estest.Config{})
+	c.Node(0).FailNext(1, estest.Failure{Status: 429, Header: http.Header{"Retry-After": {"3600"}}})
+	tr := mustNew(t, Config{Addresses: c.URLs()})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://es/", nil)
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := drainClose(res); s != 429 {
+		t.Fatalf("status %d, want the 429", s)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("returned after the deadline")
+	}
+	if n := len(c.Node(0).Requests()); n != 1 {
+		t.Fatalf("%d attempts, want 1", n)
+	}
+}
+
+// Every node answering 503 at a fixed offered load: retries add at most the
+// budget's share, not MaxRetries times the load.
+func TestRetryBudgetAgainstAll503(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 3})
+	for _, n := range c.Nodes() {
+		n.SetFailFunc(func(*http.Request) *estest.Failure { return &estest.Failure{Status: 503} })
+	}
+	budget, err := middleware.NewBudget(middleware.BudgetConfig{Ratio: 0.2, MinPerSecond: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff, RetryBudget: budget})
+	const requests = 600
+	var wg sync.WaitGroup
+	tick := time.NewTicker(2 * time.Millisecond) // 500 requests a second offered
+	defer tick.Stop()
+	for range requests {
+		<-tick.C
+		wg.Go(func() {
+			res, err := get(t, tr, "/")
+			if err == nil {
+				drainClose(res)
+			}
+		})
+	}
+	wg.Wait()
+	attempts := 0
+	for _, n := range c.Nodes() {
+		attempts += len(n.Requests())
+	}
+	// The floor is 1 a second, pooled over the budget's 10 s window.
+	if limit := int(1.2*requests) + 1*10; attempts > limit {
+		t.Fatalf("%d attempts for %d requests, want at most %d", attempts, requests, limit)
+	}
+	if attempts < requests {
+		t.Fatalf("%d attempts for %d requests", attempts, requests)
+	}
+	t.Logf("%d requests against an all-503 cluster made %d attempts (%.2f×)", requests, attempts, float64(attempts)/requests)
+}
+
