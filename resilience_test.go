@@ -272,4 +272,3 @@ func TestRetryBudgetAgainstAll503(t *testing.T) {
 	}
 	t.Logf("%d requests against an all-503 cluster made %d attempts (%.2f×)", requests, attempts, float64(attempts)/requests)
 }
-
