@@ -91,3 +91,15 @@ func TestNewHTTPTransportDefaults(t *testing.T) {
 		t.Error("the caller's tls.Config was modified")
 	}
 }
+
+func FuzzParseFingerprint(f *testing.F) {
+	f.Add("a52dd93511e8c6045e21f16654b77c9ee0f34aea26d9f40320b531c474676228")
+	f.Add("A5:2D:D9")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := ParseFingerprint(s)
+		if err == nil && len(b) != 32 {
+			t.Fatalf("ParseFingerprint(%q) = %d bytes", s, len(b))
+		}
+	})
+}

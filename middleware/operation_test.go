@@ -118,3 +118,21 @@ func TestIdempotentBody(t *testing.T) {
 		t.Error("a body without GetBody cannot be inspected and must count as unsafe")
 	}
 }
+
+func FuzzIdempotentBody(f *testing.F) {
+	f.Add("/_bulk", "{\"index\":{\"_id\":\"1\"}}\n{}\n")
+	f.Add("/_bulk", "{\"update\":{\"_id\":\"1\"}}\n{\"script\":\"x\"}\n")
+	f.Add("/i/_update/1", `{"doc":{}}`)
+	f.Add("/_bulk", "{\"delete\":{\"_id\":\"\"}}")
+	f.Fuzz(func(t *testing.T, path, body string) {
+		req, err := http.NewRequest("POST", "http://es/"+strings.TrimLeft(path, "/"), strings.NewReader(body))
+		if err != nil {
+			return
+		}
+		got := idempotentBody(req)
+		// A body without a single "_id" can never be judged safe to repeat.
+		if got && !strings.Contains(body, "_id") && !strings.Contains(path, "_update") {
+			t.Fatalf("%s %q judged idempotent without any id", path, body)
+		}
+	})
+}

@@ -110,3 +110,28 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+func FuzzNewNode(f *testing.F) {
+	for _, s := range []string{"http://localhost:9200", "https://u:p@es:9243/prefix/", "http://[::1]:9200", "es:9200", "", "http://:9200", "https://a@b@c/d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		n, err := NewNode(raw)
+		if err != nil {
+			if n != nil {
+				t.Fatal("node and error both returned")
+			}
+			return
+		}
+		if n.URL.Scheme != "http" && n.URL.Scheme != "https" || n.URL.Hostname() == "" {
+			t.Fatalf("NewNode(%q) accepted %v", raw, n)
+		}
+		// What NewNode prints parses back to the same node.
+		if pw, ok := n.URL.User.Password(); !ok || pw == "" {
+			again, err := NewNode(n.URL.String())
+			if err != nil || again.Key() != n.Key() {
+				t.Fatalf("round trip of %q: %v, %v", n.URL.String(), again, err)
+			}
+		}
+	})
+}
