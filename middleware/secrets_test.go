@@ -163,8 +163,10 @@ func (l *secretsLog) String() string {
 }
 
 // secretsChain builds the chain esrt.New builds, less what does not touch
-// credentials: Logging, Headers, Auth, Retry, routing over the cluster's
-// nodes, the plaintext-credentials warning.
+// credentials, plus this package's logging, size limit and GetBodyAsPost
+// where the wiring proposes them: Logging, Headers, SizeLimit, Auth, Retry,
+// GetBodyAsPost, routing over the cluster's nodes, the plaintext-credentials
+// warning.
 func secretsChain(t *testing.T, c *estest.Cluster, cred secretsCredential, logger *slog.Logger, curl bool) http.RoundTripper {
 	t.Helper()
 	var seeds []*rt.Node
@@ -188,13 +190,19 @@ func secretsChain(t *testing.T, c *estest.Cluster, cred secretsCredential, logge
 	if auth == (AuthConfig{}) && cred.seedUser == nil {
 		auth = AuthConfig{Username: "static", Password: "pw-Static-0000"} // loses to the credential under test
 	}
+	limit, err := SizeLimit(SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
 	return rt.Chain(base,
 		Logging(LoggingConfig{Logger: logger, Curl: curl}),
 		Headers(HeadersConfig{Header: http.Header{"X-App": {"shop"}}}),
+		limit,
 		Auth(auth),
 		retry,
+		GetBodyAsPost(),
 		selector.Middleware(pool),
 		WarnPlaintextCredentials(logger),
 	)
