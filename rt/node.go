@@ -78,10 +78,19 @@ func NewNode(rawURL string) (*Node, error) {
 }
 
 // String returns the node's URL with any password replaced by "xxxxx", so
-// that it is safe to log.
+// that it is safe to log. A user name without a password is replaced too:
+// it is then the whole credential (basic auth with an empty password, or a
+// token written as https://TOKEN@host), which [url.URL.Redacted] would show.
 func (n *Node) String() string {
 	if n == nil || n.URL == nil {
 		return "<nil>"
+	}
+	if u := n.URL.User; u != nil {
+		if _, ok := u.Password(); !ok {
+			c := *n.URL
+			c.User = url.User("xxxxx")
+			return c.String()
+		}
 	}
 	return n.URL.Redacted()
 }

@@ -19,6 +19,8 @@ func TestNewNode(t *testing.T) {
 		{in: "http://es.example.com", wantURL: "http://es.example.com", wantKey: "es.example.com:80"},
 		{in: "http://[::1]:9200", wantURL: "http://[::1]:9200", wantKey: "[::1]:9200"},
 		{in: "https://u:p%40ss@proxy:8443/es//", wantURL: "https://u:xxxxx@proxy:8443/es", wantKey: "proxy:8443/es"},
+		{in: "https://tok3n@es:9200", wantURL: "https://xxxxx@es:9200", wantKey: "es:9200", noSecret: "tok3n"},
+		{in: "https://u:@es:9200", wantURL: "https://u:xxxxx@es:9200", wantKey: "es:9200"},
 		{in: "http://10.0.0.1:9200/a/b/", wantURL: "http://10.0.0.1:9200/a/b", wantKey: "10.0.0.1:9200/a/b"},
 		{in: "", wantErr: "empty"},
 		{in: "localhost:9200", wantErr: "missing scheme"},
