@@ -88,8 +88,10 @@ type Config struct {
 	// CACert and CertificateFingerprint.
 	Transport http.RoundTripper
 
-	// Logger receives warnings and discovery logs. If nil, nothing is
-	// logged.
+	// Logger receives one line per request (Info; Warn for a 5xx or a
+	// caller that gave up, Error for a failed request), one per retry
+	// (Warn), warnings and discovery logs. Credentials are never logged. If
+	// nil, nothing is logged.
 	Logger *slog.Logger
 
 	// The fields below are esrt's own.
@@ -142,4 +144,26 @@ type Config struct {
 	// RetryBudget caps retries at a share of first attempts. If nil, a
 	// budget of 20 % plus 10 retries a second.
 	RetryBudget *middleware.Budget
+
+	// LogCurl adds to Logger, at Debug, each request as a runnable curl
+	// command (credentials redacted, the uncompressed body) followed by
+	// the response's status and body.
+	LogCurl bool
+
+	// MaxLogBodySize caps the bodies LogCurl shows. If zero, 4096 bytes;
+	// if negative, bodies are not shown.
+	MaxLogBodySize int
+
+	// MaxResponseSize caps a response body as received (its compressed
+	// size when gzipped); MaxDecompressedResponseSize caps it after
+	// decompression. Over a cap, RoundTrip or the body's Read fails with
+	// an *rt.ResponseTooLargeError; a body is never silently truncated. If
+	// zero, no cap.
+	MaxResponseSize             int64
+	MaxDecompressedResponseSize int64
+
+	// SendGetBodyAs "POST" sends GET requests that have a body as POST,
+	// for proxies that drop GET bodies. If "" or "GET", they are sent as
+	// they are.
+	SendGetBodyAs string
 }

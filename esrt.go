@@ -40,9 +40,12 @@ var _ http.RoundTripper = (*Transport)(nil)
 
 // New builds a transport from cfg. The chain, outermost first:
 //
-//	headers (User-Agent, defaults, opaque id) → compatibility media types
-//	→ product check → auth → gzip → retry (with budget) → routing
+//	logging → headers (User-Agent, defaults, opaque id) → compatibility
+//	media types → product check → response size limits → auth → gzip
+//	→ retry (with budget) → GET body as POST → routing
 //	→ plaintext-credentials warning → base *http.Transport
+//
+// Parts that are off in cfg are left out.
 //
 // Invalid configuration is an error wrapping [rt.ErrInvalidConfig] (a
 // [*rt.ConfigError] naming the field), never a panic or a silent default.
@@ -152,9 +155,27 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, ba
 			return nil, err
 		}
 	}
-	var productCheck rt.Middleware
+	var productCheck, logging, getAsPost rt.Middleware
 	if cfg.ProductCheck {
 		productCheck = middleware.ProductCheck()
+	}
+	if cfg.Logger != nil {
+		logging = middleware.Logging(middleware.LoggingConfig{Logger: cfg.Logger, Curl: cfg.LogCurl, MaxBodySize: cfg.MaxLogBodySize})
+	}
+	switch strings.ToUpper(cfg.SendGetBodyAs) {
+	case "", "GET":
+	case "POST":
+		getAsPost = middleware.GetBodyAsPost()
+	default:
+		return nil, &rt.ConfigError{Field: "SendGetBodyAs", Err: fmt.Errorf("%q: want GET or POST", cfg.SendGetBodyAs)}
+	}
+	sizeLimit, err := middleware.SizeLimit(middleware.SizeLimitConfig{MaxSize: cfg.MaxResponseSize, MaxDecompressedSize: cfg.MaxDecompressedResponseSize})
+	if err != nil {
+		var ce *rt.ConfigError
+		if errors.As(err, &ce) {
+			ce.Field = map[string]string{"MaxSize": "MaxResponseSize", "MaxDecompressedSize": "MaxDecompressedResponseSize"}[ce.Field]
+		}
+		return nil, err
 	}
 	budget := cfg.RetryBudget
 	if budget == nil && !cfg.DisableRetry {
@@ -174,12 +195,15 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, ba
 		return nil, err
 	}
 	return rt.Chain(base,
+		logging,
 		middleware.Headers(middleware.HeadersConfig{UserAgent: cfg.UserAgent, Header: cfg.Header}),
 		compat,
 		productCheck,
+		sizeLimit, // outside retry and routing: a large body is no node's fault
 		middleware.Auth(creds),
 		gzip,
 		retry,
+		getAsPost, // inside retry, which judges safety by the caller's method
 		selector.Middleware(pool),
 		middleware.WarnPlaintextCredentials(logger),
 	), nil

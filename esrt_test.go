@@ -66,6 +66,9 @@ func TestNewConfigErrors(t *testing.T) {
 		{"bad fingerprint", Config{CertificateFingerprint: "zz"}, "CertificateFingerprint"},
 		{"different userinfo", Config{Addresses: []string{"http://a:" + secret + "@es1:9200", "http://b:" + secret + "@es2:9200"}}, "Addresses[1]"},
 		{"bad compatibility version", Config{EnableCompatibilityMode: true, CompatibilityVersion: 6}, "CompatibilityVersion"},
+		{"bad SendGetBodyAs", Config{SendGetBodyAs: "PUT"}, "SendGetBodyAs"},
+		{"negative MaxResponseSize", Config{MaxResponseSize: -1}, "MaxResponseSize"},
+		{"negative MaxDecompressedResponseSize", Config{MaxDecompressedResponseSize: -1}, "MaxDecompressedResponseSize"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -408,5 +411,46 @@ func TestPlaintextCredentialsWarning(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), b64("id:key")) {
 		t.Fatal("the warning reveals the API key")
+	}
+}
+
+func TestWireOptionsThroughNew(t *testing.T) {
+	c := estest.New(t, estest.Config{})
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	tr := mustNew(t, Config{
+		Addresses:       c.URLs(),
+		Logger:          logger,
+		LogCurl:         true,
+		SendGetBodyAs:   "post",
+		MaxResponseSize: 200,
+	})
+
+	// GET with a body goes out as POST, and the request is logged with a
+	// curl command.
+	req, _ := http.NewRequest("GET", "http://es/_search", strings.NewReader(`{"size":0}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drainClose(res)
+	if got := c.Node(0).Requests()[0].Method; got != "POST" {
+		t.Errorf("GET with a body went out as %s", got)
+	}
+	for _, want := range []string{`msg="esrt: request"`, "status=200", `msg="esrt: curl"`, `{\"size\":0}`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs lack %q:\n%s", want, logs.String())
+		}
+	}
+
+	// A body over MaxResponseSize is an error, not a truncated body.
+	res, err = get(t, tr, "/_nodes/http")
+	if err == nil {
+		_, err = io.ReadAll(res.Body)
+		res.Body.Close()
+	}
+	if !errors.Is(err, rt.ErrResponseTooLarge) {
+		t.Fatalf("reading a large body: %v, want ErrResponseTooLarge", err)
 	}
 }

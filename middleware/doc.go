@@ -1,7 +1,7 @@
 // Package middleware holds esrt's single-purpose middlewares, one concept per
-// file: authentication, warnings about plaintext credentials, and (as they
-// arrive) retry, circuit breakers, compression, headers, compatibility mode,
-// the product check, timeouts, size limits and logging.
+// file: [Retry] with its [Budget], [Auth], [Gzip], [Headers],
+// [Compatibility], [ProductCheck], [SizeLimit], [Logging], [GetBodyAsPost]
+// and [WarnPlaintextCredentials].
 //
 // Each constructor returns an [rt.Middleware]. The middlewares keep the
 // [net/http.RoundTripper] contract that package rt describes: they never
