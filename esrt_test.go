@@ -454,3 +454,63 @@ func TestWireOptionsThroughNew(t *testing.T) {
 		t.Fatalf("reading a large body: %v, want ErrResponseTooLarge", err)
 	}
 }
+
+// recorder is a base transport that keeps what it was sent.
+type recorder struct {
+	mu   sync.Mutex
+	reqs []*http.Request
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		io.Copy(io.Discard, req.Body)
+		req.Body.Close()
+	}
+	r.mu.Lock()
+	r.reqs = append(r.reqs, req)
+	r.mu.Unlock()
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+}
+
+func TestCloudIDImpliesHTTPSAndCompression(t *testing.T) {
+	base := &recorder{}
+	id := "prod:" + b64("eu-west-1.aws.found.io$0123abc$kibana")
+	tr := mustNew(t, Config{CloudID: id, APIKey: "id:key", Transport: base})
+	req, _ := http.NewRequest("POST", "http://es/logs/_search", strings.NewReader(`{"query":{"match_all":{}}}`))
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	sent := base.reqs[0]
+	if got := sent.URL.Scheme + "://" + sent.URL.Host; got != "https://0123abc.eu-west-1.aws.found.io" {
+		t.Errorf("sent to %s", got)
+	}
+	if sent.Header.Get("Content-Encoding") != "gzip" {
+		t.Error("Cloud ID did not turn request compression on")
+	}
+}
+
+func TestCompatibilityModeFromEnvironment(t *testing.T) {
+	for _, tt := range []struct {
+		env, want string
+	}{
+		{"true", "application/vnd.elasticsearch+json; compatible-with=8"},
+		{"TRUE", "application/vnd.elasticsearch+json; compatible-with=8"},
+		{"false", ""},
+		{"", ""},
+	} {
+		t.Run("env="+tt.env, func(t *testing.T) {
+			t.Setenv("ELASTIC_CLIENT_APIVERSIONING", tt.env)
+			base := &recorder{}
+			res, err := get(t, mustNew(t, Config{Transport: base}), "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if got := base.reqs[0].Header.Get("Accept"); got != tt.want {
+				t.Errorf("Accept = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
