@@ -90,4 +90,14 @@
 //
 // Filtering ([PoolConfig.Filter]) and zone preference
 // ([PoolConfig.Prefer], [Attribute]) happen before the selector is called.
+//
+// # Excluded nodes
+//
+// [PoolConfig.Exclude] lets a layer below the router veto nodes for a
+// while without the pool calling them dead: the per-node circuit breakers
+// of package middleware plug in there, so that an open breaker means
+// "choose another node" rather than a failed attempt. The hook is asked
+// about the selector's choice only (one call per pick while nothing is
+// excluded); when it vetoes, the pick is made again among the nodes it
+// accepts, and a due dead node it vetoes is not probed.
 package selector

@@ -24,6 +24,8 @@ type pick struct {
 // In order: a due dead node that nobody is probing (the probe); a live
 // node chosen by the selector (preferred nodes first, untried first); the
 // dead node whose resurrection is due first (fewest failures on ties).
+// Nodes that the Exclude hook rejects are passed over at every step while
+// another node can be chosen.
 //
 // now is the attempt's start, in Unix nanoseconds.
 func (p *Pool) pick(triedNodes []*rt.Node, now int64) (pick, bool) {
@@ -37,41 +39,104 @@ func (p *Pool) pick(triedNodes []*rt.Node, now int64) (pick, bool) {
 	if s.nextDue != never {
 		if now >= s.nextDue {
 			for _, c := range s.dead {
-				if c.h.retryAt.Load() <= now && !isTried(c.h, tried) && c.h.probing.CompareAndSwap(false, true) {
+				if c.h.retryAt.Load() <= now && !isTried(c.h, tried) && !p.excluded(c.Node) &&
+					c.h.probing.CompareAndSwap(false, true) {
 					return pick{node: c.Node, h: c.h, probe: true}, true
 				}
 			}
 		}
 	}
 	if len(s.live) > 0 {
-		cands := s.live
-		if len(s.pref) > 0 {
-			cands = s.pref
-		}
-		if len(tried) > 0 {
-			cands = untried(s, tried)
-		}
-		var i int
-		if _, ok := p.sel.(latencyAware); ok {
-			i = selectP2C(cands, now) // the attempt's time: no clock read per candidate
-		} else {
-			i = p.sel.Select(cands)
-		}
+		cands := candidates(s, tried)
+		i := p.choose(cands, now)
 		if i < 0 || i >= len(cands) {
 			return pick{}, false
 		}
+		if p.excluded(cands[i].Node) {
+			// Choose again among the nodes that are not excluded (this
+			// allocates, but only while some node is excluded), else
+			// force a dead node that is not; else the choice stands.
+			if alt := p.unexcluded(s); alt != nil {
+				cands = candidates(alt, tried)
+				if i = p.choose(cands, now); i < 0 || i >= len(cands) {
+					return pick{}, false
+				}
+			} else if pk, ok := p.forced(s, tried, false); ok {
+				return pk, true
+			}
+		}
 		return pick{node: cands[i].Node, h: cands[i].h}, true
 	}
+	return p.forced(s, tried, true)
+}
+
+// candidates returns the live nodes an attempt chooses among: preferred
+// nodes when any is live, and untried ones first.
+func candidates(s *snapshot, tried []*health) []Candidate {
+	if len(tried) > 0 {
+		return untried(s, tried)
+	}
+	if len(s.pref) > 0 {
+		return s.pref
+	}
+	return s.live
+}
+
+// choose runs the selector over cands.
+func (p *Pool) choose(cands []Candidate, now int64) int {
+	if _, ok := p.sel.(latencyAware); ok {
+		return selectP2C(cands, now) // the attempt's time: no clock read per candidate
+	}
+	return p.sel.Select(cands)
+}
+
+// excluded reports whether the Exclude hook rejects n.
+func (p *Pool) excluded(n *rt.Node) bool { return p.exclude != nil && p.exclude(n) }
+
+// unexcluded returns the live and preferred nodes of s that are not
+// excluded, as a snapshot for candidates, or nil when every live node is.
+func (p *Pool) unexcluded(s *snapshot) *snapshot {
+	keep := func(cs []Candidate) []Candidate {
+		var out []Candidate
+		for _, c := range cs {
+			if !p.exclude(c.Node) {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	alt := &snapshot{live: keep(s.live)}
+	if len(alt.live) == 0 {
+		return nil
+	}
+	alt.pref = keep(s.pref)
+	return alt
+}
+
+// forced returns the dead node whose resurrection is due first (fewest
+// failures on ties), preferring nodes that are not excluded, then nodes
+// not tried. Only when anyExcluded is set may it return an excluded node.
+func (p *Pool) forced(s *snapshot, tried []*health, anyExcluded bool) (pick, bool) {
 	var best *Candidate
-	for pass := 0; pass < 2 && best == nil; pass++ {
+	for pass := range 4 {
+		avoidExcluded, avoidTried := pass < 2, pass%2 == 0
+		if avoidExcluded && p.exclude == nil {
+			continue // same as the passes that follow
+		}
+		if !avoidExcluded && !anyExcluded {
+			break
+		}
 		for i := range s.dead {
 			c := &s.dead[i]
-			if pass == 0 && isTried(c.h, tried) {
+			if avoidTried && isTried(c.h, tried) || avoidExcluded && p.exclude(c.Node) {
 				continue
 			}
 			if best == nil || dueBefore(c.h, best.h) {
 				best = c
 			}
+		}
+		if best != nil {
+			break
 		}
 	}
 	if best == nil {

@@ -33,6 +33,17 @@ type PoolConfig struct {
 	// it keeps none, the pool uses the seeds. If nil, every node is kept.
 	Filter func(*rt.Node) bool
 
+	// Exclude, if not nil, is asked at every pick whether a node must be
+	// skipped for now, typically because its circuit breaker is open
+	// (middleware.Breakers.Open). An excluded node is passed over as long
+	// as another node can be chosen: another live node (preferred ones
+	// first), else a dead node that is not excluded. When every node is
+	// excluded the choice stands, and the layer that excluded it refuses
+	// the attempt quickly. Nodes pinned with [rt.WithNode] are never
+	// excluded. Exclude is called on the request path, concurrently: it
+	// must be fast and must not block. If nil, no node is excluded.
+	Exclude func(*rt.Node) bool
+
 	// Prefer, if not nil, marks preferred nodes, typically those in the
 	// caller's zone ([Attribute]). While any preferred node is live, the
 	// selector chooses among preferred nodes only. If nil, no preference.
@@ -86,6 +97,7 @@ type PoolConfig struct {
 type Pool struct {
 	sel             Selector
 	filter, prefer  func(*rt.Node) bool
+	exclude         func(*rt.Node) bool
 	base, maxDead   time.Duration
 	jitter          float64
 	timeoutFailures int32
@@ -153,6 +165,7 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 		sel:             cfg.Selector,
 		filter:          cfg.Filter,
 		prefer:          cfg.Prefer,
+		exclude:         cfg.Exclude,
 		base:            cmp.Or(cfg.DeadTimeout, time.Second),
 		maxDead:         cmp.Or(cfg.MaxDeadTimeout, 60*time.Second),
 		jitter:          cmp.Or(cfg.Jitter, 0.2),
