@@ -145,6 +145,25 @@ type Config struct {
 	// budget of 20 % plus 10 retries a second.
 	RetryBudget *middleware.Budget
 
+	// BreakerFailures is how many consecutive failed attempts to a node
+	// (connection errors, 502, 503, 504, attempt timeouts; never 429 or a
+	// cancelled request) open that node's circuit breaker; while it is
+	// open the router sends to other nodes, and with every node's breaker
+	// open requests fail at once with rt.ErrBreakerOpen. If zero, 5. A
+	// negative value turns the per-node breakers off.
+	BreakerFailures int
+
+	// BreakerTimeout is how long a node's breaker stays open before one
+	// probe attempt may go to the node again. If zero, 10 s.
+	BreakerTimeout time.Duration
+
+	// ClusterBreaker, if not nil, adds a cluster-wide breaker that fails
+	// every request at once with rt.ErrBreakerOpen while too many requests
+	// fail: its zero value opens at a 50 % failure ratio over 10 s once 20
+	// requests counted, and cools down for 10 s. Nil Hooks default to
+	// Config.Hooks. If nil, there is no cluster breaker.
+	ClusterBreaker *middleware.ClusterBreakerConfig
+
 	// LogCurl adds to Logger, at Debug, each request as a runnable curl
 	// command (credentials redacted, the uncompressed body) followed by
 	// the response's status and body.

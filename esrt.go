@@ -40,10 +40,11 @@ var _ http.RoundTripper = (*Transport)(nil)
 
 // New builds a transport from cfg. The chain, outermost first:
 //
-//	logging → headers (User-Agent, defaults, opaque id) → compatibility
-//	media types → product check → response size limits → auth → gzip
-//	→ retry (with budget) → GET body as POST → routing
-//	→ plaintext-credentials warning → base *http.Transport
+//	cluster breaker → logging → headers (User-Agent, defaults, opaque id)
+//	→ compatibility media types → product check → response size limits
+//	→ auth → gzip → retry (with budget) → GET body as POST → routing
+//	→ per-node breakers → plaintext-credentials warning
+//	→ base *http.Transport
 //
 // Parts that are off in cfg are left out.
 //
@@ -79,6 +80,16 @@ func New(cfg Config) (*Transport, error) {
 		return nil, &rt.ConfigError{Field: "Transport", Err: errors.New("CACert and CertificateFingerprint configure esrt's own base transport; set TLS on your Transport instead")}
 	}
 
+	var breakers *middleware.Breakers
+	var exclude func(*rt.Node) bool
+	if cfg.BreakerFailures >= 0 {
+		breakers, err = middleware.NewBreakers(middleware.BreakerConfig{Failures: cfg.BreakerFailures, Timeout: cfg.BreakerTimeout, Hooks: cfg.Hooks})
+		if err != nil {
+			return nil, renameField(err, "Timeout", "BreakerTimeout")
+		}
+		exclude = breakers.Open
+	}
+
 	t := &Transport{base: base, closed: make(chan struct{})}
 	var sniffer *discovery.Sniffer
 	hooks := cfg.Hooks
@@ -92,6 +103,7 @@ func New(cfg Config) (*Transport, error) {
 		Selector: cfg.Selector,
 		Filter:   cfg.NodeFilter,
 		Prefer:   cfg.PreferNode,
+		Exclude:  exclude,
 		Hooks:    hooks,
 
 		DeadTimeout:    cfg.DeadNodeTimeout,
@@ -102,7 +114,7 @@ func New(cfg Config) (*Transport, error) {
 	}
 	t.pool = pool
 
-	chain, err := buildChain(cfg, creds, pool, base, logger)
+	chain, err := buildChain(cfg, creds, pool, breakers, base, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +150,7 @@ func New(cfg Config) (*Transport, error) {
 }
 
 // buildChain assembles the middlewares in esrt's canonical order.
-func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, base http.RoundTripper, logger *slog.Logger) (http.RoundTripper, error) {
+func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, breakers *middleware.Breakers, base http.RoundTripper, logger *slog.Logger) (http.RoundTripper, error) {
 	var compat, gzip rt.Middleware
 	var err error
 	if cfg.EnableCompatibilityMode || strings.EqualFold(os.Getenv("ELASTIC_CLIENT_APIVERSIONING"), "true") {
@@ -171,11 +183,20 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, ba
 	}
 	sizeLimit, err := middleware.SizeLimit(middleware.SizeLimitConfig{MaxSize: cfg.MaxResponseSize, MaxDecompressedSize: cfg.MaxDecompressedResponseSize})
 	if err != nil {
-		var ce *rt.ConfigError
-		if errors.As(err, &ce) {
-			ce.Field = map[string]string{"MaxSize": "MaxResponseSize", "MaxDecompressedSize": "MaxDecompressedResponseSize"}[ce.Field]
+		return nil, renameField(renameField(err, "MaxSize", "MaxResponseSize"), "MaxDecompressedSize", "MaxDecompressedResponseSize")
+	}
+	var clusterBreaker, nodeBreakers rt.Middleware
+	if cfg.ClusterBreaker != nil {
+		cb := *cfg.ClusterBreaker
+		if cb.Hooks == nil {
+			cb.Hooks = cfg.Hooks
 		}
-		return nil, err
+		if clusterBreaker, err = middleware.ClusterBreaker(cb); err != nil {
+			return nil, prefixField(err, "ClusterBreaker.")
+		}
+	}
+	if breakers != nil {
+		nodeBreakers = breakers.Middleware()
 	}
 	budget := cfg.RetryBudget
 	if budget == nil && !cfg.DisableRetry {
@@ -195,6 +216,7 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, ba
 		return nil, err
 	}
 	return rt.Chain(base,
+		clusterBreaker, // first: failing fast does no other work
 		logging,
 		middleware.Headers(middleware.HeadersConfig{UserAgent: cfg.UserAgent, Header: cfg.Header}),
 		compat,
@@ -205,6 +227,7 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, ba
 		retry,
 		getAsPost, // inside retry, which judges safety by the caller's method
 		selector.Middleware(pool),
+		nodeBreakers, // directly inside routing: it sees the attempt's node
 		middleware.WarnPlaintextCredentials(logger),
 	), nil
 }
@@ -259,6 +282,25 @@ func seedNodes(cfg Config) ([]*rt.Node, middleware.AuthConfig, error) {
 	return seeds, creds, nil
 }
 
+// renameField renames the field of a *rt.ConfigError from a middleware's
+// name to the Config name.
+func renameField(err error, from, to string) error {
+	var ce *rt.ConfigError
+	if errors.As(err, &ce) && ce.Field == from {
+		ce.Field = to
+	}
+	return err
+}
+
+// prefixField puts prefix before the field of a *rt.ConfigError.
+func prefixField(err error, prefix string) error {
+	var ce *rt.ConfigError
+	if errors.As(err, &ce) {
+		ce.Field = prefix + ce.Field
+	}
+	return err
+}
+
 func checkDurations(cfg Config) error {
 	for _, d := range []struct {
 		name string
@@ -268,6 +310,7 @@ func checkDurations(cfg Config) error {
 		{"DiscoverNodesTimeout", cfg.DiscoverNodesTimeout},
 		{"DeadNodeTimeout", cfg.DeadNodeTimeout},
 		{"MaxDeadNodeTimeout", cfg.MaxDeadNodeTimeout},
+		{"BreakerTimeout", cfg.BreakerTimeout},
 	} {
 		if d.v < 0 {
 			return &rt.ConfigError{Field: d.name, Err: fmt.Errorf("negative duration %v", d.v)}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/esrt-dev/esrt/estest"
+	"github.com/esrt-dev/esrt/middleware"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/rt/rttest"
 )
@@ -67,6 +68,8 @@ func TestNewConfigErrors(t *testing.T) {
 		{"different userinfo", Config{Addresses: []string{"http://a:" + secret + "@es1:9200", "http://b:" + secret + "@es2:9200"}}, "Addresses[1]"},
 		{"bad compatibility version", Config{EnableCompatibilityMode: true, CompatibilityVersion: 6}, "CompatibilityVersion"},
 		{"bad SendGetBodyAs", Config{SendGetBodyAs: "PUT"}, "SendGetBodyAs"},
+		{"negative BreakerTimeout", Config{BreakerTimeout: -time.Second}, "BreakerTimeout"},
+		{"bad cluster breaker ratio", Config{ClusterBreaker: &middleware.ClusterBreakerConfig{Ratio: 2}}, "ClusterBreaker.Ratio"},
 		{"negative MaxResponseSize", Config{MaxResponseSize: -1}, "MaxResponseSize"},
 		{"negative MaxDecompressedResponseSize", Config{MaxDecompressedResponseSize: -1}, "MaxDecompressedResponseSize"},
 	}

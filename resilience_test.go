@@ -3,6 +3,7 @@ package esrt
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/esrt-dev/esrt/estest"
 	"github.com/esrt-dev/esrt/middleware"
+	"github.com/esrt-dev/esrt/rt"
 )
 
 var noBackoff = func(int) time.Duration { return 0 }
@@ -244,7 +246,9 @@ func TestRetryBudgetAgainstAll503(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff, RetryBudget: budget})
+	// Breakers off: with them, the nodes' breakers open after a few 503s
+	// and the cluster sees even less; this test is about the budget alone.
+	tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff, RetryBudget: budget, BreakerFailures: -1})
 	const requests = 600
 	var wg sync.WaitGroup
 	tick := time.NewTicker(2 * time.Millisecond) // 500 requests a second offered
@@ -271,4 +275,60 @@ func TestRetryBudgetAgainstAll503(t *testing.T) {
 		t.Fatalf("%d attempts for %d requests", attempts, requests)
 	}
 	t.Logf("%d requests against an all-503 cluster made %d attempts (%.2f×)", requests, attempts, float64(attempts)/requests)
+}
+
+// A node answering 503 opens its breaker; the router then sends nothing to
+// it, and callers see no failure.
+func TestNodeBreakerThroughNew(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 3})
+	c.Node(0).SetFailFunc(func(*http.Request) *estest.Failure { return &estest.Failure{Status: 503} })
+	var mu sync.Mutex
+	var changes []rt.BreakerInfo
+	hooks := &rt.Hooks{OnBreakerChange: func(i rt.BreakerInfo) { mu.Lock(); changes = append(changes, i); mu.Unlock() }}
+	tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff, BreakerFailures: 2, BreakerTimeout: time.Minute,
+		DeadNodeTimeout: time.Millisecond, MaxDeadNodeTimeout: time.Millisecond, Hooks: hooks})
+	for i := range 300 {
+		res, err := get(t, tr, "/")
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if s := drainClose(res); s != 200 {
+			t.Fatalf("request %d: status %d", i, s)
+		}
+	}
+	if n := len(c.Node(0).Requests()); n > 2 {
+		t.Errorf("the node with an open breaker received %d requests, want the 2 that opened it", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(changes) != 1 || changes[0].To != rt.BreakerOpen || changes[0].Node == nil || changes[0].Node.String() != c.URLs()[0] {
+		t.Fatalf("breaker changes %+v, want node 0 opening", changes)
+	}
+}
+
+// With every node failing, the cluster breaker opens and requests fail at
+// once with rt.ErrBreakerOpen, without reaching the cluster.
+func TestClusterBreakerThroughNew(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 2})
+	for _, n := range c.Nodes() {
+		n.SetFailFunc(func(*http.Request) *estest.Failure { return &estest.Failure{Status: 503} })
+	}
+	tr := mustNew(t, Config{Addresses: c.URLs(), DisableRetry: true, BreakerFailures: -1,
+		ClusterBreaker: &middleware.ClusterBreakerConfig{MinRequests: 10, Timeout: time.Minute}})
+	for range 10 {
+		res, err := get(t, tr, "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		drainClose(res)
+	}
+	before := len(c.Node(0).Requests()) + len(c.Node(1).Requests())
+	for range 50 {
+		if _, err := get(t, tr, "/"); !errors.Is(err, rt.ErrBreakerOpen) {
+			t.Fatalf("error %v, want rt.ErrBreakerOpen", err)
+		}
+	}
+	if after := len(c.Node(0).Requests()) + len(c.Node(1).Requests()); after != before {
+		t.Fatalf("%d requests reached the cluster while the breaker was open", after-before)
+	}
 }

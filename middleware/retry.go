@@ -88,8 +88,9 @@ type RetryConfig struct {
 //     _delete_by_query and _reindex are never sent twice.
 //     [rt.WithIdempotent] overrides the judgement per request.
 //   - 429: always, with backoff.
-//   - Never: certificate errors, and anything after the caller's context
-//     is done.
+//   - Never: certificate errors, an open circuit breaker (the router
+//     already avoids nodes whose breaker is open, so it means every node
+//     refused), and anything after the caller's context is done.
 //
 // Bodies are replayed byte for byte through GetBody (buffering those that
 // have none, up to MaxBufferedBody). Discarded responses are drained
@@ -261,7 +262,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // attempt, given the operation's safety.
 func (t *retryTransport) retryable(req *http.Request, res *http.Response, err error, safe safety, wrote *atomic.Bool) bool {
 	if err != nil {
-		if permanent(err) {
+		// The router skips nodes whose breaker is open; an open breaker
+		// reaching here means every node refused, and backing off only
+		// delays the same answer.
+		if permanent(err) || errors.Is(err, rt.ErrBreakerOpen) {
 			return false
 		}
 		// go-retryablehttp's policy refuses more of what no retry can fix

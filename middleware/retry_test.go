@@ -190,6 +190,7 @@ func TestRetryOperationSafety(t *testing.T) {
 		{"certificate error never retried", "GET", "/", "", outcome{err: &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}}, nil, 1},
 		{"fingerprint mismatch never retried", "GET", "/", "", outcome{err: fmt.Errorf("tls: %w", rt.ErrFingerprintMismatch)}, nil, 1},
 		{"unknown authority never retried", "GET", "/", "", outcome{err: x509.UnknownAuthorityError{}}, nil, 1},
+		{"open breaker not retried", "GET", "/", "", outcome{err: fmt.Errorf("node x: %w", rt.ErrBreakerOpen)}, nil, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,9 +3,11 @@ package selector_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -292,26 +294,40 @@ func TestLatencyAware(t *testing.T) {
 	const total, concurrency = 2000, 16
 	const fast, slow = 4 * time.Millisecond, 40 * time.Millisecond
 	c := estest.New(t, estest.Config{Nodes: 3})
-	for _, n := range c.Nodes() {
-		n.SetLatency(fast)
-	}
-	healthy, healthyShare := load(t, c, selector.LatencyAware(), total, concurrency)
-	c.Node(2).SetLatency(slow)
-	aware, awareShare := load(t, c, selector.LatencyAware(), total, concurrency)
-	rr, rrShare := load(t, c, selector.RoundRobin(), total, concurrency)
+	// Latency on a shared 2-core machine is noisy: other test packages run
+	// at the same time, and one scheduling stall can move a p99 by tens of
+	// milliseconds. The measurement is repeated, up to three rounds, and
+	// must pass cleanly in one: noise rarely strikes three rounds, while a
+	// selector that does not avoid the slow node fails every round.
+	var problems []string
+	for round := 1; round <= 3; round++ {
+		for _, n := range c.Nodes() {
+			n.SetLatency(fast)
+		}
+		healthy, healthyShare := load(t, c, selector.LatencyAware(), total, concurrency)
+		c.Node(2).SetLatency(slow)
+		aware, awareShare := load(t, c, selector.LatencyAware(), total, concurrency)
+		rr, rrShare := load(t, c, selector.RoundRobin(), total, concurrency)
 
-	t.Logf("%d requests, concurrency %d, node latency %v, slow node %v:", total, concurrency, fast, slow)
-	t.Logf("  all healthy, latency-aware:  p99 %v  %v", healthy.Round(10*time.Microsecond), healthyShare)
-	t.Logf("  one slow,    latency-aware:  p99 %v  %v", aware.Round(10*time.Microsecond), awareShare)
-	t.Logf("  one slow,    round-robin:    p99 %v  %v", rr.Round(10*time.Microsecond), rrShare)
+		t.Logf("round %d: %d requests, concurrency %d, node latency %v, slow node %v:", round, total, concurrency, fast, slow)
+		t.Logf("  all healthy, latency-aware:  p99 %v  %v", healthy.Round(10*time.Microsecond), healthyShare)
+		t.Logf("  one slow,    latency-aware:  p99 %v  %v", aware.Round(10*time.Microsecond), awareShare)
+		t.Logf("  one slow,    round-robin:    p99 %v  %v", rr.Round(10*time.Microsecond), rrShare)
 
-	if limit := healthy * 3 / 2; aware > limit {
-		t.Errorf("latency-aware p99 with a slow node %v, want ≤ 1.5 × %v", aware, healthy)
+		problems = problems[:0]
+		if limit := healthy * 3 / 2; aware > limit {
+			problems = append(problems, fmt.Sprintf("latency-aware p99 with a slow node %v, want ≤ 1.5 × %v", aware, healthy))
+		}
+		if got := awareShare[c.Node(2).Name()]; got > total*5/100 {
+			problems = append(problems, fmt.Sprintf("slow node got %d of %d requests, want ≤ 5 %%", got, total))
+		}
+		if rr < slow {
+			problems = append(problems, fmt.Sprintf("round-robin p99 %v, want the slow node's latency (≥ %v)", rr, slow))
+		}
+		if len(problems) == 0 {
+			return
+		}
+		t.Logf("  round %d: %s", round, strings.Join(problems, "; "))
 	}
-	if got := awareShare[c.Node(2).Name()]; got > total*5/100 {
-		t.Errorf("slow node got %d of %d requests, want ≤ 5 %%", got, total)
-	}
-	if rr < slow {
-		t.Errorf("round-robin p99 %v, want the slow node's latency (≥ %v)", rr, slow)
-	}
+	t.Errorf("three rounds failed; the last: %s", strings.Join(problems, "; "))
 }
