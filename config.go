@@ -164,6 +164,14 @@ type Config struct {
 	// Config.Hooks. If nil, there is no cluster breaker.
 	ClusterBreaker *middleware.ClusterBreakerConfig
 
+	// Limiter, if not nil, keeps the requests in flight to the cluster
+	// under a limit that adapts to its 429 rejections, separately for bulk
+	// (writes) and search (reads) traffic, and queues callers beyond it,
+	// first come first served, until their context ends: backpressure for
+	// ingest. Build it with middleware.NewLimiter; read its Stats for
+	// metrics. If nil, requests are not limited.
+	Limiter *middleware.Limiter
+
 	// LogCurl adds to Logger, at Debug, each request as a runnable curl
 	// command (credentials redacted, the uncompressed body) followed by
 	// the response's status and body.

@@ -42,7 +42,8 @@ var _ http.RoundTripper = (*Transport)(nil)
 //
 //	cluster breaker → logging → headers (User-Agent, defaults, opaque id)
 //	→ compatibility media types → product check → response size limits
-//	→ auth → gzip → retry (with budget) → GET body as POST → routing
+//	→ auth → gzip → admission (429 backpressure) → retry (with budget)
+//	→ GET body as POST → routing
 //	→ per-node breakers → plaintext-credentials warning
 //	→ base *http.Transport
 //
@@ -204,13 +205,21 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 			return nil, err
 		}
 	}
+	var admit rt.Middleware
+	retryHooks := cfg.Hooks
+	if cfg.Limiter != nil {
+		admit = cfg.Limiter.Middleware()
+		// From outside retry the limiter sees only each request's last
+		// response; the 429s that retry absorbs reach it through hooks.
+		retryHooks = rt.ComposeHooks(cfg.Hooks, cfg.Limiter.Hooks())
+	}
 	retry, err := middleware.Retry(middleware.RetryConfig{
 		MaxRetries:    cfg.MaxRetries,
 		Disable:       cfg.DisableRetry,
 		RetryOnStatus: cfg.RetryOnStatus,
 		Backoff:       cfg.RetryBackoff,
 		Budget:        budget,
-		Hooks:         cfg.Hooks,
+		Hooks:         retryHooks,
 	})
 	if err != nil {
 		return nil, err
@@ -224,6 +233,7 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 		sizeLimit, // outside retry and routing: a large body is no node's fault
 		middleware.Auth(creds),
 		gzip,
+		admit,
 		retry,
 		getAsPost, // inside retry, which judges safety by the caller's method
 		selector.Middleware(pool),

@@ -332,3 +332,43 @@ func TestClusterBreakerThroughNew(t *testing.T) {
 		t.Fatalf("%d requests reached the cluster while the breaker was open", after-before)
 	}
 }
+
+// With a Limiter, a node that rejects work above 50 requests in flight sees
+// few 429s even from 200 concurrent bulk callers.
+func TestLimiterThroughNew(t *testing.T) {
+	c := estest.New(t, estest.Config{})
+	c.Node(0).SetMaxInFlight(50)
+	c.Node(0).SetLatency(20 * time.Millisecond)
+	limiter, err := middleware.NewLimiter(middleware.LimiterConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := mustNew(t, Config{Addresses: c.URLs(), Limiter: limiter, DisableRetry: true})
+	const callers, each = 200, 10
+	var rejected atomic.Int64
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			for range each {
+				req, _ := http.NewRequest("POST", "http://es/_bulk", strings.NewReader("{\"index\":{\"_index\":\"logs\"}}\n{\"m\":1}\n"))
+				req.Header.Set("Content-Type", "application/x-ndjson")
+				res, err := tr.RoundTrip(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if drainClose(res) == 429 {
+					rejected.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Slow start overshoots once before the first cut: allow that burst.
+	if got := rejected.Load(); got > callers*each/10 {
+		t.Fatalf("%d of %d bulk requests were rejected with 429", got, callers*each)
+	}
+	if s := limiter.Stats().Bulk; s.Admitted != callers*each || s.Limit > 55 {
+		t.Fatalf("limiter stats %+v: want every request admitted through it and a limit near 50", s)
+	}
+}

@@ -995,39 +995,55 @@ func TestLimiterBackpressure(t *testing.T) {
 			name, r.requests, r.rejected, 100*r.rejectedShare(), r.goodput(), 100*r.goodput()/capacity, capacity)
 	}
 
-	ideal := limiterLoad(t, base, url, maxInFlight, 1500*time.Millisecond, 500*time.Millisecond, maxRequests)
-	report("50 callers, no limiter", ideal)
+	// Capacity is what this node serves to exactly 50 callers with no
+	// limiter, measured in the same round, so that the bound holds on a
+	// slow or busy machine. Load on a shared 2-core machine is noisy: a
+	// round is repeated, up to three, when it misses, and one clean round
+	// passes; a limiter that does not keep the node busy misses every one.
+	var problems []string
+	for round := 1; round <= 3; round++ {
+		problems = problems[:0]
+		ideal := limiterLoad(t, base, url, maxInFlight, 1500*time.Millisecond, 500*time.Millisecond, maxRequests)
+		report("50 callers, no limiter", ideal)
 
-	l := mustLimiter(t, LimiterConfig{})
-	limited := limiterLoad(t, l.Middleware()(base), url, callers, 2500*time.Millisecond, time.Second, maxRequests)
-	report("500 callers, limiter", limited)
-	t.Logf("limiter stats: %+v", l.Stats().Bulk)
+		l := mustLimiter(t, LimiterConfig{})
+		limited := limiterLoad(t, l.Middleware()(base), url, callers, 2500*time.Millisecond, time.Second, maxRequests)
+		report("500 callers, limiter", limited)
+		t.Logf("limiter stats: %+v", l.Stats().Bulk)
 
-	// The chain esrt builds: the limiter outside retry, which reports the
-	// 429s it retries through the limiter's hooks.
-	l2 := mustLimiter(t, LimiterConfig{})
-	counted := &limiterCountingBase{next: base, mark: time.Now().Add(time.Second)}
-	retry := mustRetry(t, RetryConfig{Hooks: l2.Hooks()})
-	withRetry := limiterLoad(t, rt.Chain(counted, l2.Middleware(), retry), url, callers, 2500*time.Millisecond, time.Second, maxRequests)
-	report("500 callers, +retry", withRetry)
-	t.Logf("%-24s after warm-up, %d attempts reached the node, %d (%.2f %%) answered 429; limiter stats: %+v", "", counted.attempts.Load(),
-		counted.rejected.Load(), 100*float64(counted.rejected.Load())/float64(counted.attempts.Load()), l2.Stats().Bulk)
+		// The chain esrt builds: the limiter outside retry, which reports
+		// the 429s it retries through the limiter's hooks.
+		l2 := mustLimiter(t, LimiterConfig{})
+		counted := &limiterCountingBase{next: base, mark: time.Now().Add(time.Second)}
+		retry := mustRetry(t, RetryConfig{Hooks: l2.Hooks()})
+		withRetry := limiterLoad(t, rt.Chain(counted, l2.Middleware(), retry), url, callers, 2500*time.Millisecond, time.Second, maxRequests)
+		report("500 callers, +retry", withRetry)
+		t.Logf("%-24s after warm-up, %d attempts reached the node, %d (%.2f %%) answered 429; limiter stats: %+v", "", counted.attempts.Load(),
+			counted.rejected.Load(), 100*float64(counted.rejected.Load())/float64(counted.attempts.Load()), l2.Stats().Bulk)
+
+		if got := limited.rejectedShare(); got > 0.05 {
+			problems = append(problems, fmt.Sprintf("with the limiter, %.1f %% of requests after warm-up were rejected, want at most 5 %%", 100*got))
+		}
+		if got, want := limited.goodput(), 0.9*ideal.goodput(); got < want {
+			problems = append(problems, fmt.Sprintf("with the limiter, goodput %.0f/s, want at least 90 %% of the %.0f/s capacity", got, ideal.goodput()))
+		}
+		if got := float64(counted.rejected.Load()) / float64(max(counted.attempts.Load(), 1)); got > 0.05 {
+			problems = append(problems, fmt.Sprintf("with the limiter and retry, %.1f %% of attempts after warm-up were rejected, want at most 5 %%", 100*got))
+		}
+		if got, want := withRetry.goodput(), 0.9*ideal.goodput(); got < want {
+			problems = append(problems, fmt.Sprintf("with the limiter and retry, goodput %.0f/s, want at least 90 %% of the %.0f/s capacity", got, ideal.goodput()))
+		}
+		if len(problems) == 0 {
+			break
+		}
+		t.Logf("round %d missed: %s", round, strings.Join(problems, "; "))
+	}
+	if len(problems) > 0 {
+		t.Errorf("three rounds missed; the last: %s", strings.Join(problems, "; "))
+	}
 
 	flood := limiterLoad(t, base, url, callers, 1500*time.Millisecond, 500*time.Millisecond, maxRequests)
 	report("500 callers, no limiter", flood)
-
-	if got := limited.rejectedShare(); got > 0.05 {
-		t.Errorf("with the limiter, %.1f %% of requests after warm-up were rejected, want at most 5 %%", 100*got)
-	}
-	if got, want := limited.goodput(), 0.75*ideal.goodput(); got < want {
-		t.Errorf("with the limiter, goodput %.0f/s, want at least 75 %% of the %.0f/s of 50 callers", got, ideal.goodput())
-	}
-	if got := float64(counted.rejected.Load()) / float64(max(counted.attempts.Load(), 1)); got > 0.05 {
-		t.Errorf("with the limiter and retry, %.1f %% of attempts after warm-up were rejected, want at most 5 %%", 100*got)
-	}
-	if got, want := withRetry.goodput(), 0.75*ideal.goodput(); got < want {
-		t.Errorf("with the limiter and retry, goodput %.0f/s, want at least 75 %% of the %.0f/s of 50 callers", got, ideal.goodput())
-	}
 	if got := flood.rejectedShare(); got < 0.25 {
 		t.Errorf("without the limiter, only %.1f %% of requests were rejected: the node is not overloaded", 100*got)
 	}
