@@ -77,3 +77,41 @@ func ExampleAttemptTimeout() {
 	// retry: esrt: attempt timeout of 20ms exceeded
 	// 200 {"count":1}
 }
+
+// A hedged read: the first attempt stalls, so after the delay a second one
+// goes out (to another node, when routing sits below); the first answer
+// wins and the loser is cancelled with rt.ErrHedgeLost.
+func ExampleHedge() {
+	node := rt.Func(func(req *http.Request) (*http.Response, error) {
+		ctx := req.Context()
+		if !rt.HedgeFrom(ctx) {
+			fmt.Println("first attempt sent")
+			<-ctx.Done() // a stalled node
+			fmt.Println("first attempt:", context.Cause(ctx))
+			return nil, context.Cause(ctx)
+		}
+		fmt.Println("hedge sent")
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(`{"hits":{}}`)), Request: req}, nil
+	})
+	hedge, err := middleware.Hedge(middleware.HedgeConfig{
+		Delay:    20 * time.Millisecond,
+		Quantile: -1, // a fixed delay; the default learns each operation's p95
+	})
+	if err != nil {
+		panic(err)
+	}
+	tr := rt.Chain(node, hedge)
+
+	req, _ := http.NewRequest("POST", "http://localhost:9200/idx/_search", strings.NewReader(`{"query":{"match_all":{}}}`))
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		panic(err)
+	}
+	defer res.Body.Close()
+	fmt.Println(res.StatusCode)
+	// Output:
+	// first attempt sent
+	// hedge sent
+	// first attempt: esrt: hedged attempt lost to a faster one
+	// 200
+}
