@@ -28,6 +28,7 @@ type hedgeStep struct {
 	after  time.Duration // answer after this long, unless the context ends first
 	status int           // the status; 0 with err
 	err    error
+	deaf   bool // answer after the whole time even if the context ends first
 }
 
 // hedgeCall is what the base saw of one attempt.
@@ -79,9 +80,13 @@ func (b *hedgeBase) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	timer := time.NewTimer(step.after)
 	defer timer.Stop()
+	done := ctx.Done()
+	if step.deaf {
+		done = nil
+	}
 	select {
 	case <-timer.C:
-	case <-ctx.Done():
+	case <-done:
 		return nil, context.Cause(ctx)
 	}
 	if step.err != nil {
@@ -153,6 +158,8 @@ func TestHedgeRace(t *testing.T) {
 		{"both errors: the primary's", hedgeStep{after: 120 * time.Millisecond, err: reset}, hedgeStep{after: 50 * time.Millisecond, err: refused}, 2, "", 0, reset, 150 * time.Millisecond, ""},
 		{"error and 503: the response", hedgeStep{after: 120 * time.Millisecond, err: reset}, hedgeStep{after: 50 * time.Millisecond, status: 503}, 2, "hedge", 503, nil, 150 * time.Millisecond, ""},
 		{"both at once", hedgeStep{after: 150 * time.Millisecond, status: 200}, hedgeStep{after: 50 * time.Millisecond, status: 200}, 2, "*", 200, nil, 150 * time.Millisecond, ""},
+		{"hedge answers after losing", hedgeStep{after: 150 * time.Millisecond, status: 200}, hedgeStep{after: 100 * time.Millisecond, status: 200, deaf: true}, 2, "primary", 200, nil, 150 * time.Millisecond, "hedge"},
+		{"primary answers after losing", hedgeStep{after: 150 * time.Millisecond, status: 200, deaf: true}, hedgeStep{after: 20 * time.Millisecond, status: 200}, 2, "hedge", 200, nil, 150 * time.Millisecond, "primary"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,7 +185,8 @@ func TestHedgeRace(t *testing.T) {
 				if err == nil {
 					res.Body.Close()
 				}
-				synctest.Wait() // the loser's goroutine ends
+				time.Sleep(time.Second) // a deaf loser answers
+				synctest.Wait()         // and its goroutine ends
 
 				calls, bodies := base.snapshot()
 				if len(calls) != tt.wantCalls {
