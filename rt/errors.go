@@ -31,6 +31,13 @@ var (
 	// ErrBodyNotReplayable means a request's body could not be sent again:
 	// it has no GetBody and was too large to buffer.
 	ErrBodyNotReplayable = errors.New("esrt: request body is not replayable")
+
+	// ErrHedgeLost is the cause ([context.Cause]) with which the hedging
+	// middleware cancels the context of an attempt that another attempt of
+	// the same request beat. Layers below tell a hedge loser from a caller
+	// that gave up by it: a loser says the node was slower than another,
+	// never that it failed.
+	ErrHedgeLost = errors.New("esrt: hedged attempt lost to a faster one")
 )
 
 // AttemptError is the error of one attempt of a request.

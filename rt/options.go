@@ -30,6 +30,7 @@ const (
 	maxRetriesKey
 	nodeKey
 	hooksKey
+	hedgeKey
 )
 
 // WithRequestTimeout sets the overall timeout of a request, covering every
@@ -140,4 +141,18 @@ func WithNode(ctx context.Context, n *Node) context.Context {
 func NodeFrom(ctx context.Context) (*Node, bool) {
 	n, ok := ctx.Value(nodeKey).(*Node)
 	return n, ok && n != nil
+}
+
+// WithHedge marks the attempts sent with ctx as hedges: extra attempts sent
+// while an earlier attempt of the same request is still in flight. The
+// hedging middleware sets it; the routing middleware reports it in
+// [AttemptInfo.Hedge].
+func WithHedge(ctx context.Context) context.Context {
+	return context.WithValue(ctx, hedgeKey, true)
+}
+
+// HedgeFrom reports whether ctx was marked by [WithHedge].
+func HedgeFrom(ctx context.Context) bool {
+	hedge, _ := ctx.Value(hedgeKey).(bool)
+	return hedge
 }

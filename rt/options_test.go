@@ -40,6 +40,9 @@ func TestOptionsUnset(t *testing.T) {
 	if HooksFrom(ctx) != nil {
 		t.Error("HooksFrom returns hooks")
 	}
+	if HedgeFrom(ctx) {
+		t.Error("HedgeFrom reports a hedge")
+	}
 }
 
 func TestOptionsRoundTrip(t *testing.T) {
@@ -52,6 +55,7 @@ func TestOptionsRoundTrip(t *testing.T) {
 	ctx = WithIdempotent(ctx, false)
 	ctx = WithMaxRetries(ctx, 0)
 	ctx = WithNode(ctx, n)
+	ctx = WithHedge(ctx)
 
 	if d, ok := RequestTimeoutFrom(ctx); !ok || d != 3*time.Second {
 		t.Errorf("RequestTimeoutFrom = %v, %v", d, ok)
@@ -73,6 +77,9 @@ func TestOptionsRoundTrip(t *testing.T) {
 	}
 	if got, ok := NodeFrom(ctx); !ok || got != n {
 		t.Errorf("NodeFrom = %v, %v", got, ok)
+	}
+	if !HedgeFrom(ctx) {
+		t.Error("HedgeFrom = false after WithHedge")
 	}
 }
 

@@ -235,6 +235,9 @@ const (
 	unhealthy
 	// timedOut: the attempt's own timeout expired.
 	timedOut
+	// hedgeLost: another attempt of the request answered first and this
+	// one was cancelled. The node was slower, not broken.
+	hedgeLost
 )
 
 // report records the outcome of an attempt to pk. hooks are the request's
@@ -249,6 +252,15 @@ func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, now int64, cau
 	case neutral:
 		if pk.probe {
 			h.probing.Store(false)
+		}
+	case hedgeLost:
+		if pk.probe {
+			h.probing.Store(false)
+		}
+		// The time so far is a lower bound of the node's latency: it may
+		// only raise the estimate.
+		if v, ok := h.lat.value(now, p.tau); !ok || float64(elapsed) > v {
+			h.lat.observe(float64(elapsed), now, p.tau)
 		}
 	case healthy:
 		p.succeeded(pk, elapsed, now, hooks)

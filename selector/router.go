@@ -42,6 +42,9 @@ func Middleware(p *Pool) rt.Middleware {
 // attempts and records each one's node in it.
 //
 // Outcome, told apart by looking at the caller's context first:
+//   - the attempt lost a hedged race (its context was cancelled with the
+//     cause [rt.ErrHedgeLost]): its time so far is a latency sample when
+//     it is above the node's estimate; never a failure;
 //   - the caller's context is done (cancel or deadline): nothing is
 //     recorded; the node stays healthy and gets no latency sample;
 //   - the attempt's own timeout expired (a deadline or timeout error while
@@ -63,7 +66,8 @@ func Middleware(p *Pool) rt.Middleware {
 // sent until its response body is read to the end or closed, which the
 // router tracks by wrapping the body (keeping io.WriterTo). Hooks
 // (PoolConfig.Hooks, then the context's) get AttemptStart and AttemptDone
-// with the node, the attempt number and the time to response headers.
+// with the node, the attempt number, whether it is a hedge ([rt.WithHedge])
+// and the time to response headers.
 type Router struct {
 	pool *Pool
 	next http.RoundTripper
@@ -111,7 +115,7 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	a := new(attempt) // one allocation for the copy, its URL and the body tracker
 	out := a.rewrite(req, pk.node)
 	hooks := rt.HooksFrom(ctx)
-	info := rt.AttemptInfo{Request: out, Node: pk.node, Attempt: n}
+	info := rt.AttemptInfo{Request: out, Node: pk.node, Attempt: n, Hedge: rt.HedgeFrom(ctx)}
 	r.pool.hooks.AttemptStart(info)
 	hooks.AttemptStart(info)
 	if pk.h != nil {
@@ -166,6 +170,9 @@ func classify(ctx context.Context, resp *http.Response, err error) (outcome, err
 		return healthy, nil
 	}
 	if ctx.Err() != nil {
+		if errors.Is(context.Cause(ctx), rt.ErrHedgeLost) {
+			return hedgeLost, err
+		}
 		return neutral, err
 	}
 	var ne net.Error

@@ -2,9 +2,11 @@ package selector_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -307,5 +309,78 @@ func TestNewPoolInvalid(t *testing.T) {
 		if _, err := selector.NewPool(cfg); !errors.Is(err, rt.ErrInvalidConfig) {
 			t.Errorf("NewPool(%+v) = %v, want rt.ErrInvalidConfig", cfg, err)
 		}
+	}
+}
+
+// TestHedgeLoser checks how the router reports an attempt cancelled because
+// a hedged attempt of the same request won: its time may only raise the
+// node's latency estimate and it is never a failure, unlike a caller that
+// gave up, which teaches nothing. A hedge is reported as such to hooks.
+func TestHedgeLoser(t *testing.T) {
+	tests := []struct {
+		name    string
+		cause   error
+		hedge   bool
+		elapsed time.Duration
+		want    time.Duration // latency estimate afterwards; primed at 10ms
+	}{
+		{"slow loser raises the estimate", rt.ErrHedgeLost, false, 50 * time.Millisecond, 50 * time.Millisecond},
+		{"fast loser leaves it", rt.ErrHedgeLost, true, 2 * time.Millisecond, 10 * time.Millisecond},
+		{"caller cancel teaches nothing", context.Canceled, false, 50 * time.Millisecond, 10 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newClock()
+			p := mustPool(t, selector.PoolConfig{
+				Seeds:        mustNodes(t, "http://a:9200"),
+				Now:          clock.Now,
+				LatencyDecay: time.Hour, // no decay between the two attempts
+			})
+			var cancel context.CancelCauseFunc
+			stub := newStub()
+			lose := false
+			base := rt.Func(func(req *http.Request) (*http.Response, error) {
+				if !lose {
+					clock.Advance(10 * time.Millisecond)
+					return stub.RoundTrip(req)
+				}
+				clock.Advance(tt.elapsed)
+				cancel(tt.cause)
+				return nil, req.Context().Err()
+			})
+			tr := selector.Middleware(p)(base)
+			res, err := tr.RoundTrip(get(t, t.Context(), "/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			drain(res)
+
+			lose = true
+			var hedged []bool
+			ctx, c := context.WithCancelCause(t.Context())
+			cancel = c
+			ctx = rt.WithHooks(ctx, &rt.Hooks{
+				OnAttemptStart: func(i rt.AttemptInfo) { hedged = append(hedged, i.Hedge) },
+				OnAttemptDone:  func(i rt.AttemptDoneInfo) { hedged = append(hedged, i.Hedge) },
+			})
+			if tt.hedge {
+				ctx = rt.WithHedge(ctx)
+			}
+			if _, err := tr.RoundTrip(get(t, ctx, "/")); err == nil {
+				t.Fatal("cancelled attempt returned no error")
+			}
+			st := p.Status()[0]
+			if st.Dead || st.Failures != 0 {
+				t.Errorf("node dead=%v failures=%d; want alive, 0", st.Dead, st.Failures)
+			}
+			// Within 1 %: the estimate decays a little with the clock; a
+			// sample of 2ms would have pulled 10ms down by at least 4 %.
+			if d := st.Latency - tt.want; d < -tt.want/100 || d > tt.want/100 {
+				t.Errorf("latency estimate = %v, want %v", st.Latency, tt.want)
+			}
+			if want := []bool{tt.hedge, tt.hedge}; !slices.Equal(hedged, want) {
+				t.Errorf("AttemptInfo.Hedge in start, done = %v, want %v", hedged, want)
+			}
+		})
 	}
 }

@@ -1,0 +1,254 @@
+package middleware
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/esrt-dev/esrt/rt"
+)
+
+// RequestTimeout returns a middleware that bounds a whole request: every
+// attempt, every backoff between attempts, and the reading of the response
+// body. It belongs outside retry (second in esrt's canonical order, after
+// the tracing span), so that the retry middleware sees the deadline and
+// starts no attempt, and waits no backoff, past it.
+//
+// d is the default; [rt.WithRequestTimeout] replaces it per request. Zero
+// means no timeout. A negative d is an [*rt.ConfigError]; so is a negative
+// per-request value, which RoundTrip returns without sending anything. A
+// deadline the caller's context already has is kept when it is earlier.
+//
+// The deadline covers the response body: the request's context stays alive
+// after RoundTrip returns, until the caller closes the body or reads it to
+// its end, as with [http.Client.Timeout]; the caller must do one of the two,
+// or the context lives on until the deadline. A body read past the deadline
+// fails. On every error path the context is cancelled before RoundTrip
+// returns.
+//
+// When the timeout expires, the error returned (by RoundTrip, or by a read
+// of the body) wraps [context.DeadlineExceeded] and the error of the layer
+// below, and says which timeout it was: errors.Is(err,
+// context.DeadlineExceeded) holds, and so does errors.As for, say, an
+// [*rt.RetryError]. Errors caused by the caller's own context are returned
+// as they are.
+func RequestTimeout(d time.Duration) (rt.Middleware, error) {
+	return deadlineMiddleware(deadlineRequest, d)
+}
+
+// AttemptTimeout returns a middleware that bounds each attempt of a
+// request, from sending it to the end of its response body. It belongs
+// inside routing (after the per-node breaker in esrt's canonical order), so
+// that the router sees the context it was given still alive when the
+// attempt times out: it counts the attempt as a slow sample of the node's
+// latency (and, only after consecutive timeouts, as a failure) rather than
+// as a caller that gave up; and the retry middleware may send the request
+// to another node, when the operation is safe to repeat.
+//
+// d is the default; [rt.WithAttemptTimeout] replaces it per request. Zero
+// means no timeout. A negative d is an [*rt.ConfigError]; so is a negative
+// per-request value, which RoundTrip returns without sending anything.
+//
+// As with [RequestTimeout], the attempt's context lives until its response
+// body is closed or read to its end, so the timeout also bounds the reading
+// of the body: set it well above the time a node takes to answer. Errors
+// caused by the timeout wrap [context.DeadlineExceeded].
+func AttemptTimeout(d time.Duration) (rt.Middleware, error) {
+	return deadlineMiddleware(deadlineAttempt, d)
+}
+
+// deadlineKind tells the two timeouts apart: where their per-request value
+// comes from and what their errors say.
+type deadlineKind int
+
+const (
+	deadlineRequest deadlineKind = iota
+	deadlineAttempt
+)
+
+func (k deadlineKind) String() string {
+	if k == deadlineAttempt {
+		return "attempt"
+	}
+	return "request"
+}
+
+// override returns the per-request timeout carried by ctx.
+func (k deadlineKind) override(ctx context.Context) (time.Duration, bool) {
+	if k == deadlineAttempt {
+		return rt.AttemptTimeoutFrom(ctx)
+	}
+	return rt.RequestTimeoutFrom(ctx)
+}
+
+func (k deadlineKind) option() string {
+	if k == deadlineAttempt {
+		return "rt.WithAttemptTimeout"
+	}
+	return "rt.WithRequestTimeout"
+}
+
+func deadlineMiddleware(kind deadlineKind, d time.Duration) (rt.Middleware, error) {
+	if d < 0 {
+		field := "RequestTimeout"
+		if kind == deadlineAttempt {
+			field = "AttemptTimeout"
+		}
+		return nil, &rt.ConfigError{Field: field, Err: fmt.Errorf("negative duration %v", d)}
+	}
+	t := deadlineTransport{kind: kind, d: d, cause: &deadlineError{kind: kind, d: d}}
+	return func(next http.RoundTripper) http.RoundTripper {
+		tt := t
+		tt.next = next
+		return &tt
+	}, nil
+}
+
+type deadlineTransport struct {
+	next  http.RoundTripper
+	kind  deadlineKind
+	d     time.Duration
+	cause *deadlineError // the cause of the default timeout, built once
+}
+
+var _ http.RoundTripper = (*deadlineTransport)(nil)
+
+func (t *deadlineTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	callerCtx := req.Context()
+	d, cause := t.d, t.cause
+	if v, ok := t.kind.override(callerCtx); ok && v != d {
+		if v < 0 {
+			if req.Body != nil {
+				req.Body.Close()
+			}
+			return nil, &rt.ConfigError{Field: t.kind.option(), Err: fmt.Errorf("negative duration %v", v)}
+		}
+		d, cause = v, &deadlineError{kind: t.kind, d: v}
+	}
+	if d == 0 {
+		return t.next.RoundTrip(req)
+	}
+	ctx, cancel := context.WithTimeoutCause(callerCtx, d, cause)
+	res, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		err = deadlineErr(ctx, cause, err)
+		cancel()
+		return nil, err
+	}
+	res.Body = newDeadlineBody(res.Body, ctx, cancel, cause)
+	return res, nil
+}
+
+// deadlineErr returns err, wrapped in a deadlineError when the timeout of
+// ctx, whose cause is cause, is what ended the request.
+func deadlineErr(ctx context.Context, cause *deadlineError, err error) error {
+	if err == error(cause) || context.Cause(ctx) != error(cause) {
+		// Already the cause itself (net/http returns it), or not this
+		// timeout: the caller's context, or a failure of its own.
+		return err
+	}
+	return &deadlineError{kind: cause.kind, d: cause.d, err: err}
+}
+
+// deadlineError is the error of a request or attempt ended by its timeout.
+// Without err, it is the cause of the timeout's context, which net/http
+// returns as the error.
+type deadlineError struct {
+	kind deadlineKind
+	d    time.Duration
+	err  error // what the layer below returned, if anything
+}
+
+func (e *deadlineError) Error() string {
+	msg := "esrt: " + e.kind.String() + " timeout of " + e.d.String() + " exceeded"
+	if e.err != nil && e.err != context.DeadlineExceeded {
+		msg += ": " + e.err.Error()
+	}
+	return msg
+}
+
+// Unwrap makes errors.Is(err, context.DeadlineExceeded) true, and keeps
+// the error of the layer below visible to errors.Is and errors.As.
+func (e *deadlineError) Unwrap() []error {
+	if e.err == nil {
+		return []error{context.DeadlineExceeded}
+	}
+	return []error{context.DeadlineExceeded, e.err}
+}
+
+// Timeout reports true, as the net.Error of a timeout does.
+func (e *deadlineError) Timeout() bool { return true }
+
+// deadlineBody keeps a timeout's context alive while the response body is
+// read: it cancels the context when the body is closed or has been read to
+// its end (or failed), and turns a read error caused by the timeout into a
+// deadlineError. It keeps io.WriterTo, so that io.Copy keeps its fast path.
+type deadlineBody struct {
+	rc     io.ReadCloser
+	ctx    context.Context
+	cancel context.CancelFunc
+	cause  *deadlineError
+	done   atomic.Bool
+}
+
+func newDeadlineBody(rc io.ReadCloser, ctx context.Context, cancel context.CancelFunc, cause *deadlineError) io.ReadCloser {
+	if rc == nil || rc == http.NoBody {
+		cancel()
+		return rc
+	}
+	if _, ok := rc.(io.Writer); ok {
+		// A connection taken over after 101 Switching Protocols: wrapping
+		// would hide its Write. Elasticsearch never switches; cut the
+		// deadline's tie to it rather than cut the connection later.
+		cancel()
+		return rc
+	}
+	b := &deadlineBody{rc: rc, ctx: ctx, cancel: cancel, cause: cause}
+	if _, ok := rc.(io.WriterTo); ok {
+		return deadlineWriterToBody{b}
+	}
+	return b
+}
+
+func (b *deadlineBody) stop() {
+	if !b.done.Swap(true) {
+		b.cancel()
+	}
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err != nil {
+		if err != io.EOF {
+			err = deadlineErr(b.ctx, b.cause, err)
+		}
+		b.stop()
+	}
+	return n, err
+}
+
+func (b *deadlineBody) Close() error {
+	err := b.rc.Close()
+	b.stop()
+	return err
+}
+
+type deadlineWriterToBody struct{ *deadlineBody }
+
+func (b deadlineWriterToBody) WriteTo(w io.Writer) (int64, error) {
+	n, err := b.rc.(io.WriterTo).WriteTo(w)
+	if err != nil {
+		err = deadlineErr(b.ctx, b.cause, err)
+	}
+	b.stop()
+	return n, err
+}
+
+// Unwrap returns the next RoundTripper.
+func (t *deadlineTransport) Unwrap() http.RoundTripper { return t.next }
+
+// CloseIdleConnections forwards to the next RoundTripper.
+func (t *deadlineTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
