@@ -145,6 +145,25 @@ type Config struct {
 	// budget of 20 % plus 10 retries a second.
 	RetryBudget *middleware.Budget
 
+	// RequestTimeout bounds each request as a whole: every attempt, the
+	// waits between retries and the reading of the response body. Per
+	// request, rt.WithRequestTimeout replaces it. If zero, no timeout (the
+	// caller's context still applies).
+	RequestTimeout time.Duration
+
+	// AttemptTimeout bounds each attempt, until its response body is read
+	// or closed; a timed-out attempt counts as slow for its node and is
+	// retried on another node when the operation is safe to repeat. Set it
+	// well above a node's normal answer time. Per request,
+	// rt.WithAttemptTimeout replaces it. If zero, no timeout.
+	AttemptTimeout time.Duration
+
+	// Hedge, if not nil, enables hedged reads: a read still unanswered
+	// after a delay (by default the p95 of its operation's recent latency)
+	// is also sent to a second node, and the first answer wins. Hedges
+	// spend the retry budget. If nil, reads are not hedged.
+	Hedge *middleware.HedgeConfig
+
 	// BreakerFailures is how many consecutive failed attempts to a node
 	// (connection errors, 502, 503, 504, attempt timeouts; never 429 or a
 	// cancelled request) open that node's circuit breaker; while it is

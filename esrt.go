@@ -40,11 +40,11 @@ var _ http.RoundTripper = (*Transport)(nil)
 
 // New builds a transport from cfg. The chain, outermost first:
 //
-//	cluster breaker → logging → headers (User-Agent, defaults, opaque id)
-//	→ compatibility media types → product check → response size limits
-//	→ auth → gzip → admission (429 backpressure) → retry (with budget)
-//	→ GET body as POST → routing
-//	→ per-node breakers → plaintext-credentials warning
+//	cluster breaker → logging → request timeout → headers (User-Agent,
+//	defaults, opaque id) → compatibility media types → product check
+//	→ response size limits → auth → gzip → admission (429 backpressure)
+//	→ retry (with budget) → hedged reads → GET body as POST → routing
+//	→ per-node breakers → attempt timeout → plaintext-credentials warning
 //	→ base *http.Transport
 //
 // Parts that are off in cfg are left out.
@@ -199,6 +199,16 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 	if breakers != nil {
 		nodeBreakers = breakers.Middleware()
 	}
+	// The timeout middlewares are always in the chain, so that the
+	// per-request options work even without a configured default.
+	requestTimeout, err := middleware.RequestTimeout(cfg.RequestTimeout)
+	if err != nil {
+		return nil, err
+	}
+	attemptTimeout, err := middleware.AttemptTimeout(cfg.AttemptTimeout)
+	if err != nil {
+		return nil, err
+	}
 	budget := cfg.RetryBudget
 	if budget == nil && !cfg.DisableRetry {
 		if budget, err = middleware.NewBudget(middleware.BudgetConfig{}); err != nil {
@@ -224,9 +234,23 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 	if err != nil {
 		return nil, err
 	}
+	var hedge rt.Middleware
+	if cfg.Hedge != nil {
+		hc := *cfg.Hedge
+		if hc.Budget == nil {
+			hc.Budget = budget // shared with retry; nil when retries are off
+		}
+		if hc.RetryOnStatus == nil {
+			hc.RetryOnStatus = cfg.RetryOnStatus
+		}
+		if hedge, err = middleware.Hedge(hc); err != nil {
+			return nil, prefixField(err, "Hedge.")
+		}
+	}
 	return rt.Chain(base,
 		clusterBreaker, // first: failing fast does no other work
 		logging,
+		requestTimeout,
 		middleware.Headers(middleware.HeadersConfig{UserAgent: cfg.UserAgent, Header: cfg.Header}),
 		compat,
 		productCheck,
@@ -235,9 +259,11 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 		gzip,
 		admit,
 		retry,
+		hedge,
 		getAsPost, // inside retry, which judges safety by the caller's method
 		selector.Middleware(pool),
-		nodeBreakers, // directly inside routing: it sees the attempt's node
+		nodeBreakers,   // directly inside routing: it sees the attempt's node
+		attemptTimeout, // inside the breakers: a timed-out attempt counts
 		middleware.WarnPlaintextCredentials(logger),
 	), nil
 }

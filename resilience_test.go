@@ -17,6 +17,7 @@ import (
 	"github.com/esrt-dev/esrt/estest"
 	"github.com/esrt-dev/esrt/middleware"
 	"github.com/esrt-dev/esrt/rt"
+	"github.com/esrt-dev/esrt/selector"
 )
 
 var noBackoff = func(int) time.Duration { return 0 }
@@ -370,5 +371,70 @@ func TestLimiterThroughNew(t *testing.T) {
 	}
 	if s := limiter.Stats().Bulk; s.Admitted != callers*each || s.Limit > 55 {
 		t.Fatalf("limiter stats %+v: want every request admitted through it and a limit near 50", s)
+	}
+}
+
+// The overall timeout covers every attempt: with a node that hangs and a
+// request timeout, the request ends at the deadline with an error that
+// wraps context.DeadlineExceeded; an attempt timeout moves the request to
+// a node that answers.
+func TestTimeoutsThroughNew(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 2})
+	c.Node(0).Hang()
+	defer c.Node(0).Unhang()
+
+	tr := mustNew(t, Config{Addresses: c.URLs()[:1], RequestTimeout: 200 * time.Millisecond})
+	_, err := get(t, tr, "/")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v, want one wrapping context.DeadlineExceeded", err)
+	}
+
+	tr = mustNew(t, Config{Addresses: c.URLs(), AttemptTimeout: 100 * time.Millisecond, RetryBackoff: noBackoff, Selector: selector.RoundRobin()})
+	for i := range 4 {
+		res, err := get(t, tr, "/")
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if s := drainClose(res); s != 200 {
+			t.Fatalf("request %d: status %d", i, s)
+		}
+	}
+
+	// Per request, rt.WithRequestTimeout replaces the default.
+	ctx := rt.WithRequestTimeout(context.Background(), 50*time.Millisecond)
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://es/", nil)
+	if _, err := mustNew(t, Config{Addresses: c.URLs()[:1]}).RoundTrip(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("per-request timeout: %v", err)
+	}
+}
+
+// Hedged reads through New: a search stuck on one node is answered by the
+// other, and the request does not wait for the stuck node.
+func TestHedgeThroughNew(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 2})
+	c.Node(0).Hang()
+	defer c.Node(0).Unhang()
+	var hedges atomic.Int32
+	hooks := &rt.Hooks{OnAttemptStart: func(i rt.AttemptInfo) {
+		if i.Hedge {
+			hedges.Add(1)
+		}
+	}}
+	tr := mustNew(t, Config{Addresses: c.URLs(), Selector: selector.RoundRobin(), Hooks: hooks,
+		Hedge: &middleware.HedgeConfig{Delay: 20 * time.Millisecond, Quantile: -1}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 4 {
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://es/_search", nil)
+		res, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if s := drainClose(res); s != 200 {
+			t.Fatalf("request %d: status %d", i, s)
+		}
+	}
+	if hedges.Load() == 0 {
+		t.Fatal("no hedge was sent although a node hangs")
 	}
 }

@@ -199,11 +199,14 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, attempts := rt.WithAttempts(callerCtx)
 	var errs []error // one per failed attempt, oldest first
 	for n := 1; ; n++ {
+		// The record's entries of this attempt start here: a hedging
+		// middleware below may add more than one per attempt.
+		idx := attempts.Count()
 		attempt := base.WithContext(ctx)
 		if n > 1 && base.Body != nil && base.Body != http.NoBody {
 			body, err := base.GetBody()
 			if err != nil {
-				return nil, t.failed(errs, n, attempts, fmt.Errorf("esrt: replay request body: %w", err))
+				return nil, t.failed(errs, n, idx, attempts, fmt.Errorf("esrt: replay request body: %w", err))
 			}
 			attempt.Body = body
 		}
@@ -220,26 +223,26 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if callerCtx.Err() != nil {
 			// The caller gave up: whatever happened is final.
 			if err != nil {
-				return nil, t.failed(errs, n, attempts, err)
+				return nil, t.failed(errs, n, idx, attempts, err)
 			}
 			return res, nil
 		}
 		if n > maxRetries || !t.retryable(base, res, err, safe, wrote) || !rt.CanReplay(base) {
 			if err != nil {
-				return nil, t.failed(errs, n, attempts, err)
+				return nil, t.failed(errs, n, idx, attempts, err)
 			}
 			return res, nil
 		}
 		delay := t.delay(n, res)
 		if deadline, ok := callerCtx.Deadline(); ok && time.Until(deadline) <= delay {
 			if err != nil {
-				return nil, t.failed(errs, n, attempts, err)
+				return nil, t.failed(errs, n, idx, attempts, err)
 			}
 			return res, nil
 		}
 		if t.budget != nil && !t.budget.Withdraw() {
 			if err != nil {
-				return nil, t.failed(errs, n, attempts, err)
+				return nil, t.failed(errs, n, idx, attempts, err)
 			}
 			return res, nil
 		}
@@ -250,10 +253,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			err = &rt.StatusError{StatusCode: res.StatusCode}
 			drain(res.Body)
 		}
-		errs = append(errs, attemptError(n, attempts, err))
+		errs = append(errs, attemptError(n, idx, attempts, err))
 		rt.ComposeHooks(t.hooks, rt.HooksFrom(callerCtx)).Retry(info)
 		if !sleep(callerCtx, delay) {
-			return nil, t.failed(errs, n+1, attempts, callerCtx.Err())
+			return nil, t.failed(errs, n+1, -1, attempts, callerCtx.Err())
 		}
 	}
 }
@@ -328,19 +331,20 @@ func (t *retryTransport) delay(n int, res *http.Response) time.Duration {
 	return max(d, 0)
 }
 
-// failed builds the error returned when attempt n ended with err and no
+// failed builds the error returned when attempt n, whose entries in the
+// attempt record start at idx (-1: it never started), ended with err and no
 // more attempts follow.
-func (t *retryTransport) failed(errs []error, n int, attempts *rt.Attempts, err error) error {
+func (t *retryTransport) failed(errs []error, n, idx int, attempts *rt.Attempts, err error) error {
 	if len(errs) == 0 {
 		return err
 	}
-	return &rt.RetryError{Attempts: append(errs, attemptError(n, attempts, err))}
+	return &rt.RetryError{Attempts: append(errs, attemptError(n, idx, attempts, err))}
 }
 
-func attemptError(n int, attempts *rt.Attempts, err error) error {
+func attemptError(n, idx int, attempts *rt.Attempts, err error) error {
 	var node *rt.Node
-	if nodes := attempts.Nodes(); n <= len(nodes) {
-		node = nodes[n-1]
+	if nodes := attempts.Nodes(); idx >= 0 && idx < len(nodes) {
+		node = nodes[idx]
 	}
 	return &rt.AttemptError{Attempt: n, Node: node, Err: err}
 }

@@ -511,3 +511,36 @@ func TestRetryConfigHooks(t *testing.T) {
 		t.Fatalf("hooks ran %v, want [config context]", order)
 	}
 }
+
+// When a middleware below adds more than one entry per attempt to the
+// attempt record (hedging does), each attempt's error still names the node
+// its first entry went to.
+func TestRetryErrorNodesWithExtraEntries(t *testing.T) {
+	a, b, c := &rt.Node{ID: "a"}, &rt.Node{ID: "b"}, &rt.Node{ID: "c"}
+	calls := 0
+	base := rt.Func(func(req *http.Request) (*http.Response, error) {
+		rec := rt.AttemptsFrom(req.Context())
+		calls++
+		if calls == 1 { // a hedged attempt: two entries
+			n, _ := rec.Begin()
+			rec.SetNode(n, a)
+			n, _ = rec.Begin()
+			rec.SetNode(n, b)
+		} else {
+			n, _ := rec.Begin()
+			rec.SetNode(n, c)
+		}
+		return nil, refused
+	})
+	_, err := do(t, mustRetry(t, RetryConfig{MaxRetries: 1, Backoff: noWait})(base), "GET", "/", nil, nil)
+	var re *rt.RetryError
+	if !errors.As(err, &re) || len(re.Attempts) != 2 {
+		t.Fatalf("error %v", err)
+	}
+	var first, second *rt.AttemptError
+	errors.As(re.Attempts[0], &first)
+	errors.As(re.Attempts[1], &second)
+	if first.Node != a || second.Node != c {
+		t.Fatalf("attempts name nodes %v and %v, want a and c", first.Node, second.Node)
+	}
+}
