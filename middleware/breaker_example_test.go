@@ -51,7 +51,7 @@ func ExampleNewBreakers() {
 	// Output:
 	// 503
 	// 503
-	// error: esrt: circuit breaker open: es1:9200
+	// error: attempt 1 to http://es1:9200: esrt: circuit breaker open: es1:9200
 	// open
 }
 

@@ -71,8 +71,10 @@ type RetryConfig struct {
 
 // Retry returns a middleware that sends a request again when an attempt
 // fails in a way that another attempt may fix. It belongs outside routing,
-// so that each attempt can go to another node; it records its attempts in
-// an [rt.Attempts] for the router.
+// so that each attempt can go to another node; from the first retry on, it
+// records its attempts in an [rt.Attempts] for the router, seeded with the
+// node of the first attempt (from the router's [*rt.AttemptError] or
+// [rt.NodeOf]). A request that needs no retry allocates nothing here.
 //
 // What is retried:
 //
@@ -196,13 +198,22 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			safe = idempotent
 		}
 	}
-	ctx, attempts := rt.WithAttempts(callerCtx)
+	// The attempt record that routing reads is built only when a first
+	// retry is decided, so a request that needs no retry costs nothing for
+	// it. Where the first attempt went comes from the router's answer: an
+	// *rt.AttemptError, or rt.NodeOf the response.
+	ctx := callerCtx
+	var attempts *rt.Attempts
 	var errs []error // one per failed attempt, oldest first
 	for n := 1; ; n++ {
 		// The record's entries of this attempt start here: a hedging
 		// middleware below may add more than one per attempt.
-		idx := attempts.Count()
-		attempt := base.WithContext(ctx)
+		idx := -1
+		attempt := base
+		if attempts != nil {
+			idx = attempts.Count()
+			attempt = base.WithContext(ctx)
+		}
 		if n > 1 && base.Body != nil && base.Body != http.NoBody {
 			body, err := base.GetBody()
 			if err != nil {
@@ -245,6 +256,20 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, t.failed(errs, n, idx, attempts, err)
 			}
 			return res, nil
+		}
+		if attempts == nil {
+			// The first retry: build the record, starting with the node
+			// of the first attempt so that routing avoids it.
+			var first *rt.Node
+			if ae, ok := err.(*rt.AttemptError); ok {
+				first, err = ae.Node, ae.Err // the record names the node from here on
+			} else {
+				first = rt.NodeOf(res)
+			}
+			ctx, attempts = rt.WithAttempts(callerCtx)
+			m, _ := attempts.Begin()
+			attempts.SetNode(m, first)
+			idx = 0
 		}
 
 		info := rt.RetryInfo{Request: req, Attempt: n + 1, Delay: delay, Err: err}
@@ -343,8 +368,10 @@ func (t *retryTransport) failed(errs []error, n, idx int, attempts *rt.Attempts,
 
 func attemptError(n, idx int, attempts *rt.Attempts, err error) error {
 	var node *rt.Node
-	if nodes := attempts.Nodes(); idx >= 0 && idx < len(nodes) {
-		node = nodes[idx]
+	if attempts != nil && idx >= 0 {
+		if nodes := attempts.Nodes(); idx < len(nodes) {
+			node = nodes[idx]
+		}
 	}
 	return &rt.AttemptError{Attempt: n, Node: node, Err: err}
 }

@@ -396,28 +396,106 @@ func TestRetryStopsOnCallerCancel(t *testing.T) {
 	})
 }
 
+// nodeBody is a response body that reports the node that answered, as the
+// routing middleware's bodies do.
+type nodeBody struct {
+	io.Reader
+	node *rt.Node
+}
+
+func (b nodeBody) Close() error   { return nil }
+func (b nodeBody) Node() *rt.Node { return b.node }
+
 func TestRetryHooksAndAttempts(t *testing.T) {
 	var infos []rt.RetryInfo
 	hooks := &rt.Hooks{OnRetry: func(i rt.RetryInfo) { infos = append(infos, i) }}
-	var seen []int
+	nodes := []*rt.Node{{ID: "a"}, {ID: "b"}, {ID: "c"}}
+	var seen []string
 	base := rt.Func(func(req *http.Request) (*http.Response, error) {
-		n, _ := rt.AttemptsFrom(req.Context()).Begin()
-		seen = append(seen, n)
-		if n < 3 {
-			return &http.Response{StatusCode: 502, Body: http.NoBody, Header: http.Header{}}, nil
+		rec := rt.AttemptsFrom(req.Context())
+		n := 1
+		if rec == nil {
+			seen = append(seen, "no record")
+		} else {
+			var tried []*rt.Node
+			n, tried = rec.Begin()
+			rec.SetNode(n, nodes[n-1])
+			seen = append(seen, fmt.Sprintf("attempt %d avoids %d", n, len(tried)))
+			if tried[0] != nodes[0] {
+				t.Errorf("the record does not start with the first attempt's node: %v", tried)
+			}
 		}
-		return &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}}, nil
+		status := 502
+		if n == 3 {
+			status = 200
+		}
+		return &http.Response{StatusCode: status, Body: nodeBody{strings.NewReader("x"), nodes[n-1]}, Header: http.Header{}}, nil
 	})
 	res, err := do(t, mustRetry(t, RetryConfig{Backoff: func(int) time.Duration { return 0 }})(base), "GET", "/", nil, rt.WithHooks(context.Background(), hooks))
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if fmt.Sprint(seen) != "[1 2 3]" {
-		t.Errorf("the router saw attempts %v, want [1 2 3] from one shared rt.Attempts", seen)
+	if got := fmt.Sprint(seen); got != "[no record attempt 2 avoids 1 attempt 3 avoids 2]" {
+		t.Errorf("the router saw %s", got)
 	}
 	if len(infos) != 2 || infos[0].Attempt != 2 || infos[1].Attempt != 3 || infos[0].StatusCode != 502 {
 		t.Errorf("retry hooks %+v", infos)
+	}
+}
+
+// The router's *rt.AttemptError for a first attempt sent without a record
+// seeds the record, and the retry error does not name the attempt twice.
+func TestRetryLearnsFirstNodeFromAttemptError(t *testing.T) {
+	first := &rt.Node{ID: "first"}
+	calls := 0
+	base := rt.Func(func(req *http.Request) (*http.Response, error) {
+		calls++
+		if rec := rt.AttemptsFrom(req.Context()); rec == nil {
+			return nil, &rt.AttemptError{Attempt: 1, Node: first, Err: refused}
+		} else if n, tried := rec.Begin(); len(tried) != 1 || tried[0] != first {
+			t.Errorf("attempt %d avoids %v, want the first attempt's node", n, tried)
+		}
+		return nil, reset
+	})
+	_, err := do(t, mustRetry(t, RetryConfig{MaxRetries: 1, Backoff: noWait})(base), "GET", "/", nil, nil)
+	var re *rt.RetryError
+	if !errors.As(err, &re) || len(re.Attempts) != 2 {
+		t.Fatalf("error %v", err)
+	}
+	var ae *rt.AttemptError
+	if !errors.As(re.Attempts[0], &ae) || ae.Node != first || strings.Count(re.Attempts[0].Error(), "attempt 1") != 1 {
+		t.Fatalf("first attempt's error %q", re.Attempts[0])
+	}
+}
+
+// okTransport answers 200 with a response allocated per call.
+type okTransport struct{}
+
+func (okTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: 200, Body: http.NoBody, Request: req}, nil
+}
+
+// roundTripOpaque calls tr through the interface, where the compiler can
+// neither inline nor devirtualize, so that both measurements below pay for
+// the response escaping alike.
+//
+//go:noinline
+func roundTripOpaque(tr http.RoundTripper, req *http.Request) {
+	res, _ := tr.RoundTrip(req)
+	sink = res
+}
+
+var sink *http.Response
+
+func TestRetryHappyPathAllocatesNothing(t *testing.T) {
+	var base http.RoundTripper = okTransport{}
+	tr := mustRetry(t, RetryConfig{})(base)
+	req, _ := http.NewRequest("GET", "http://es/idx/_search", nil)
+	want := testing.AllocsPerRun(100, func() { roundTripOpaque(base, req) })
+	got := testing.AllocsPerRun(100, func() { roundTripOpaque(tr, req) })
+	if got != want {
+		t.Fatalf("a request that needs no retry allocates %v times through Retry, %v without", got, want)
 	}
 }
 
@@ -516,31 +594,37 @@ func TestRetryConfigHooks(t *testing.T) {
 // attempt record (hedging does), each attempt's error still names the node
 // its first entry went to.
 func TestRetryErrorNodesWithExtraEntries(t *testing.T) {
-	a, b, c := &rt.Node{ID: "a"}, &rt.Node{ID: "b"}, &rt.Node{ID: "c"}
+	a, b, c, d := &rt.Node{ID: "a"}, &rt.Node{ID: "b"}, &rt.Node{ID: "c"}, &rt.Node{ID: "d"}
 	calls := 0
 	base := rt.Func(func(req *http.Request) (*http.Response, error) {
 		rec := rt.AttemptsFrom(req.Context())
 		calls++
-		if calls == 1 { // a hedged attempt: two entries
+		switch calls {
+		case 1: // no record yet: the router names the node in its error
+			return nil, &rt.AttemptError{Attempt: 1, Node: a, Err: refused}
+		case 2: // a hedged attempt: two entries
 			n, _ := rec.Begin()
-			rec.SetNode(n, a)
-			n, _ = rec.Begin()
 			rec.SetNode(n, b)
-		} else {
-			n, _ := rec.Begin()
+			n, _ = rec.Begin()
 			rec.SetNode(n, c)
+		default:
+			n, _ := rec.Begin()
+			rec.SetNode(n, d)
 		}
 		return nil, refused
 	})
-	_, err := do(t, mustRetry(t, RetryConfig{MaxRetries: 1, Backoff: noWait})(base), "GET", "/", nil, nil)
+	_, err := do(t, mustRetry(t, RetryConfig{MaxRetries: 2, Backoff: noWait})(base), "GET", "/", nil, nil)
 	var re *rt.RetryError
-	if !errors.As(err, &re) || len(re.Attempts) != 2 {
+	if !errors.As(err, &re) || len(re.Attempts) != 3 {
 		t.Fatalf("error %v", err)
 	}
-	var first, second *rt.AttemptError
-	errors.As(re.Attempts[0], &first)
-	errors.As(re.Attempts[1], &second)
-	if first.Node != a || second.Node != c {
-		t.Fatalf("attempts name nodes %v and %v, want a and c", first.Node, second.Node)
+	var got []*rt.Node
+	for _, e := range re.Attempts {
+		var ae *rt.AttemptError
+		errors.As(e, &ae)
+		got = append(got, ae.Node)
+	}
+	if got[0] != a || got[1] != b || got[2] != d {
+		t.Fatalf("attempts name nodes %v, want a, b and d", got)
 	}
 }

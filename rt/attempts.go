@@ -2,6 +2,7 @@ package rt
 
 import (
 	"context"
+	"net/http"
 	"sync"
 )
 
@@ -89,4 +90,23 @@ func (a *Attempts) Nodes() []*Node {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return append([]*Node(nil), a.nodes...)
+}
+
+// NodeOf returns the node that answered res, as the routing middleware that
+// sent the attempt recorded it: the router's response bodies have a
+// Node() *Node method. It returns nil when that is not known: no router
+// below, a body replaced by another middleware, or an empty body.
+//
+// Together with the [*AttemptError] a router returns for a failed attempt
+// sent without an [Attempts] in its context, it lets a retrying middleware
+// learn where its first attempt went without building the record before it
+// knows it will retry.
+func NodeOf(res *http.Response) *Node {
+	if res == nil {
+		return nil
+	}
+	if b, ok := res.Body.(interface{ Node() *Node }); ok {
+		return b.Node()
+	}
+	return nil
 }

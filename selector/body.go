@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"sync/atomic"
+
+	"github.com/esrt-dev/esrt/rt"
 )
 
 // trackBody returns body wrapped so that the attempt stops counting as in
@@ -16,11 +18,12 @@ import (
 // outstanding request): the attempt ends at once. The wrapper keeps
 // io.WriterTo, as otelhttp's does, so that io.Copy keeps its fast path.
 func trackBody(body io.ReadCloser, h *health) io.ReadCloser {
-	return new(trackedBody).track(body, h)
+	return new(trackedBody).track(body, h, nil)
 }
 
-// track is trackBody with the wrapper's memory supplied by the caller.
-func (tb *trackedBody) track(body io.ReadCloser, h *health) io.ReadCloser {
+// track is trackBody with the wrapper's memory supplied by the caller; the
+// wrapper reports node through its Node method (see rt.NodeOf).
+func (tb *trackedBody) track(body io.ReadCloser, h *health, node *rt.Node) io.ReadCloser {
 	if body == nil || body == http.NoBody {
 		h.inflight.Add(-1)
 		return body
@@ -29,7 +32,7 @@ func (tb *trackedBody) track(body io.ReadCloser, h *health) io.ReadCloser {
 		h.inflight.Add(-1)
 		return body
 	}
-	tb.rc, tb.h = body, h
+	tb.rc, tb.h, tb.node = body, h, node
 	if _, ok := body.(io.WriterTo); ok {
 		return writerToBody{tb}
 	}
@@ -39,8 +42,12 @@ func (tb *trackedBody) track(body io.ReadCloser, h *health) io.ReadCloser {
 type trackedBody struct {
 	rc       io.ReadCloser
 	h        *health
+	node     *rt.Node
 	finished atomic.Bool
 }
+
+// Node returns the node that answered (see rt.NodeOf).
+func (b *trackedBody) Node() *rt.Node { return b.node }
 
 func (b *trackedBody) finish() {
 	if !b.finished.Swap(true) {

@@ -35,6 +35,12 @@ func Middleware(p *Pool) rt.Middleware {
 // decides precedence among the caller's credentials; a header it sets wins
 // over the node's user info.)
 //
+// Report: with an [rt.Attempts] in the context, the router records each
+// attempt's node there and returns next's errors as they are. Without one,
+// a failed attempt's error is an [*rt.AttemptError] naming the node, and a
+// response's body reports its node to [rt.NodeOf], so that a retry can
+// learn where the first attempt went without building a record up front.
+//
 // Choice: a node pinned with [rt.WithNode] is used whatever its health.
 // Otherwise the pool chooses (see [Pool]), avoiding the nodes that earlier
 // attempts of the same request tried when an [rt.Attempts] rides in the
@@ -143,10 +149,16 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 		if pk.h != nil {
 			pk.h.inflight.Add(-1)
 		}
+		if att == nil {
+			// No attempt record: say where the attempt went, for the
+			// caller's error and for a retry that builds the record only
+			// when it needs one.
+			return nil, &rt.AttemptError{Attempt: 1, Node: pk.node, Err: err}
+		}
 		return nil, err
 	}
 	if pk.h != nil {
-		resp.Body = a.body.track(resp.Body, pk.h)
+		resp.Body = a.body.track(resp.Body, pk.h, pk.node)
 	}
 	return resp, nil
 }

@@ -384,3 +384,47 @@ func TestHedgeLoser(t *testing.T) {
 		})
 	}
 }
+
+// Without an attempt record in the context, the router says where the
+// attempt went: in an *rt.AttemptError when it fails, and through rt.NodeOf
+// on the response when it answers.
+func TestRouterReportsTheNodeWithoutARecord(t *testing.T) {
+	n, err := rt.NewNode("http://es1:9200")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mustPool(t, selector.PoolConfig{Seeds: []*rt.Node{n}})
+	refused := errors.New("connection refused")
+	fail := true
+	base := rt.Func(func(req *http.Request) (*http.Response, error) {
+		if fail {
+			return nil, refused
+		}
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("ok")), Request: req}, nil
+	})
+	tr := selector.Middleware(p)(base)
+
+	req, _ := http.NewRequest("GET", "http://es/", nil)
+	_, err = tr.RoundTrip(req)
+	var ae *rt.AttemptError
+	if !errors.As(err, &ae) || ae.Node != n || ae.Attempt != 1 || !errors.Is(err, refused) {
+		t.Fatalf("error %v, want an AttemptError naming the node and wrapping the cause", err)
+	}
+
+	fail = false
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if got := rt.NodeOf(res); got != n {
+		t.Fatalf("rt.NodeOf = %v, want the node", got)
+	}
+
+	// With a record, errors come back as they are: the record names nodes.
+	ctx, _ := rt.WithAttempts(context.Background())
+	fail = true
+	if _, err := tr.RoundTrip(req.WithContext(ctx)); err != refused {
+		t.Fatalf("with a record, error %v, want the cause itself", err)
+	}
+}
