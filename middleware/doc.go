@@ -1,5 +1,6 @@
 // Package middleware holds esrt's single-purpose middlewares, one concept per
-// file: [Retry] with its [Budget], [NewBreakers] and [ClusterBreaker],
+// file: [Retry] with its [Budget], [Hedge], [RequestTimeout] and
+// [AttemptTimeout], [NewBreakers] and [ClusterBreaker],
 // [NewLimiter], [Auth], [Gzip], [Headers],
 // [Compatibility], [ProductCheck], [SizeLimit], [Logging], [GetBodyAsPost]
 // and [WarnPlaintextCredentials].
