@@ -759,38 +759,52 @@ func (q termQuery) match(d *evalDoc) (bool, float64) {
 
 func parseTerm(body jsonObject) (query, error) {
 	q := termQuery{boost: 1}
-	field, v, err := fieldQuery("term", body, &q.boost)
+	field, v, ci, err := parseValueQuery("term", body, &q.boost)
 	if err != nil {
 		return nil, err
 	}
-	q.field = field
+	q.field, q.value, q.caseInsensitive = field, v, ci
+	return q, nil
+}
+
+// parseValueQuery parses the shared shape of term and prefix queries:
+// {"field": value} or {"field": {"value": ..., "case_insensitive": ...,
+// "boost": ..., "_name": ...}} (prefix also takes "rewrite", which has no
+// effect here). It returns the field, the checked scalar value and the
+// case-insensitivity flag.
+func parseValueQuery(name string, body jsonObject, boost *float64) (field string, value any, caseInsensitive bool, err error) {
+	field, v, err := fieldQuery(name, body, boost)
+	if err != nil {
+		return "", nil, false, err
+	}
 	if long, ok := v.(jsonObject); ok {
 		v = nil
 		for _, m := range long {
-			if ok, err := commonOption("term", m, &q.boost); ok || err != nil {
+			if ok, err := commonOption(name, m, boost); ok || err != nil {
 				if err != nil {
-					return nil, err
+					return "", nil, false, err
 				}
 				continue
 			}
-			switch m.Key {
-			case "value":
+			switch {
+			case m.Key == "value":
 				v = m.Value
-			case "case_insensitive":
+			case m.Key == "case_insensitive":
 				b, ok := m.Value.(bool)
 				if !ok {
-					return nil, parsingError("[term] query: [case_insensitive] must be a boolean")
+					return "", nil, false, parsingError("[%s] query: [case_insensitive] must be a boolean", name)
 				}
-				q.caseInsensitive = b
+				caseInsensitive = b
+			case m.Key == "rewrite" && name == "prefix":
 			default:
-				return nil, doesNotSupport("term", m.Key)
+				return "", nil, false, doesNotSupport(name, m.Key)
 			}
 		}
 	}
-	if q.value, err = termValue("term", v); err != nil {
-		return nil, err
+	if value, err = termValue(name, v); err != nil {
+		return "", nil, false, err
 	}
-	return q, nil
+	return field, value, caseInsensitive, nil
 }
 
 type termsQuery struct {
@@ -1272,39 +1286,11 @@ func (q prefixQuery) match(d *evalDoc) (bool, float64) {
 
 func parsePrefix(body jsonObject) (query, error) {
 	q := prefixQuery{boost: 1}
-	field, v, err := fieldQuery("prefix", body, &q.boost)
+	field, v, ci, err := parseValueQuery("prefix", body, &q.boost)
 	if err != nil {
 		return nil, err
 	}
-	q.field = field
-	if long, ok := v.(jsonObject); ok {
-		v = nil
-		for _, m := range long {
-			if ok, err := commonOption("prefix", m, &q.boost); ok || err != nil {
-				if err != nil {
-					return nil, err
-				}
-				continue
-			}
-			switch m.Key {
-			case "value":
-				v = m.Value
-			case "case_insensitive":
-				b, ok := m.Value.(bool)
-				if !ok {
-					return nil, parsingError("[prefix] query: [case_insensitive] must be a boolean")
-				}
-				q.caseInsensitive = b
-			case "rewrite":
-			default:
-				return nil, doesNotSupport("prefix", m.Key)
-			}
-		}
-	}
-	if v, err = termValue("prefix", v); err != nil {
-		return nil, err
-	}
-	q.value = scalarText(v)
+	q.field, q.value, q.caseInsensitive = field, scalarText(v), ci
 	return q, nil
 }
 
