@@ -36,6 +36,10 @@ func TestDemo(t *testing.T) {
 	if strings.Count(text, "30 searches, 0 failed") != 3 || !regexp.MustCompile(`\d+ searches meanwhile, 0 failed`).MatchString(text) {
 		t.Error("a search failed")
 	}
+	// Before the faults and after every node is back, the spread is even.
+	if n := strings.Count(text, "30 searches, 0 failed; served by: node-0 10, node-1 10, node-2 10"); n != 2 {
+		t.Errorf("the even spread shows %d times, want before the faults and after recovery", n)
+	}
 	if t.Failed() {
 		t.Log(text)
 	}
