@@ -139,3 +139,28 @@ func isAutoIDPath(p string) bool {
 	p = strings.TrimSuffix(p, "/")
 	return strings.HasSuffix(p, "/_doc") && strings.Count(p, "/") == 2 && p != "/_doc"
 }
+
+// CheckFailover checks what every client's failover test expects after
+// writes index requests, each followed by a search, with the node sick
+// failing as f says: the sick node got exactly one attempt (and received it
+// only when f.Receives), every other attempt went elsewhere, and index
+// "books" holds every document once.
+func CheckFailover(t testing.TB, cluster *estest.Cluster, sick *estest.Node, attempts *Attempts, f Fault, writes int) {
+	t.Helper()
+	if got := attempts.To(sick.URL()); got != 1 {
+		t.Errorf("attempts to the failing node = %d, want 1", got)
+	}
+	if got, want := attempts.Total(), 2*writes+1; got != want {
+		t.Errorf("attempts = %d, want %d: one per request plus the one retried away from the failing node", got, want)
+	}
+	wantLogged := 0
+	if f.Receives {
+		wantLogged = 1
+	}
+	if got := len(sick.Requests()); got != wantLogged {
+		t.Errorf("requests the failing node received = %d, want %d", got, wantLogged)
+	}
+	if got := cluster.DocCount("books"); got != writes {
+		t.Errorf("documents = %d, want %d", got, writes)
+	}
+}
