@@ -71,7 +71,9 @@ type PoolConfig struct {
 	LatencyDecay time.Duration
 
 	// Now returns the current time; tests inject a fake clock. It drives
-	// dead timeouts, latency decay and attempt durations. If nil, time.Now.
+	// dead timeouts, latency decay and attempt durations. If nil, the system
+	// clock, read through its monotonic reading so that a wall-clock step
+	// does not distort attempt durations.
 	Now func() time.Time
 
 	// Rand returns a number in [0, 1) for jitter; it must be safe for
@@ -101,8 +103,8 @@ type Pool struct {
 	base, maxDead   time.Duration
 	jitter          float64
 	timeoutFailures int32
-	tau             float64 // LatencyDecay in nanoseconds
-	clock           func() time.Time
+	tau             float64          // LatencyDecay in nanoseconds
+	clock           func() time.Time // PoolConfig.Now; nil: the monotonic clock
 	rand            func() float64
 	hooks           *rt.Hooks
 
@@ -177,9 +179,6 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 	}
 	if p.sel == nil {
 		p.sel = LatencyAware()
-	}
-	if p.clock == nil {
-		p.clock = time.Now
 	}
 	if p.rand == nil {
 		p.rand = rand.Float64
@@ -315,7 +314,22 @@ func (p *Pool) medianLocked(now int64) float64 {
 	return lats[len(lats)/2]
 }
 
-func (p *Pool) nowNanos() int64 { return p.clock().UnixNano() }
+// nowNanos returns the current time in Unix nanoseconds. Without an
+// injected clock it reads only the monotonic clock (about half the cost of
+// time.Now), offset so that it reads as Unix time: the router reads the
+// time twice per attempt.
+func (p *Pool) nowNanos() int64 {
+	if p.clock != nil {
+		return p.clock().UnixNano()
+	}
+	return epochUnix + int64(time.Since(epoch))
+}
+
+// epoch anchors the monotonic clock to Unix time once per process.
+var (
+	epoch     = time.Now()
+	epochUnix = epoch.UnixNano()
+)
 
 // backoff returns the dead timeout after the given number of consecutive
 // failures: min(base·2^(failures-1), max), then jittered.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/esrt-dev/esrt/rt"
 )
@@ -107,11 +108,11 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	start := r.pool.clock()
+	start := r.pool.nowNanos()
 	var pk pick
 	if pin, ok := rt.NodeFrom(ctx); ok {
 		pk = r.pool.pinned(pin)
-	} else if pk, ok = r.pool.pick(tried, start.UnixNano()); !ok {
+	} else if pk, ok = r.pool.pick(tried, start); !ok {
 		return nil, rt.ErrNoNode
 	}
 	if att != nil {
@@ -129,8 +130,8 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	handedOn = true
 	resp, err := r.next.RoundTrip(out)
-	end := r.pool.clock()
-	elapsed := end.Sub(start)
+	end := r.pool.nowNanos()
+	elapsed := time.Duration(end - start)
 	switch {
 	case err != nil && resp != nil:
 		resp.Body.Close() // a broken next; the error wins, as in http.Client
@@ -140,7 +141,7 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 
 	oc, cause := classify(ctx, resp, err)
-	r.pool.report(pk, oc, elapsed, end.UnixNano(), cause, hooks)
+	r.pool.report(pk, oc, elapsed, end, cause, hooks)
 	done := rt.AttemptDoneInfo{AttemptInfo: info, Response: resp, Err: err, Duration: elapsed}
 	r.pool.hooks.AttemptDone(done)
 	hooks.AttemptDone(done)
@@ -243,7 +244,7 @@ func (a *attempt) rewrite(req *http.Request, n *rt.Node) *http.Request {
 	}
 	out.URL = u
 	out.Host = ""
-	if n.URL.User != nil && req.Header.Get("Authorization") == "" {
+	if n.URL.User != nil && len(req.Header["Authorization"]) == 0 {
 		pw, _ := n.URL.User.Password()
 		out.Header = req.Header.Clone()
 		if out.Header == nil {
