@@ -65,7 +65,7 @@ var _ http.RoundTripper = (*authTransport)(nil)
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var header string
 	switch {
-	case req.Header.Get("Authorization") != "":
+	case headerValue(req.Header, "Authorization") != "":
 	case hasAuth(req):
 		a, _ := rt.AuthFrom(req.Context())
 		header = a.Header()
@@ -78,10 +78,18 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if header == "" && req.URL.User == nil {
 		return t.next.RoundTrip(req)
 	}
-	out := req.Clone(req.Context())
-	out.URL.User = nil
+	out := req
 	if header != "" {
-		out.Header.Set("Authorization", header)
+		out = withHeader(req, 1)
+		out.Header["Authorization"] = []string{header}
+	} else {
+		r := *req
+		out = &r
+	}
+	if req.URL.User != nil {
+		u := *req.URL
+		u.User = nil
+		out.URL = &u
 	}
 	return t.next.RoundTrip(out)
 }

@@ -48,18 +48,18 @@ type compatTransport struct {
 var _ http.RoundTripper = (*compatTransport)(nil)
 
 func (t *compatTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	accept := req.Header.Get("Accept")
+	accept := headerValue(req.Header, "Accept")
 	setAccept := accept == "" || isMedia(accept, "application/json")
 	contentType, setType := t.contentType(req)
 	if !setAccept && !setType {
 		return t.next.RoundTrip(req)
 	}
-	out := req.Clone(req.Context())
+	out := withHeader(req, 2)
 	if setAccept {
-		out.Header.Set("Accept", t.types.json)
+		out.Header["Accept"] = []string{t.types.json}
 	}
 	if setType {
-		out.Header.Set("Content-Type", contentType)
+		out.Header["Content-Type"] = []string{contentType}
 	}
 	return t.next.RoundTrip(out)
 }
@@ -70,7 +70,7 @@ func (t *compatTransport) contentType(req *http.Request) (string, bool) {
 	if req.Body == nil || req.Body == http.NoBody {
 		return "", false
 	}
-	ct := req.Header.Get("Content-Type")
+	ct := headerValue(req.Header, "Content-Type")
 	switch {
 	case ct == "" && isNDJSONEndpoint(req.URL.Path):
 		return t.types.ndjson, true

@@ -77,13 +77,13 @@ type gzipTransport struct {
 var _ http.RoundTripper = (*gzipTransport)(nil)
 
 func (t *gzipTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body == nil || req.Body == http.NoBody || req.Header.Get("Content-Encoding") != "" ||
+	if req.Body == nil || req.Body == http.NoBody || headerValue(req.Header, "Content-Encoding") != "" ||
 		(req.ContentLength > 0 && req.ContentLength < t.minSize) {
 		return t.next.RoundTrip(req)
 	}
-	out := req.Clone(req.Context())
-	out.Header.Set("Content-Encoding", "gzip")
-	out.Header.Del("Content-Length")
+	out := withHeader(req, 1)
+	out.Header["Content-Encoding"] = []string{"gzip"}
+	delete(out.Header, "Content-Length")
 
 	sb, rest, err := t.compress(req.Body)
 	if err != nil {

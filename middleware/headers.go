@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"maps"
 	"net/http"
 	"runtime"
 	"slices"
@@ -74,18 +73,16 @@ func (t *headersTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	// which nobody modifies in place (middlewares clone before changing),
 	// and every slice added here has cap == len, so an Add further down
 	// the chain copies rather than writes into shared memory.
-	out := *req
-	out.Header = make(http.Header, len(req.Header)+len(t.defaults)+3)
-	maps.Copy(out.Header, req.Header)
+	out := withHeader(req, len(t.defaults)+3)
 	if _, ok := out.Header["User-Agent"]; !ok {
 		out.Header["User-Agent"] = t.userAgent
 	}
 	fill(out.Header, extra)
-	if opaqueID != "" && out.Header.Get("X-Opaque-Id") == "" {
+	if opaqueID != "" && headerValue(out.Header, "X-Opaque-Id") == "" {
 		out.Header["X-Opaque-Id"] = []string{opaqueID}
 	}
 	fill(out.Header, t.defaults)
-	return t.next.RoundTrip(&out)
+	return t.next.RoundTrip(out)
 }
 
 // missing reports whether any header would be added; most requests in a
@@ -95,14 +92,20 @@ func (t *headersTransport) missing(h, extra http.Header, opaqueID string) bool {
 	if _, ok := h["User-Agent"]; !ok {
 		return true
 	}
-	if opaqueID != "" && h.Get("X-Opaque-Id") == "" {
+	if opaqueID != "" && headerValue(h, "X-Opaque-Id") == "" {
 		return true
 	}
-	for _, src := range []http.Header{extra, t.defaults} {
-		for k := range src {
-			if _, ok := h[http.CanonicalHeaderKey(k)]; !ok {
-				return true
-			}
+	return lacks(h, extra) || lacks(h, t.defaults)
+}
+
+// lacks reports whether h lacks a key of src.
+func lacks(h, src http.Header) bool {
+	if len(src) == 0 {
+		return false // ranging over an empty map still costs an iterator
+	}
+	for k := range src {
+		if _, ok := h[http.CanonicalHeaderKey(k)]; !ok {
+			return true
 		}
 	}
 	return false

@@ -33,7 +33,7 @@ type plaintextTransport struct {
 }
 
 func (t *plaintextTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !t.warned.Load() && req.URL.Scheme == "http" && req.Header.Get("Authorization") != "" &&
+	if !t.warned.Load() && req.URL.Scheme == "http" && headerValue(req.Header, "Authorization") != "" &&
 		!isLoopback(req.URL.Hostname()) && t.warned.CompareAndSwap(false, true) {
 		t.logger.LogAttrs(req.Context(), slog.LevelWarn,
 			"esrt: credentials are sent over plain http; use https for non-local clusters",

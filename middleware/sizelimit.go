@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -77,15 +76,11 @@ var _ http.RoundTripper = (*sizeLimitTransport)(nil)
 var sizeLimitAcceptGzip = []string{"gzip"}
 
 func (t *sizeLimitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	askGzip := req.Method != http.MethodHead && req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == ""
+	askGzip := req.Method != http.MethodHead && headerValue(req.Header, "Accept-Encoding") == "" && headerValue(req.Header, "Range") == ""
 	out := req
 	if askGzip {
-		// Only the header changes: a shallow copy with a new map is enough.
-		r := *req
-		r.Header = make(http.Header, len(req.Header)+1)
-		maps.Copy(r.Header, req.Header)
-		r.Header["Accept-Encoding"] = sizeLimitAcceptGzip
-		out = &r
+		out = withHeader(req, 1)
+		out.Header["Accept-Encoding"] = sizeLimitAcceptGzip
 	}
 	resp, err := t.next.RoundTrip(out)
 	if err != nil {
