@@ -42,6 +42,9 @@ type roundTripper struct{ http.RoundTripper }
 
 func (r roundTripper) Perform(req *http.Request) (*http.Response, error) { return r.RoundTrip(req) }
 
+// contenders are the transports of BenchmarkDefaultChain, in report order.
+var contenders = []string{"baseline", "contract-floor", "elastic-transport-go", "esrt"}
+
 func transports(b *testing.B) map[string]performer {
 	var urls []*url.URL
 	for _, a := range addresses {
@@ -57,13 +60,40 @@ func transports(b *testing.B) map[string]performer {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { tr.Close() })
-	return map[string]performer{"baseline": roundTripper{canned{}}, "elastic-transport-go": etg, "esrt": roundTripper{tr}}
+	return map[string]performer{
+		"baseline":             roundTripper{canned{}},
+		"contract-floor":       roundTripper{newFloor(urls, canned{})},
+		"elastic-transport-go": etg,
+		"esrt":                 roundTripper{tr},
+	}
 }
 
-func send(b *testing.B, p performer) {
+// scenario is the request a benchmark sends: what the caller's header holds
+// decides how much a transport must add.
+type scenario struct {
+	name   string
+	header http.Header // nil: none at all, as http.NewRequest makes it
+}
+
+var scenarios = []scenario{
+	// A bare request, as http.NewRequest makes it: every transport adds
+	// its User-Agent.
+	{name: "bare"},
+	// The headers go-elasticsearch's client sets before its transport
+	// sees the request: nothing is missing.
+	{name: "client-headers", header: http.Header{
+		"User-Agent": {"go-elasticsearch/9.1.0 (linux amd64; Go 1.26)"},
+		"Accept":     {"application/vnd.elasticsearch+json;compatible-with=9"},
+	}},
+}
+
+func send(b *testing.B, p performer, header http.Header) {
 	req, err := http.NewRequest("GET", "/products/_search", nil)
 	if err != nil {
 		b.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	res, err := p.Perform(req)
 	if err != nil {
@@ -79,24 +109,27 @@ func send(b *testing.B, p performer) {
 // BenchmarkDefaultChain measures the cost per request of each transport's
 // default configuration (three nodes, retries on) over a canned base.
 // "baseline" is the canned base alone: subtract it to get a transport's own
-// overhead.
+// overhead. "contract-floor" is the least any transport that keeps the
+// http.RoundTripper contract can do here (see floor.go).
 func BenchmarkDefaultChain(b *testing.B) {
 	ts := transports(b)
-	for _, name := range []string{"baseline", "elastic-transport-go", "esrt"} {
-		p := ts[name]
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				send(b, p)
-			}
-		})
-		b.Run(name+"/parallel", func(b *testing.B) {
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					send(b, p)
+	for _, sc := range scenarios {
+		for _, name := range contenders {
+			p := ts[name]
+			b.Run(sc.name+"/"+name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					send(b, p, sc.header)
 				}
 			})
-		})
+			b.Run(sc.name+"/"+name+"/parallel", func(b *testing.B) {
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						send(b, p, sc.header)
+					}
+				})
+			})
+		}
 	}
 }
