@@ -240,6 +240,22 @@ const (
 	hedgeLost
 )
 
+// abandon undoes what picking pk and sending the attempt claimed, for an
+// attempt that ends in a panic before its outcome is known: the probe
+// claim of a dead node and, when inflight is set, the in-flight count. The
+// node's health is left as it was.
+func (p *Pool) abandon(pk pick, inflight bool) {
+	if pk.h == nil {
+		return
+	}
+	if pk.probe {
+		pk.h.probing.Store(false)
+	}
+	if inflight {
+		pk.h.inflight.Add(-1)
+	}
+}
+
 // report records the outcome of an attempt to pk. hooks are the request's
 // hooks, called after the pool's for node down/up events.
 // now is the time the attempt ended, in Unix nanoseconds.

@@ -75,6 +75,10 @@ func Middleware(p *Pool) rt.Middleware {
 // (PoolConfig.Hooks, then the context's) get AttemptStart and AttemptDone
 // with the node, the attempt number, whether it is a hedge ([rt.WithHedge])
 // and the time to response headers.
+//
+// If next or a hook panics, the router gives back what the attempt claimed
+// (a dead node's probe, the in-flight count) before the panic goes on, and
+// records nothing about the node.
 type Router struct {
 	pool *Pool
 	next http.RoundTripper
@@ -94,9 +98,18 @@ func (r *Router) CloseIdleConnections() {
 func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	handedOn := false
+	var pk pick
+	var inflight, reported bool
 	defer func() {
 		if !handedOn && req.Body != nil {
 			req.Body.Close()
+		}
+		if !reported {
+			// A panic (in next or in a hook) between the pick and the
+			// report: give back the probe claim and the in-flight count,
+			// or the node would never be probed again, or would look busy
+			// for ever. The panic goes on.
+			r.pool.abandon(pk, inflight)
 		}
 	}()
 
@@ -109,7 +122,6 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	start := r.pool.nowNanos()
-	var pk pick
 	if pin, ok := rt.NodeFrom(ctx); ok {
 		pk = r.pool.pinned(pin)
 	} else if pk, ok = r.pool.pick(tried, start); !ok {
@@ -127,6 +139,7 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	hooks.AttemptStart(info)
 	if pk.h != nil {
 		pk.h.inflight.Add(1)
+		inflight = true
 	}
 	handedOn = true
 	resp, err := r.next.RoundTrip(out)
@@ -141,6 +154,7 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 
 	oc, cause := classify(ctx, resp, err)
+	reported = true
 	r.pool.report(pk, oc, elapsed, end, cause, hooks)
 	done := rt.AttemptDoneInfo{AttemptInfo: info, Response: resp, Err: err, Duration: elapsed}
 	r.pool.hooks.AttemptDone(done)

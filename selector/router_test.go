@@ -428,3 +428,54 @@ func TestRouterReportsTheNodeWithoutARecord(t *testing.T) {
 		t.Fatalf("with a record, error %v, want the cause itself", err)
 	}
 }
+
+// A panic below the router during a probe (a broken base, a hook) must not
+// leave the node claimed by a probe that never reports, nor counted as in
+// flight: the next due request probes it again, and it comes back.
+func TestPanicDuringProbeReleasesTheNode(t *testing.T) {
+	clock := newClock()
+	stub := newStub()
+	nodes := mustNodes(t, "http://a:9200", "http://b:9200")
+	p := mustPool(t, selector.PoolConfig{Seeds: nodes, Selector: selector.RoundRobin(), Now: clock.Now, Jitter: -1})
+	tr := selector.Middleware(p)(stub)
+
+	stub.host("a:9200").down.Store(true)
+	for range 4 { // round-robin reaches a within two requests
+		if res, err := tr.RoundTrip(get(t, context.Background(), "/")); err == nil {
+			res.Body.Close()
+		}
+	}
+	if st := status(t, p, "a:9200"); !st.Dead {
+		t.Fatalf("a is not down after refusing connections: %+v", st)
+	}
+
+	stub.host("a:9200").down.Store(false)
+	boom := func(*http.Request) { panic("base bug") }
+	stub.host("a:9200").onRequest.Store(&boom)
+	clock.Advance(2 * time.Second) // past a's 1 s dead timeout
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the probe did not reach a, or its panic was swallowed")
+			}
+		}()
+		tr.RoundTrip(get(t, context.Background(), "/"))
+	}()
+	if st := status(t, p, "a:9200"); st.InFlight != 0 {
+		t.Errorf("a has %d attempts in flight after the panic, want 0", st.InFlight)
+	}
+
+	stub.host("a:9200").onRequest.Store(nil)
+	before := stub.hits("a:9200")
+	res, err := tr.RoundTrip(get(t, context.Background(), "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if stub.hits("a:9200") != before+1 {
+		t.Fatalf("the request after the panic did not probe a")
+	}
+	if st := status(t, p, "a:9200"); st.Dead {
+		t.Errorf("a is still down after a successful probe: %+v", st)
+	}
+}
