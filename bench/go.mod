@@ -4,6 +4,8 @@ go 1.26
 
 require github.com/esrt-dev/esrt v0.0.0-00010101000000-000000000000
 
+require github.com/sony/gobreaker/v2 v2.4.0 // indirect
+
 require (
 	github.com/elastic/elastic-transport-go/v8 v8.11.0
 	github.com/go-logr/logr v1.4.3 // indirect
