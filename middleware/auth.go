@@ -78,11 +78,11 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if header == "" && req.URL.User == nil {
 		return t.next.RoundTrip(req)
 	}
-	out := req
+	var out *http.Request
 	if header != "" {
 		out = withHeader(req, 1)
 		out.Header["Authorization"] = []string{header}
-	} else {
+	} else { // the request's own Authorization stays; only the userinfo goes
 		r := *req
 		out = &r
 	}
