@@ -29,11 +29,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // User-Agent header into the caller's request (an empty one: go-elasticsearch
 // configures the value).
 func TestContenders(t *testing.T) {
-	var urls []*url.URL
-	for _, a := range addresses {
-		u, _ := url.Parse(a)
-		urls = append(urls, u)
-	}
+	urls := parseURLs(t, addresses)
 	for _, c := range []struct {
 		name     string
 		new      func(base http.RoundTripper) (performer, error)

@@ -28,14 +28,7 @@ func BenchmarkLoopback(b *testing.B) {
 		b.Cleanup(t.CloseIdleConnections)
 		return t
 	}
-	var urls []*url.URL
-	for _, a := range c.URLs() {
-		u, err := url.Parse(a)
-		if err != nil {
-			b.Fatal(err)
-		}
-		urls = append(urls, u)
-	}
+	urls := parseURLs(b, c.URLs())
 	ua := middleware.UserAgent()
 	etg, err := elastictransport.New(elastictransport.Config{URLs: urls, Transport: newBase(), UserAgent: ua})
 	if err != nil {

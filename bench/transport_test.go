@@ -46,11 +46,7 @@ func (r roundTripper) Perform(req *http.Request) (*http.Response, error) { retur
 var contenders = []string{"baseline", "contract-floor", "elastic-transport-go", "esrt"}
 
 func transports(b *testing.B) map[string]performer {
-	var urls []*url.URL
-	for _, a := range addresses {
-		u, _ := url.Parse(a)
-		urls = append(urls, u)
-	}
+	urls := parseURLs(b, addresses)
 	etg, err := elastictransport.New(elastictransport.Config{URLs: urls, Transport: canned{}})
 	if err != nil {
 		b.Fatal(err)
@@ -66,6 +62,20 @@ func transports(b *testing.B) map[string]performer {
 		"elastic-transport-go": etg,
 		"esrt":                 roundTripper{tr},
 	}
+}
+
+// parseURLs parses addresses, failing tb on an invalid one.
+func parseURLs(tb testing.TB, addresses []string) []*url.URL {
+	tb.Helper()
+	urls := make([]*url.URL, len(addresses))
+	for i, a := range addresses {
+		u, err := url.Parse(a)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		urls[i] = u
+	}
+	return urls
 }
 
 // scenario is the request a benchmark sends: what the caller's header holds
