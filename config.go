@@ -167,8 +167,10 @@ type Config struct {
 	// BreakerFailures is how many consecutive failed attempts to a node
 	// (connection errors, 502, 503, 504, attempt timeouts; never 429 or a
 	// cancelled request) open that node's circuit breaker; while it is
-	// open the router sends to other nodes, and with every node's breaker
-	// open requests fail at once with rt.ErrBreakerOpen. If zero, 5. A
+	// open the router sends to other nodes. With every node's breaker open
+	// requests still go to the nodes, as last resorts (rt.WithLastResort),
+	// so that the client is back as soon as one node answers: to fail fast
+	// while the whole cluster fails, add ClusterBreaker. If zero, 5. A
 	// negative value turns the per-node breakers off.
 	BreakerFailures int
 

@@ -170,3 +170,64 @@ func TestAllNodesDownThenOneRevived(t *testing.T) {
 		}
 	}
 }
+
+// A long outage of every node trips every node's breaker and uses up the
+// retry budget's allowance several times over. Neither may keep the client
+// down once a node is back: while every breaker is open, attempts still go
+// to the nodes as last resorts (they fail with the connection error, not
+// with a breaker's refusal), their refused connections cost the budget
+// nothing, and the first request after one node comes back succeeds, as
+// do all that follow, with dead timeouts and breaker cool-downs far longer
+// than the test. The same holds for a cluster of one node.
+func TestLongOutageThenOneRevived(t *testing.T) {
+	for _, nodes := range []int{3, 1} {
+		t.Run(fmt.Sprintf("%d nodes", nodes), func(t *testing.T) {
+			c := estest.New(t, estest.Config{Nodes: nodes})
+			var opened atomic.Int32
+			hooks := &rt.Hooks{OnBreakerChange: func(i rt.BreakerInfo) {
+				if i.To == rt.BreakerOpen {
+					opened.Add(1)
+				}
+			}}
+			tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: func(int) time.Duration { return 0 },
+				DeadNodeTimeout: time.Minute, BreakerTimeout: time.Minute, Hooks: hooks})
+			for _, n := range c.Nodes() {
+				n.Kill()
+			}
+			const outage = 200 // 600 retries: six times the budget's floor
+			for i := range outage {
+				_, err := get(t, tr, "/")
+				if err == nil {
+					t.Fatalf("request %d succeeded with every node down", i)
+				}
+				if errors.Is(err, rt.ErrBreakerOpen) {
+					t.Fatalf("request %d was refused by a breaker instead of trying the nodes: %v", i, err)
+				}
+				var re *rt.RetryError
+				if nodes > 1 && (!errors.As(err, &re) || len(re.Attempts) != 4) {
+					t.Fatalf("request %d: %v; want 4 attempts", i, err)
+				}
+			}
+			if got := int(opened.Load()); got != nodes {
+				t.Fatalf("%d breakers opened during the outage, want all %d", got, nodes)
+			}
+
+			back := c.Node(nodes - 1)
+			if err := back.Revive(); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 20 {
+				res, err := get(t, tr, "/")
+				if err != nil {
+					t.Fatalf("request %d after a node came back: %v", i, err)
+				}
+				if s := drainClose(res); s != 200 {
+					t.Fatalf("request %d after a node came back: status %d", i, s)
+				}
+			}
+			if got := len(back.Requests()); got != 20 {
+				t.Errorf("the node that came back served %d requests, want 20", got)
+			}
+		})
+	}
+}

@@ -115,7 +115,9 @@ type ClusterBreakerConfig struct {
 //	pool, err := selector.NewPool(selector.PoolConfig{Seeds: seeds, Exclude: breakers.Open})
 //	tr := rt.Chain(base, retry, selector.Middleware(pool), breakers.Middleware())
 //
-// So an open breaker means "pick another node", not a failed request.
+// So an open breaker means "pick another node", not a failed request; when
+// no other node can be picked, the router sends the attempt as a last
+// resort ([rt.WithLastResort]) and the middleware lets it through.
 //
 // Which node an attempt is for: the router rewrites each attempt's URL to
 // its node's scheme, host and path prefix, and the middleware finds the
@@ -166,7 +168,10 @@ type breakerSettings struct {
 	// success changes nothing in a breaker that is closed and remembers no
 	// failure (see breakerEntry.roundTripClean).
 	consecutive bool
-	hooks       *rt.Hooks
+	// lastResort: attempts marked with rt.WithLastResort pass when the
+	// breaker would refuse them (per-node breakers only).
+	lastResort bool
+	hooks      *rt.Hooks
 }
 
 // NewBreakers returns an empty set of per-node breakers. It returns a
@@ -191,6 +196,7 @@ func NewBreakers(cfg BreakerConfig) (*Breakers, error) {
 			},
 			trip:        func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= failures },
 			consecutive: true,
+			lastResort:  true,
 			hooks:       cfg.Hooks,
 		},
 		pruneAt: breakerPruneMin,
@@ -215,10 +221,14 @@ func breakerHalfOpen(n int) (uint32, error) {
 // When the node's breaker is open, or half-open with all its probe slots
 // taken, the attempt is refused without sending anything: the request body
 // is closed and the error wraps [rt.ErrBreakerOpen] (the router counts
-// that as nothing against the node; the retry middleware tries another
-// node). Otherwise the attempt goes to next and next's response or error
-// is returned as it is. Every RoundTripper the middleware builds shares
-// the set's breakers.
+// that as nothing against the node). The exception is an attempt marked
+// with [rt.WithLastResort], which the router sends when every node is
+// excluded (or the node is pinned): it goes to next all the same, and its
+// outcome is not counted, so a request never fails for lack of a node, and
+// a cluster whose nodes all tripped their breakers is used again as soon
+// as a node answers. Otherwise the attempt goes to next and next's
+// response or error is returned as it is. Every RoundTripper the
+// middleware builds shares the set's breakers.
 func (b *Breakers) Middleware() rt.Middleware {
 	return func(next http.RoundTripper) http.RoundTripper {
 		if next == nil {
@@ -442,6 +452,7 @@ type breakerEntry struct {
 	trip          func(gobreaker.Counts) bool
 	countRefusals bool
 	consecutive   bool
+	lastResort    bool
 	hooks         *rt.Hooks
 
 	// Mirrors of gobreaker's state, written while it holds its lock (in
@@ -472,6 +483,7 @@ func newBreakerEntry(name string, n *rt.Node, prefix string, s breakerSettings) 
 		trip:          s.trip,
 		countRefusals: s.countRefusals,
 		consecutive:   s.consecutive,
+		lastResort:    s.lastResort,
 		hooks:         s.hooks,
 		errOpen:       fmt.Errorf("%w: %s", rt.ErrBreakerOpen, name),
 		errBusy:       fmt.Errorf("%w: %s is half-open and its probes are in flight", rt.ErrBreakerOpen, name),
@@ -557,6 +569,12 @@ func (e *breakerEntry) roundTrip(next http.RoundTripper, req *http.Request) (*ht
 		e.flush(rt.HooksFrom(ctx))
 	}
 	if !sent {
+		if e.lastResort && rt.LastResortFrom(ctx) {
+			// The router had no other node to send it to. Not counted:
+			// the breaker did not admit it, and gobreaker drops the
+			// outcomes of an open breaker anyway.
+			return next.RoundTrip(req)
+		}
 		if req.Body != nil {
 			req.Body.Close()
 		}

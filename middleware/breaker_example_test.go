@@ -37,22 +37,26 @@ func ExampleNewBreakers() {
 		panic(err)
 	}
 	node, _ := rt.NewNode("http://es1:9200")
-	// The pool passes over nodes whose breaker is open; with a single
-	// node there is no other choice, and its breaker refuses the attempt.
-	pool, err := selector.NewPool(selector.PoolConfig{Seeds: []*rt.Node{node}, Exclude: breakers.Open})
+	other, _ := rt.NewNode("http://es2:9200")
+	// The pool passes over nodes whose breaker is open. Once every node's
+	// breaker is open there is no other choice: the router sends the
+	// attempt anyway, as a last resort, and the breaker lets it through.
+	pool, err := selector.NewPool(selector.PoolConfig{Seeds: []*rt.Node{node, other}, Exclude: breakers.Open, Selector: selector.RoundRobin()})
 	if err != nil {
 		panic(err)
 	}
-	tr := rt.Chain(breakerBase(503), selector.Middleware(pool), breakers.Middleware())
-	for range 3 {
+	tr := rt.Chain(breakerBase(503, 503, 503, 503, 200), selector.Middleware(pool), breakers.Middleware())
+	for range 5 {
 		breakerPrint(tr)
 	}
-	fmt.Println(breakers.State(node))
+	fmt.Println(breakers.State(node), breakers.State(other))
 	// Output:
 	// 503
 	// 503
-	// error: attempt 1 to http://es1:9200: esrt: circuit breaker open: es1:9200
-	// open
+	// 503
+	// 503
+	// 200
+	// open open
 }
 
 func ExampleClusterBreaker() {

@@ -436,6 +436,77 @@ func breakerTrip(t *testing.T, tr http.RoundTripper, stub *breakerStub, url stri
 	}
 }
 
+// TestBreakerLastResort: an attempt the router marks as a last resort
+// passes a per-node breaker that would refuse it, open or half-open with
+// its probe in flight, without being counted; the cluster breaker, which
+// is meant to fail fast, refuses it all the same.
+func TestBreakerLastResort(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := mustBreakers(t, BreakerConfig{Failures: 2, Timeout: 10 * time.Second})
+		n := breakerNode(t, "http://es1:9200")
+		stub := newBreakerStub(503)
+		tr := b.Middleware()(stub)
+		url := "http://es1:9200/_search"
+		breakerTrip(t, tr, stub, url, 2)
+		last := rt.WithLastResort(t.Context())
+
+		// Open: sent, and neither a success nor a failure changes it.
+		for _, status := range []int{200, 503} {
+			stub.setStatus(status)
+			before := stub.calls.Load()
+			if code, err := breakerSend(t, tr, last, url); err != nil || code != status {
+				t.Fatalf("last resort through the open breaker: %d, %v; want the %d", code, err, status)
+			}
+			if stub.calls.Load() != before+1 {
+				t.Fatal("the last resort was not sent")
+			}
+			if b.State(n) != rt.BreakerOpen {
+				t.Fatalf("state %v after an uncounted %d, want open", b.State(n), status)
+			}
+		}
+		if _, err := breakerSend(t, tr, t.Context(), url); !errors.Is(err, rt.ErrBreakerOpen) {
+			t.Fatalf("an ordinary attempt after the last resorts: %v, want refused", err)
+		}
+		// The cool-down is not restarted by them.
+		time.Sleep(10*time.Second + time.Millisecond)
+		if b.Open(n) {
+			t.Fatal("not half-open after the cool-down")
+		}
+
+		// Half-open with its probe in flight: the last resort passes and
+		// the probe alone decides.
+		started, release := make(chan struct{}, 1), make(chan struct{})
+		stub.set(breakerBlock(started, release))
+		done := make(chan error, 1)
+		go func() { _, err := breakerSend(t, tr, t.Context(), url); done <- err }()
+		<-started
+		stub.setStatus(503)
+		if code, err := breakerSend(t, tr, last, url); err != nil || code != 503 {
+			t.Fatalf("last resort while the probe is in flight: %d, %v", code, err)
+		}
+		if b.State(n) != rt.BreakerHalfOpen {
+			t.Fatalf("state %v after an uncounted 503, want half-open", b.State(n))
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if b.State(n) != rt.BreakerClosed {
+			t.Fatalf("state %v after the probe succeeded, want closed", b.State(n))
+		}
+
+		// The cluster breaker has no last resort.
+		cstub := newBreakerStub(503)
+		ctr := mustClusterBreaker(t, ClusterBreakerConfig{MinRequests: 2, Ratio: 1})(cstub)
+		for range 2 {
+			breakerSend(t, ctr, t.Context(), url)
+		}
+		if _, err := breakerSend(t, ctr, last, url); !errors.Is(err, rt.ErrBreakerOpen) {
+			t.Fatalf("cluster breaker let a last resort through: %v", err)
+		}
+	})
+}
+
 // TestBreakerCancelledProbe: a half-open probe whose caller gives up is
 // counted once, as nothing, and frees its slot: the breaker does not stay
 // half-open with a probe that will never report.

@@ -31,6 +31,8 @@ type BudgetConfig struct {
 // cluster down. It counts first attempts and extra attempts in one-second
 // buckets over a sliding window. A Budget is safe for concurrent use and is
 // meant to be shared by every retrying and hedging middleware of a client.
+// The retry middleware asks it only for retries of attempts that reached a
+// server: an attempt whose connection was refused is no load to limit.
 //
 // Deposit, called for every request, is one atomic add: it neither locks
 // nor reads the clock. Withdraw spreads the first attempts counted since

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -60,8 +61,13 @@ type RetryConfig struct {
 	// 32 MiB; if negative, such bodies are never buffered.
 	MaxBufferedBody int64
 
-	// Budget, if not nil, must allow every retry: see [Budget]. Share one
-	// Budget between the retry and hedging middlewares of a client.
+	// Budget, if not nil, must allow every retry of an attempt that
+	// reached a server: see [Budget]. Retrying an attempt that never did
+	// (its connection could not be made, or no node could be chosen)
+	// draws nothing from it, since the cluster never saw that attempt:
+	// during an outage of every node, requests keep trying every node, and
+	// the first node to come back is found at once. Share one Budget
+	// between the retry and hedging middlewares of a client.
 	Budget *Budget
 
 	// Hooks receive every retry, before the hooks carried by the request's
@@ -251,7 +257,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return res, nil
 		}
-		if t.budget != nil && !t.budget.Withdraw() {
+		if t.budget != nil && !unsent(err, wrote) && !t.budget.Withdraw() {
 			if err != nil {
 				return nil, t.failed(errs, n, idx, attempts, err)
 			}
@@ -321,6 +327,21 @@ func (t *retryTransport) retryable(req *http.Request, res *http.Response, err er
 		return idempotentBody(req)
 	}
 	return false
+}
+
+// unsent reports whether a failed attempt never reached a server, so that
+// it put no load on the cluster: the request was not written (when wrote
+// tracks that), or else its connection could not be made or no node could
+// be chosen.
+func unsent(err error, wrote *atomic.Bool) bool {
+	switch {
+	case err == nil:
+		return false
+	case wrote != nil:
+		return !wrote.Load()
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial" || errors.Is(err, rt.ErrNoNode)
 }
 
 // permanent reports whether err is one that no retry can fix: a

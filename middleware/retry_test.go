@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
@@ -626,5 +627,42 @@ func TestRetryErrorNodesWithExtraEntries(t *testing.T) {
 	}
 	if got[0] != a || got[1] != b || got[2] != d {
 		t.Fatalf("attempts name nodes %v, want a, b and d", got)
+	}
+}
+
+// An attempt that never reached a server put no load on the cluster: its
+// retry draws nothing from the budget, even an empty one. Retries of
+// attempts that did reach one still need the budget.
+func TestRetryBudgetSparesUnsentAttempts(t *testing.T) {
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	read := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	for _, tc := range []struct {
+		name, method, path string
+		outcomes           []outcome
+		attempts, status   int
+	}{
+		{"dial refused", "GET", "/idx/_search", []outcome{{err: dial}, {err: dial}, {status: 200}}, 3, 200},
+		{"no node", "GET", "/idx/_search", []outcome{{err: rt.ErrNoNode}, {status: 200}}, 2, 200},
+		{"not written", "POST", "/idx/_doc", []outcome{{err: reset}, {status: 201}}, 2, 201},
+		{"written", "POST", "/idx/_doc", []outcome{{err: reset, written: true}, {status: 201}}, 1, 0},
+		{"reset after sending", "GET", "/idx/_search", []outcome{{err: read}, {status: 200}}, 1, 0},
+		{"503", "GET", "/idx/_search", []outcome{{status: 503}, {status: 200}}, 1, 503},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			empty, err := NewBudget(BudgetConfig{Ratio: 1e-9, MinPerSecond: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := &script{outcomes: tc.outcomes}
+			res, err := do(t, mustRetry(t, RetryConfig{Backoff: noWait, Budget: empty})(base), tc.method, tc.path, nil, nil)
+			status := 0
+			if err == nil {
+				status = res.StatusCode
+				res.Body.Close()
+			}
+			if base.count() != tc.attempts || status != tc.status {
+				t.Fatalf("%d attempts, status %d, error %v; want %d attempts, status %d", base.count(), status, err, tc.attempts, tc.status)
+			}
+		})
 	}
 }

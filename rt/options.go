@@ -31,6 +31,7 @@ const (
 	nodeKey
 	hooksKey
 	hedgeKey
+	lastResortKey
 )
 
 // WithRequestTimeout sets the overall timeout of a request, covering every
@@ -155,4 +156,21 @@ func WithHedge(ctx context.Context) context.Context {
 func HedgeFrom(ctx context.Context) bool {
 	hedge, _ := ctx.Value(hedgeKey).(bool)
 	return hedge
+}
+
+// WithLastResort marks the attempts sent with ctx as last resorts: attempts
+// the routing middleware sends to a node that it would otherwise avoid,
+// because no other node could take them (every node is excluded, as when
+// every node's circuit breaker is open) or because the caller pinned that
+// node with [WithNode]. A request never fails for lack of a node; a per-node
+// circuit breaker that would refuse a last-resort attempt lets it through
+// instead, without counting its outcome. The routing middleware sets it.
+func WithLastResort(ctx context.Context) context.Context {
+	return context.WithValue(ctx, lastResortKey, true)
+}
+
+// LastResortFrom reports whether ctx was marked by [WithLastResort].
+func LastResortFrom(ctx context.Context) bool {
+	last, _ := ctx.Value(lastResortKey).(bool)
+	return last
 }

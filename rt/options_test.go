@@ -43,6 +43,9 @@ func TestOptionsUnset(t *testing.T) {
 	if HedgeFrom(ctx) {
 		t.Error("HedgeFrom reports a hedge")
 	}
+	if LastResortFrom(ctx) {
+		t.Error("LastResortFrom reports a last resort")
+	}
 }
 
 func TestOptionsRoundTrip(t *testing.T) {
@@ -56,6 +59,7 @@ func TestOptionsRoundTrip(t *testing.T) {
 	ctx = WithMaxRetries(ctx, 0)
 	ctx = WithNode(ctx, n)
 	ctx = WithHedge(ctx)
+	ctx = WithLastResort(ctx)
 
 	if d, ok := RequestTimeoutFrom(ctx); !ok || d != 3*time.Second {
 		t.Errorf("RequestTimeoutFrom = %v, %v", d, ok)
@@ -80,6 +84,9 @@ func TestOptionsRoundTrip(t *testing.T) {
 	}
 	if !HedgeFrom(ctx) {
 		t.Error("HedgeFrom = false after WithHedge")
+	}
+	if !LastResortFrom(ctx) {
+		t.Error("LastResortFrom = false after WithLastResort")
 	}
 }
 

@@ -32,7 +32,8 @@ func (e *excludeSet) exclude(n *rt.Node) bool {
 
 // TestExclude: the pool passes over excluded nodes at every step of a
 // pick while another node can be chosen, and keeps its choice when every
-// node is excluded.
+// node is excluded: then, and for an excluded pinned node, the router
+// marks the attempt as a last resort, and only then.
 func TestExclude(t *testing.T) {
 	zoned := func(raw, zone string) *rt.Node {
 		n := mustNode(t, raw)
@@ -45,7 +46,10 @@ func TestExclude(t *testing.T) {
 		down     []string // taken down before the requests
 		advance  time.Duration
 		pin      string
-		want     map[string]bool // hosts that may get requests
+		want     map[string]bool // hosts that may get requests; nil: any
+		// lastResort: every attempt is marked with rt.WithLastResort;
+		// otherwise none is.
+		lastResort bool
 	}{
 		{name: "none", want: map[string]bool{"a1:9200": true, "a2:9200": true}},
 		{name: "one preferred", excluded: []string{"a1:9200"}, want: map[string]bool{"a2:9200": true}},
@@ -68,15 +72,29 @@ func TestExclude(t *testing.T) {
 			want:     map[string]bool{"a1:9200": true, "a2:9200": true},
 		},
 		{
-			name:     "every node",
-			excluded: []string{"a1:9200", "a2:9200", "b1:9200", "b2:9200"},
-			want:     map[string]bool{"a1:9200": true, "a2:9200": true},
+			name:       "every node",
+			excluded:   []string{"a1:9200", "a2:9200", "b1:9200", "b2:9200"},
+			want:       map[string]bool{"a1:9200": true, "a2:9200": true},
+			lastResort: true,
 		},
 		{
-			name:     "pinned",
+			name:       "every node, all dead",
+			excluded:   []string{"a1:9200", "a2:9200", "b1:9200", "b2:9200"},
+			down:       []string{"a1:9200", "a2:9200", "b1:9200", "b2:9200"},
+			lastResort: true,
+		},
+		{
+			name:       "pinned",
+			excluded:   []string{"a1:9200", "a2:9200", "b1:9200"},
+			pin:        "b1:9200",
+			want:       map[string]bool{"b1:9200": true},
+			lastResort: true,
+		},
+		{
+			name:     "pinned, not excluded",
 			excluded: []string{"a1:9200", "a2:9200", "b1:9200"},
-			pin:      "b1:9200",
-			want:     map[string]bool{"b1:9200": true},
+			pin:      "b2:9200",
+			want:     map[string]bool{"b2:9200": true},
 		},
 	}
 	for _, tt := range tests {
@@ -107,6 +125,7 @@ func TestExclude(t *testing.T) {
 			}
 			clock.Advance(tt.advance)
 			ex.set(tt.excluded...)
+			start := stub.count()
 			ctx := t.Context()
 			if tt.pin != "" {
 				ctx = rt.WithNode(ctx, mustNode(t, "http://"+tt.pin))
@@ -119,9 +138,18 @@ func TestExclude(t *testing.T) {
 				drain(res)
 			}
 			for _, h := range []string{"a1:9200", "a2:9200", "b1:9200", "b2:9200"} {
-				if got := stub.hits(h); (got > 0) != tt.want[h] {
+				if got := stub.hits(h); tt.want != nil && (got > 0) != tt.want[h] {
 					t.Errorf("%s got %d requests, want some: %v", h, got, tt.want[h])
 				}
+			}
+			marked := 0
+			for _, req := range stub.since(start) {
+				if rt.LastResortFrom(req.Context()) {
+					marked++
+				}
+			}
+			if want := map[bool]int{true: 40}[tt.lastResort]; marked != want {
+				t.Errorf("%d of 40 attempts marked as last resorts, want %d", marked, want)
 			}
 		})
 	}

@@ -16,6 +16,10 @@ type pick struct {
 	// forced: a dead node used because no node is live, or a pinned node.
 	// Its failure moves it to the back of the queue without doubling.
 	forced bool
+	// lastResort: a node the Exclude hook rejects, used because every
+	// other node is excluded too, or because it is pinned. The router marks its
+	// attempt with rt.WithLastResort, so that a breaker lets it through.
+	lastResort bool
 }
 
 // pick chooses a node for an attempt, avoiding the nodes in tried when
@@ -63,6 +67,10 @@ func (p *Pool) pick(triedNodes []*rt.Node, now int64) (pick, bool) {
 				}
 			} else if pk, ok := p.forced(s, tried, false); ok {
 				return pk, true
+			} else {
+				// Every node is excluded: the choice stands, as a last
+				// resort, since a request never fails for lack of a node.
+				return pick{node: cands[i].Node, h: cands[i].h, lastResort: true}, true
 			}
 		}
 		return pick{node: cands[i].Node, h: cands[i].h}, true
@@ -118,7 +126,8 @@ func (p *Pool) unexcluded(s *snapshot) *snapshot {
 // not tried. Only when anyExcluded is set may it return an excluded node.
 func (p *Pool) forced(s *snapshot, tried []*health, anyExcluded bool) (pick, bool) {
 	var best *Candidate
-	for pass := range 4 {
+	pass := 0
+	for ; pass < 4; pass++ {
 		avoidExcluded, avoidTried := pass < 2, pass%2 == 0
 		if avoidExcluded && p.exclude == nil {
 			continue // same as the passes that follow
@@ -142,7 +151,9 @@ func (p *Pool) forced(s *snapshot, tried []*health, anyExcluded bool) (pick, boo
 	if best == nil {
 		return pick{}, false
 	}
-	return pick{node: best.Node, h: best.h, forced: true}, true
+	// From the third pass on, with an Exclude hook, every dead node is
+	// excluded: the one chosen is a last resort.
+	return pick{node: best.Node, h: best.h, forced: true, lastResort: pass >= 2 && p.exclude != nil}, true
 }
 
 // dueBefore reports whether a's resurrection is due before b's: earlier
@@ -194,7 +205,7 @@ func untried(s *snapshot, tried []*health) []Candidate {
 // pinned returns the pick for a node pinned with rt.WithNode: that node,
 // whatever its health, with the pool's state for it when it is a member.
 func (p *Pool) pinned(n *rt.Node) pick {
-	return pick{node: n, h: p.snap.Load().lookup(n), forced: true}
+	return pick{node: n, h: p.snap.Load().lookup(n), forced: true, lastResort: p.excluded(n)}
 }
 
 // lookup returns the state of node n in s: the member that is n, or else

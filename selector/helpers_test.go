@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -101,6 +102,20 @@ func (s *stubCluster) host(h string) *hostState {
 }
 
 func (s *stubCluster) hits(h string) int64 { return s.host(h).hits.Load() }
+
+// count returns how many requests the stub has seen.
+func (s *stubCluster) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.reqs)
+}
+
+// since returns the requests seen after the first i.
+func (s *stubCluster) since(i int) []*http.Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reqs[i:])
+}
 
 func (s *stubCluster) last() *http.Request {
 	s.mu.Lock()

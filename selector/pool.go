@@ -38,10 +38,13 @@ type PoolConfig struct {
 	// (middleware.Breakers.Open). An excluded node is passed over as long
 	// as another node can be chosen: another live node (preferred ones
 	// first), else a dead node that is not excluded. When every node is
-	// excluded the choice stands, and the layer that excluded it refuses
-	// the attempt quickly. Nodes pinned with [rt.WithNode] are never
-	// excluded. Exclude is called on the request path, concurrently: it
-	// must be fast and must not block. If nil, no node is excluded.
+	// excluded the choice stands as a last resort, since a request never
+	// fails for lack of a node: the router marks the attempt with
+	// [rt.WithLastResort], and the breaker that excluded the node lets it
+	// through. Nodes pinned with [rt.WithNode] are never passed over, and
+	// are last resorts when excluded. Exclude is called on the request
+	// path, concurrently: it must be fast and must not block. If nil, no
+	// node is excluded.
 	Exclude func(*rt.Node) bool
 
 	// Prefer, if not nil, marks preferred nodes, typically those in the

@@ -46,7 +46,11 @@ func Middleware(p *Pool) rt.Middleware {
 // Otherwise the pool chooses (see [Pool]), avoiding the nodes that earlier
 // attempts of the same request tried when an [rt.Attempts] rides in the
 // context (the retry middleware puts one there); the router numbers the
-// attempts and records each one's node in it.
+// attempts and records each one's node in it. When the node is one that
+// PoolConfig.Exclude rejects (every node is excluded, or the node is
+// pinned), the attempt's context is marked with [rt.WithLastResort], so
+// that a per-node circuit breaker below lets it through: a request never
+// fails for lack of a node.
 //
 // Outcome, told apart by looking at the caller's context first:
 //   - the attempt lost a hedged race (its context was cancelled with the
@@ -133,6 +137,9 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	a := new(attempt) // one allocation for the copy, its URL and the body tracker
 	out := a.rewrite(req, pk.node)
+	if pk.lastResort {
+		out = out.WithContext(rt.WithLastResort(out.Context()))
+	}
 	hooks := rt.HooksFrom(ctx)
 	info := rt.AttemptInfo{Request: out, Node: pk.node, Attempt: n, Hedge: rt.HedgeFrom(ctx)}
 	r.pool.hooks.AttemptStart(info)
