@@ -1241,6 +1241,42 @@ func TestBreakersRouteAround(t *testing.T) {
 	}
 }
 
+// TestBreakerRefusalRetriedElsewhere: a breaker may open (or fill its
+// half-open probe slots) after the router asked whether its node is
+// excluded; the attempt it refuses is retried at once on another node. The
+// Exclude hook here always says no, as if every attempt lost that race.
+func TestBreakerRefusalRetriedElsewhere(t *testing.T) {
+	c, nodes, base := breakerCluster(t, 3)
+	b := mustBreakers(t, BreakerConfig{Failures: 1, Timeout: time.Minute})
+	var refused atomic.Int64
+	hooks := &rt.Hooks{OnAttemptDone: func(i rt.AttemptDoneInfo) {
+		if errors.Is(i.Err, rt.ErrBreakerOpen) {
+			refused.Add(1)
+		}
+	}}
+	pool := breakerPool(t, selector.PoolConfig{Seeds: nodes, Selector: selector.RoundRobin(), Exclude: func(*rt.Node) bool { return false }, Hooks: hooks})
+	tr := rt.Chain(base, mustRetry(t, RetryConfig{Backoff: noWait}), selector.Middleware(pool), b.Middleware())
+
+	bad := c.Node(1)
+	bad.FailNext(1, estest.Failure{Status: 503})
+	pinned := rt.WithNode(t.Context(), nodes[1])
+	if code, _ := breakerSend(t, b.Middleware()(base), pinned, nodes[1].URL.String()+"/"); code != 503 || !b.Open(nodes[1]) {
+		t.Fatalf("got %d, open %v; want the 503 and an open breaker", code, b.Open(nodes[1]))
+	}
+	bad.ClearRequests()
+	for i := range 30 {
+		if code, err := breakerSend(t, tr, t.Context(), "http://es/"); err != nil || code != 200 {
+			t.Fatalf("request %d: %d, %v", i, code, err)
+		}
+	}
+	if refused.Load() == 0 {
+		t.Fatal("no attempt was refused: the test does not show the retry at work")
+	}
+	if got := len(bad.Requests()); got != 0 {
+		t.Errorf("the node behind the open breaker received %d requests", got)
+	}
+}
+
 // TestBreakerLeakedBodyEndToEnd: against a real node, a half-open probe
 // whose response body is never closed still closes the breaker.
 func TestBreakerLeakedBodyEndToEnd(t *testing.T) {

@@ -96,9 +96,11 @@ type RetryConfig struct {
 //     _delete_by_query and _reindex are never sent twice.
 //     [rt.WithIdempotent] overrides the judgement per request.
 //   - 429: always, with backoff.
-//   - Never: certificate errors, an open circuit breaker (the router
-//     already avoids nodes whose breaker is open, so it means every node
-//     refused), and anything after the caller's context is done.
+//   - An attempt refused by an open circuit breaker: at once, without
+//     backoff. The router avoids nodes whose breaker is open, so this is
+//     an attempt that raced others for a half-open breaker's probe.
+//   - Never: certificate errors, and anything after the caller's context
+//     is done.
 //
 // Bodies are replayed byte for byte through GetBody (buffering those that
 // have none, up to MaxBufferedBody). Discarded responses are drained
@@ -250,7 +252,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return res, nil
 		}
-		delay := t.delay(n, res)
+		delay := t.delay(n, res, err)
 		if deadline, ok := callerCtx.Deadline(); ok && time.Until(deadline) <= delay {
 			if err != nil {
 				return nil, t.failed(errs, n, idx, attempts, err)
@@ -296,11 +298,15 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // attempt, given the operation's safety.
 func (t *retryTransport) retryable(req *http.Request, res *http.Response, err error, safe safety, wrote *atomic.Bool) bool {
 	if err != nil {
-		// The router skips nodes whose breaker is open; an open breaker
-		// reaching here means every node refused, and backing off only
-		// delays the same answer.
-		if permanent(err) || errors.Is(err, rt.ErrBreakerOpen) {
+		if permanent(err) {
 			return false
+		}
+		if errors.Is(err, rt.ErrBreakerOpen) {
+			// Refused without being sent, by a breaker that changed
+			// state after the router chose its node (several attempts
+			// raced for a half-open breaker's probe): the router sends
+			// the retry to another node, or as a last resort.
+			return true
 		}
 		// go-retryablehttp's policy refuses more of what no retry can fix
 		// (bad schemes, invalid headers, redirect loops); it expects the
@@ -331,8 +337,8 @@ func (t *retryTransport) retryable(req *http.Request, res *http.Response, err er
 
 // unsent reports whether a failed attempt never reached a server, so that
 // it put no load on the cluster: the request was not written (when wrote
-// tracks that), or else its connection could not be made or no node could
-// be chosen.
+// tracks that), or else its connection could not be made, no node could be
+// chosen or a breaker refused it.
 func unsent(err error, wrote *atomic.Bool) bool {
 	switch {
 	case err == nil:
@@ -341,7 +347,7 @@ func unsent(err error, wrote *atomic.Bool) bool {
 		return !wrote.Load()
 	}
 	var oe *net.OpError
-	return errors.As(err, &oe) && oe.Op == "dial" || errors.Is(err, rt.ErrNoNode)
+	return errors.As(err, &oe) && oe.Op == "dial" || errors.Is(err, rt.ErrNoNode) || errors.Is(err, rt.ErrBreakerOpen)
 }
 
 // permanent reports whether err is one that no retry can fix: a
@@ -357,8 +363,12 @@ func permanent(err error) bool {
 		errors.As(err, &authority) || errors.As(err, &hostname) || errors.As(err, &invalid)
 }
 
-// delay returns the wait before the retry that follows attempt n.
-func (t *retryTransport) delay(n int, res *http.Response) time.Duration {
+// delay returns the wait before the retry that follows attempt n, which
+// ended with res or err.
+func (t *retryTransport) delay(n int, res *http.Response, err error) time.Duration {
+	if errors.Is(err, rt.ErrBreakerOpen) {
+		return 0 // nothing was sent, and the retry goes elsewhere
+	}
 	var d time.Duration
 	if t.backoff != nil {
 		d = t.backoff(n)

@@ -191,7 +191,7 @@ func TestRetryOperationSafety(t *testing.T) {
 		{"certificate error never retried", "GET", "/", "", outcome{err: &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}}, nil, 1},
 		{"fingerprint mismatch never retried", "GET", "/", "", outcome{err: fmt.Errorf("tls: %w", rt.ErrFingerprintMismatch)}, nil, 1},
 		{"unknown authority never retried", "GET", "/", "", outcome{err: x509.UnknownAuthorityError{}}, nil, 1},
-		{"open breaker not retried", "GET", "/", "", outcome{err: fmt.Errorf("node x: %w", rt.ErrBreakerOpen)}, nil, 1},
+		{"open breaker: auto-id index retried", "POST", "/idx/_doc", `{"a":1}`, outcome{err: fmt.Errorf("node x: %w", rt.ErrBreakerOpen)}, nil, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -304,12 +304,28 @@ func TestRetryBackoffTiming(t *testing.T) {
 	})
 }
 
+// An attempt a breaker refused was never sent: its retry does not wait.
+func TestRetryAfterBreakerRefusalDoesNotWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		base := &script{outcomes: []outcome{{err: fmt.Errorf("node x: %w", rt.ErrBreakerOpen)}, {status: 503}, {status: 200}}}
+		start := time.Now()
+		res, err := do(t, mustRetry(t, RetryConfig{Backoff: func(int) time.Duration { return time.Second }})(base), "GET", "/", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := time.Since(start); base.count() != 3 || got != time.Second {
+			t.Fatalf("%d attempts in %v; want 3, with a wait after the 503 only", base.count(), got)
+		}
+	})
+}
+
 func TestRetryDefaultBackoffIsJitteredExponential(t *testing.T) {
 	tr := mustRetry(t, RetryConfig{MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second})(nil).(*retryTransport)
 	for n, ceiling := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 400 * time.Millisecond, 6: time.Second} {
 		var lo, hi time.Duration = time.Hour, 0
 		for range 2000 {
-			d := tr.delay(n, nil)
+			d := tr.delay(n, nil, refused)
 			lo, hi = min(lo, d), max(hi, d)
 		}
 		if lo < 0 || hi > ceiling || hi < ceiling*8/10 || lo > ceiling/10 {
@@ -318,7 +334,7 @@ func TestRetryDefaultBackoffIsJitteredExponential(t *testing.T) {
 	}
 	// Status retries wait too: a 503 without Retry-After is jittered the same way.
 	res := &http.Response{StatusCode: 503, Header: http.Header{}}
-	if d := tr.delay(3, res); d > 400*time.Millisecond {
+	if d := tr.delay(3, res, nil); d > 400*time.Millisecond {
 		t.Errorf("503 delay %v over the ceiling", d)
 	}
 }
@@ -647,6 +663,7 @@ func TestRetryBudgetSparesUnsentAttempts(t *testing.T) {
 		{"written", "POST", "/idx/_doc", []outcome{{err: reset, written: true}, {status: 201}}, 1, 0},
 		{"reset after sending", "GET", "/idx/_search", []outcome{{err: read}, {status: 200}}, 1, 0},
 		{"503", "GET", "/idx/_search", []outcome{{status: 503}, {status: 200}}, 1, 503},
+		{"breaker refused", "GET", "/idx/_search", []outcome{{err: rt.ErrBreakerOpen}, {status: 200}}, 2, 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			empty, err := NewBudget(BudgetConfig{Ratio: 1e-9, MinPerSecond: -1})
