@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -82,7 +83,8 @@ func parseURLs(tb testing.TB, addresses []string) []*url.URL {
 // decides how much a transport must add.
 type scenario struct {
 	name   string
-	header http.Header // nil: none at all, as http.NewRequest makes it
+	header http.Header     // nil: none at all, as http.NewRequest makes it
+	ctx    context.Context // nil: context.Background
 }
 
 var scenarios = []scenario{
@@ -95,14 +97,44 @@ var scenarios = []scenario{
 		"User-Agent": {"go-elasticsearch/9.1.0 (linux amd64; Go 1.26)"},
 		"Accept":     {"application/vnd.elasticsearch+json;compatible-with=9"},
 	}},
+	// The same request with a context eight levels deep, as a request
+	// made while serving one carries (the server's values and
+	// cancellation, a tracing span, a timeout): every lookup of a
+	// per-request option walks it.
+	{name: "client-headers-deep-context", header: http.Header{
+		"User-Agent": {"go-elasticsearch/9.1.0 (linux amd64; Go 1.26)"},
+		"Accept":     {"application/vnd.elasticsearch+json;compatible-with=9"},
+	}, ctx: deepContext(4)},
 }
 
-func send(b *testing.B, p performer, header http.Header) {
-	req, err := http.NewRequest("GET", "/products/_search", nil)
+type benchKey int
+
+// deepContext returns a context of 2n levels: n values, each under a
+// cancellation. It lives as long as the benchmarks: its cancel functions
+// are kept, never called.
+func deepContext(n int) context.Context {
+	ctx := context.Background()
+	for i := range n {
+		ctx = context.WithValue(ctx, benchKey(i), i)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		keepCancels = append(keepCancels, cancel)
+	}
+	return ctx
+}
+
+var keepCancels []context.CancelFunc
+
+func send(b *testing.B, p performer, sc scenario) {
+	ctx := sc.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", "/products/_search", nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	for k, v := range header {
+	for k, v := range sc.header {
 		req.Header[k] = v
 	}
 	res, err := p.Perform(req)
@@ -129,14 +161,14 @@ func BenchmarkDefaultChain(b *testing.B) {
 			b.Run(sc.name+"/"+name, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					send(b, p, sc.header)
+					send(b, p, sc)
 				}
 			})
 			b.Run(sc.name+"/"+name+"/parallel", func(b *testing.B) {
 				b.ReportAllocs()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
-						send(b, p, sc.header)
+						send(b, p, sc)
 					}
 				})
 			})
