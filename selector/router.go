@@ -141,7 +141,10 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 		out = out.WithContext(rt.WithLastResort(out.Context()))
 	}
 	hooks := rt.HooksFrom(ctx)
-	info := rt.AttemptInfo{Request: out, Node: pk.node, Attempt: n, Hedge: rt.HedgeFrom(ctx)}
+	info := rt.AttemptInfo{Request: out, Node: pk.node, Attempt: n}
+	if hooks != nil || r.pool.hooks != nil {
+		info.Hedge = rt.HedgeFrom(ctx) // a context lookup only hooks need
+	}
 	r.pool.hooks.AttemptStart(info)
 	hooks.AttemptStart(info)
 	if pk.h != nil {
