@@ -17,8 +17,9 @@ type pick struct {
 	// Its failure moves it to the back of the queue without doubling.
 	forced bool
 	// lastResort: a node the Exclude hook rejects, used because every
-	// other node is excluded too, or because it is pinned. The router marks its
-	// attempt with rt.WithLastResort, so that a breaker lets it through.
+	// other node is excluded too, or because it is pinned. The router
+	// marks its attempt with rt.WithLastResort, so that a breaker lets it
+	// through.
 	lastResort bool
 }
 
