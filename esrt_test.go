@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -518,5 +519,40 @@ func TestCompatibilityModeFromEnvironment(t *testing.T) {
 				t.Errorf("Accept = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// countingCtx counts the lookups that reach it, the root of a request's
+// context: a lookup of a key nobody set walks the whole context to its
+// root, once per layer, which costs on every request made while serving
+// another (a context many layers deep).
+type countingCtx struct {
+	context.Context
+	n atomic.Int64
+}
+
+func (c *countingCtx) Value(key any) any {
+	c.n.Add(1)
+	return c.Context.Value(key)
+}
+
+// TestDefaultChainContextLookups pins how often the default chain walks
+// the caller's context for per-request options: once per middleware that
+// reads any (rt.OptionsFrom), not once per option.
+func TestDefaultChainContextLookups(t *testing.T) {
+	const want = 6 // request timeout, headers, auth, retry, routing, attempt timeout
+	tr := mustNew(t, Config{Addresses: []string{"http://a:9200", "http://b:9200"}, Transport: &recorder{}})
+	root := &countingCtx{Context: context.Background()}
+	req, err := http.NewRequestWithContext(root, "GET", "/products/_search", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if got := root.n.Load(); got > want {
+		t.Errorf("one request looked up its context's root %d times, want at most %d", got, want)
 	}
 }

@@ -62,9 +62,9 @@ type headersTransport struct {
 var _ http.RoundTripper = (*headersTransport)(nil)
 
 func (t *headersTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	extra, _ := rt.HeaderFrom(ctx)
-	opaqueID, _ := rt.OpaqueIDFrom(ctx)
+	o := rt.OptionsFrom(req.Context())
+	extra, _ := o.Header()
+	opaqueID, _ := o.OpaqueID()
 	if !t.missing(req.Header, extra, opaqueID) {
 		return t.next.RoundTrip(req)
 	}

@@ -173,11 +173,11 @@ func hedgeable(req *http.Request) bool {
 	if !rt.CanReplay(req) || !hedgeReadOnly(req.Method, req.URL.Path) || strings.Contains(req.URL.RawQuery, "scroll=") {
 		return false
 	}
-	ctx := req.Context()
-	if v, ok := rt.IdempotentFrom(ctx); ok && !v {
+	o := rt.OptionsFrom(req.Context())
+	if v, ok := o.Idempotent(); ok && !v {
 		return false
 	}
-	_, pinned := rt.NodeFrom(ctx)
+	_, pinned := o.Node()
 	return !pinned
 }
 

@@ -183,8 +183,9 @@ func (t *retryTransport) retriesStatus(code int) bool {
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	callerCtx := req.Context()
+	opts := rt.OptionsFrom(callerCtx)
 	maxRetries := t.maxRetries
-	if n, ok := rt.MaxRetriesFrom(callerCtx); ok {
+	if n, ok := opts.MaxRetries(); ok {
 		maxRetries = max(n, 0)
 	}
 	if t.budget != nil {
@@ -200,7 +201,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	defer release()
 
 	safe := classify(req.Method, req.URL.Path)
-	if v, ok := rt.IdempotentFrom(callerCtx); ok {
+	if v, ok := opts.Idempotent(); ok {
 		safe = unsafe
 		if v {
 			safe = idempotent
@@ -287,7 +288,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			drain(res.Body)
 		}
 		errs = append(errs, attemptError(n, idx, attempts, err))
-		rt.ComposeHooks(t.hooks, rt.HooksFrom(callerCtx)).Retry(info)
+		rt.ComposeHooks(t.hooks, opts.Hooks()).Retry(info)
 		if !sleep(callerCtx, delay) {
 			return nil, t.failed(errs, n+1, -1, attempts, callerCtx.Err())
 		}

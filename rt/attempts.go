@@ -23,34 +23,28 @@ type Attempts struct {
 	buf   [4]*Node // nodes' first backing array: most requests stop here
 }
 
-type attemptsKey struct{}
-
-// attemptsCtx is a context carrying an Attempts, built in one allocation:
-// WithAttempts runs once per request on the hot path.
+// attemptsCtx is a context carrying an Attempts among its options, built in
+// one allocation: WithAttempts runs once per retried request.
 type attemptsCtx struct {
-	context.Context
+	optionsCtx
 	a Attempts
-}
-
-func (c *attemptsCtx) Value(key any) any {
-	if key == (attemptsKey{}) {
-		return &c.a
-	}
-	return c.Context.Value(key)
 }
 
 // WithAttempts returns a context carrying a new, empty [Attempts], and the
 // Attempts.
 func WithAttempts(ctx context.Context) (context.Context, *Attempts) {
-	c := &attemptsCtx{Context: ctx}
+	c := &attemptsCtx{optionsCtx: optionsCtx{Context: ctx}}
+	if o := OptionsFrom(ctx); o != nil {
+		c.o = *o
+	}
 	c.a.nodes = c.a.buf[:0]
-	return c, &c.a
+	c.o.attempts = &c.a
+	return &c.optionsCtx, &c.a
 }
 
 // AttemptsFrom returns the [Attempts] carried by ctx, or nil.
 func AttemptsFrom(ctx context.Context) *Attempts {
-	a, _ := ctx.Value(attemptsKey{}).(*Attempts)
-	return a
+	return OptionsFrom(ctx).Attempts()
 }
 
 // Begin reserves the next attempt and returns its number, counting from 1,

@@ -205,12 +205,11 @@ func WithHooks(ctx context.Context, h *Hooks) context.Context {
 	if h == nil {
 		return ctx
 	}
-	return context.WithValue(ctx, hooksKey, ComposeHooks(h, HooksFrom(ctx)))
+	return withOptions(ctx, func(o *Options) { o.hooks = ComposeHooks(h, o.hooks) })
 }
 
 // HooksFrom returns the hooks carried by ctx, or nil. Its methods are safe to
 // call on nil.
 func HooksFrom(ctx context.Context) *Hooks {
-	h, _ := ctx.Value(hooksKey).(*Hooks)
-	return h
+	return OptionsFrom(ctx).Hooks()
 }

@@ -158,3 +158,148 @@ func TestHooksCompose(t *testing.T) {
 		t.Fatalf("calls = %v, want %v", calls, want)
 	}
 }
+
+func TestOptionsKeptAcrossLayers(t *testing.T) {
+	type key struct{}
+	n := &Node{ID: "n1"}
+	ctx := WithOpaqueID(context.Background(), "op-1")
+	ctx = context.WithValue(ctx, key{}, "v") // layers of other packages in between
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ctx = WithNode(ctx, n)
+	ctx, att := WithAttempts(ctx)
+	ctx = WithHedge(ctx)
+
+	o := OptionsFrom(ctx)
+	if id, ok := o.OpaqueID(); !ok || id != "op-1" {
+		t.Errorf("OpaqueID = %q, %v", id, ok)
+	}
+	if got, ok := o.Node(); !ok || got != n {
+		t.Errorf("Node = %v, %v", got, ok)
+	}
+	if o.Attempts() != att {
+		t.Error("Attempts is not the record WithAttempts returned")
+	}
+	if !o.Hedge() || o.LastResort() {
+		t.Errorf("Hedge, LastResort = %v, %v; want true, false", o.Hedge(), o.LastResort())
+	}
+	if ctx.Value(key{}) != "v" {
+		t.Error("a value of another package is lost")
+	}
+}
+
+func TestOptionsImmutable(t *testing.T) {
+	parent := WithMaxRetries(context.Background(), 1)
+	a := WithMaxRetries(parent, 2)
+	b := WithIdempotent(parent, true)
+	if n, _ := MaxRetriesFrom(parent); n != 1 {
+		t.Errorf("parent MaxRetries = %d after a child changed it, want 1", n)
+	}
+	if n, _ := MaxRetriesFrom(a); n != 2 {
+		t.Errorf("child MaxRetries = %d, want 2", n)
+	}
+	if _, ok := IdempotentFrom(a); ok {
+		t.Error("a sibling's option leaked into another child")
+	}
+	if n, _ := MaxRetriesFrom(b); n != 1 {
+		t.Errorf("sibling MaxRetries = %d, want the parent's 1", n)
+	}
+	pinned := WithNode(parent, &Node{ID: "n1"})
+	if _, ok := NodeFrom(WithNode(pinned, nil)); ok {
+		t.Error("WithNode(nil) does not remove the pin")
+	}
+}
+
+func TestOptionsNil(t *testing.T) {
+	var o *Options // what OptionsFrom returns for a context without options
+	if OptionsFrom(context.Background()) != nil {
+		t.Fatal("OptionsFrom(Background) is not nil")
+	}
+	if _, ok := o.RequestTimeout(); ok {
+		t.Error("RequestTimeout set on nil")
+	}
+	if _, ok := o.AttemptTimeout(); ok {
+		t.Error("AttemptTimeout set on nil")
+	}
+	if _, ok := o.OpaqueID(); ok {
+		t.Error("OpaqueID set on nil")
+	}
+	if _, ok := o.Header(); ok {
+		t.Error("Header set on nil")
+	}
+	if _, ok := o.Auth(); ok {
+		t.Error("Auth set on nil")
+	}
+	if _, ok := o.Idempotent(); ok {
+		t.Error("Idempotent set on nil")
+	}
+	if _, ok := o.MaxRetries(); ok {
+		t.Error("MaxRetries set on nil")
+	}
+	if _, ok := o.Node(); ok {
+		t.Error("Node set on nil")
+	}
+	if o.Hooks() != nil || o.Attempts() != nil || o.Hedge() || o.LastResort() {
+		t.Error("nil options report hooks, attempts or marks")
+	}
+}
+
+// countingCtx counts the lookups that reach it: the root of a context,
+// every lookup of a key nobody set ends there.
+type countingCtx struct {
+	context.Context
+	n int
+}
+
+func (c *countingCtx) Value(key any) any {
+	c.n++
+	return c.Context.Value(key)
+}
+
+func TestOptionsFromOneLookup(t *testing.T) {
+	root := &countingCtx{Context: context.Background()}
+	ctx := WithRequestTimeout(root, time.Second)
+	ctx = WithHooks(ctx, &Hooks{})
+	ctx = context.WithValue(ctx, struct{}{}, 1)
+	root.n = 0 // building the options looked for earlier ones
+	o := OptionsFrom(ctx)
+	o.RequestTimeout()
+	o.Hooks()
+	o.Node()
+	if root.n != 0 {
+		t.Errorf("reading options set above the root looked up the root %d times", root.n)
+	}
+	OptionsFrom(root)
+	if root.n != 1 {
+		t.Errorf("OptionsFrom with no options looked up the root %d times, want 1", root.n)
+	}
+}
+
+// BenchmarkOptionsFrom measures reading three options of a request whose
+// context is eight layers deep and carries none, the common case: one
+// lookup with OptionsFrom, three with the From functions.
+func BenchmarkOptionsFrom(b *testing.B) {
+	type key int
+	ctx := context.Background()
+	for i := range 4 {
+		ctx = context.WithValue(ctx, key(i), i)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		b.Cleanup(cancel)
+	}
+	b.Run("OptionsFrom", func(b *testing.B) {
+		for b.Loop() {
+			o := OptionsFrom(ctx)
+			o.MaxRetries()
+			o.Idempotent()
+			o.Hooks()
+		}
+	})
+	b.Run("From", func(b *testing.B) {
+		for b.Loop() {
+			MaxRetriesFrom(ctx)
+			IdempotentFrom(ctx)
+			HooksFrom(ctx)
+		}
+	})
+}

@@ -117,7 +117,8 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}()
 
-	att := rt.AttemptsFrom(ctx)
+	opts := rt.OptionsFrom(ctx) // every option the router reads, in one lookup
+	att := opts.Attempts()
 	n, tried := 1, []*rt.Node(nil)
 	if att != nil {
 		n, tried = att.Begin()
@@ -126,7 +127,7 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	start := r.pool.nowNanos()
-	if pin, ok := rt.NodeFrom(ctx); ok {
+	if pin, ok := opts.Node(); ok {
 		pk = r.pool.pinned(pin)
 	} else if pk, ok = r.pool.pick(tried, start); !ok {
 		return nil, rt.ErrNoNode
@@ -140,11 +141,8 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	if pk.lastResort {
 		out = out.WithContext(rt.WithLastResort(out.Context()))
 	}
-	hooks := rt.HooksFrom(ctx)
-	info := rt.AttemptInfo{Request: out, Node: pk.node, Attempt: n}
-	if hooks != nil || r.pool.hooks != nil {
-		info.Hedge = rt.HedgeFrom(ctx) // a context lookup only hooks need
-	}
+	hooks := opts.Hooks()
+	info := rt.AttemptInfo{Request: out, Node: pk.node, Attempt: n, Hedge: opts.Hedge()}
 	r.pool.hooks.AttemptStart(info)
 	hooks.AttemptStart(info)
 	if pk.h != nil {
