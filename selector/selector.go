@@ -147,8 +147,11 @@ func selectP2C(c []Candidate, now int64) int {
 	case 1:
 		return 0
 	}
-	i := rand.IntN(len(c))
-	j := rand.IntN(len(c) - 1)
+	// One random draw gives both indexes, by multiply-shift on each
+	// half; the bias, len(c) in 2³², does not matter here.
+	r, n := rand.Uint64(), uint64(len(c))
+	i := int((r & math.MaxUint32) * n >> 32)
+	j := int((r >> 32) * (n - 1) >> 32)
 	if j >= i {
 		j++
 	}

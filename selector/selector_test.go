@@ -76,6 +76,36 @@ func TestLatencyAwareLoad(t *testing.T) {
 	}
 }
 
+// TestLatencyAwareDraw checks the random pair that power of two choices
+// compares: with equal candidates every one wins as often; with one fast
+// candidate among three it wins exactly when the pair holds it, two draws
+// in three.
+func TestLatencyAwareDraw(t *testing.T) {
+	const draws = 6000
+	cs := candidates(t, 5)
+	counts := make([]int, len(cs))
+	for range draws {
+		counts[selector.LatencyAware().Select(cs)]++
+	}
+	for i, c := range counts {
+		if c < draws/5*8/10 || c > draws/5*12/10 {
+			t.Errorf("equal candidate %d chosen %d of %d times, want about %d", i, c, draws, draws/5)
+		}
+	}
+
+	cs = candidates(t, 3)
+	cs[1] = selector.NewCandidate(cs[1].Node, 0, time.Microsecond)
+	fast := 0
+	for range draws {
+		if selector.LatencyAware().Select(cs) == 1 {
+			fast++
+		}
+	}
+	if want := draws * 2 / 3; fast < want*9/10 || fast > want*11/10 {
+		t.Errorf("the fast candidate won %d of %d draws, want about %d", fast, draws, want)
+	}
+}
+
 // TestLatencyEstimate pins the peak EWMA: peaks replace the estimate, lower
 // samples pull it down, idle time decays it, revived nodes start at the
 // median.
