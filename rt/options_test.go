@@ -8,8 +8,16 @@ import (
 	"time"
 )
 
+// TestOptionsUnset also covers the methods of a nil *Options, which is
+// what every From function reads from a context without options.
 func TestOptionsUnset(t *testing.T) {
 	ctx := context.Background()
+	if OptionsFrom(ctx) != nil {
+		t.Fatal("OptionsFrom(Background) is not nil")
+	}
+	if AttemptsFrom(ctx) != nil {
+		t.Error("AttemptsFrom returns a record")
+	}
 	if _, ok := RequestTimeoutFrom(ctx); ok {
 		t.Error("RequestTimeoutFrom reports a value on an empty context")
 	}
@@ -207,40 +215,6 @@ func TestOptionsImmutable(t *testing.T) {
 	pinned := WithNode(parent, &Node{ID: "n1"})
 	if _, ok := NodeFrom(WithNode(pinned, nil)); ok {
 		t.Error("WithNode(nil) does not remove the pin")
-	}
-}
-
-func TestOptionsNil(t *testing.T) {
-	var o *Options // what OptionsFrom returns for a context without options
-	if OptionsFrom(context.Background()) != nil {
-		t.Fatal("OptionsFrom(Background) is not nil")
-	}
-	if _, ok := o.RequestTimeout(); ok {
-		t.Error("RequestTimeout set on nil")
-	}
-	if _, ok := o.AttemptTimeout(); ok {
-		t.Error("AttemptTimeout set on nil")
-	}
-	if _, ok := o.OpaqueID(); ok {
-		t.Error("OpaqueID set on nil")
-	}
-	if _, ok := o.Header(); ok {
-		t.Error("Header set on nil")
-	}
-	if _, ok := o.Auth(); ok {
-		t.Error("Auth set on nil")
-	}
-	if _, ok := o.Idempotent(); ok {
-		t.Error("Idempotent set on nil")
-	}
-	if _, ok := o.MaxRetries(); ok {
-		t.Error("MaxRetries set on nil")
-	}
-	if _, ok := o.Node(); ok {
-		t.Error("Node set on nil")
-	}
-	if o.Hooks() != nil || o.Attempts() != nil || o.Hedge() || o.LastResort() {
-		t.Error("nil options report hooks, attempts or marks")
 	}
 }
 
