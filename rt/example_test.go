@@ -155,3 +155,36 @@ func ExampleReplayableBody() {
 	// {"query":{"match_all":{}}}
 	// {"query":{"match_all":{}}}
 }
+
+// A middleware that reads several per-request options looks them up once:
+// one walk of the request's context, however deep it is.
+func ExampleOptionsFrom() {
+	describe := func(next http.RoundTripper) http.RoundTripper {
+		return rt.Func(func(req *http.Request) (*http.Response, error) {
+			o := rt.OptionsFrom(req.Context()) // nil when the request carries none
+			timeout, hasTimeout := o.RequestTimeout()
+			id, hasID := o.OpaqueID()
+			fmt.Println("timeout:", timeout, hasTimeout, "opaque id:", id, hasID)
+			return next.RoundTrip(req)
+		})
+	}
+	base := rt.Func(func(req *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Body: http.NoBody, Request: req}, nil
+	})
+	tr := rt.Chain(base, describe)
+
+	for _, ctx := range []context.Context{
+		context.Background(),
+		rt.WithOpaqueID(rt.WithRequestTimeout(context.Background(), 2*time.Second), "checkout-42"),
+	} {
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://localhost:9200/_search", nil)
+		res, err := tr.RoundTrip(req)
+		if err != nil {
+			panic(err)
+		}
+		res.Body.Close()
+	}
+	// Output:
+	// timeout: 0s false opaque id:  false
+	// timeout: 2s true opaque id: checkout-42 true
+}
