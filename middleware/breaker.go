@@ -148,11 +148,13 @@ type Breakers struct {
 	pruneAt int        // size at which add forgets idle breakers
 }
 
-// breakerTable maps scheme and host to the breakers of the nodes there,
-// longest path prefix first. It is never modified once published.
-type breakerTable map[breakerHost][]*breakerEntry
-
-type breakerHost struct{ scheme, host string }
+// breakerTable maps a host to the breakers of the nodes there, longest
+// path prefix first; the scheme is told apart in the entries. (A string
+// key takes the map's fast path for strings: one hash of the host, where a
+// struct of scheme and host took the generic hash of two strings and a
+// generated comparison. The lookup is on every attempt's path.) It is
+// never modified once published.
+type breakerTable map[string][]*breakerEntry
 
 // breakerPruneMin is the smallest table size at which idle breakers are
 // forgotten.
@@ -277,49 +279,53 @@ func (b *Breakers) forNode(n *rt.Node, create bool) *breakerEntry {
 	if n == nil || n.URL == nil {
 		return nil
 	}
-	k := breakerHost{n.URL.Scheme, n.URL.Host}
-	prefix := strings.TrimRight(n.URL.Path, "/")
-	for _, e := range (*b.table.Load())[k] {
-		if e.prefix == prefix {
+	prefix := n.URL.Path
+	if prefix != "" {
+		prefix = strings.TrimRight(prefix, "/")
+	}
+	for _, e := range (*b.table.Load())[n.URL.Host] {
+		if e.scheme == n.URL.Scheme && e.prefix == prefix {
 			return e
 		}
 	}
 	if !create {
 		return nil
 	}
-	return b.add(k, prefix, n)
+	return b.add(n.URL.Scheme, n.URL.Host, prefix, n)
 }
 
 // forURL returns the breaker of the node u is addressed to, creating a
 // breaker for u's host if there is none.
 func (b *Breakers) forURL(u *url.URL) *breakerEntry {
-	k := breakerHost{u.Scheme, u.Host}
-	for _, e := range (*b.table.Load())[k] {
+	for _, e := range (*b.table.Load())[u.Host] {
+		if e.scheme != u.Scheme {
+			continue
+		}
 		if p := e.prefix; p == "" || strings.HasPrefix(u.Path, p) && (len(u.Path) == len(p) || u.Path[len(p)] == '/') {
 			return e
 		}
 	}
-	return b.add(k, "", nil)
+	return b.add(u.Scheme, u.Host, "", nil)
 }
 
-// add returns the breaker for k and prefix, creating it (for node n, or a
-// node made from k and prefix when n is nil) if there is none. When the
+// add returns the breaker for scheme, host and prefix, creating it (for
+// node n, or a node made from them when n is nil) if there is none. When the
 // table has grown to pruneAt entries, breakers that are closed without
 // failures are left out of the new table: they hold nothing a new breaker
 // would not.
-func (b *Breakers) add(k breakerHost, prefix string, n *rt.Node) *breakerEntry {
+func (b *Breakers) add(scheme, host, prefix string, n *rt.Node) *breakerEntry {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	old := *b.table.Load()
-	for _, e := range old[k] {
-		if e.prefix == prefix {
+	for _, e := range old[host] {
+		if e.scheme == scheme && e.prefix == prefix {
 			return e
 		}
 	}
 	if n == nil {
-		n = &rt.Node{URL: &url.URL{Scheme: k.scheme, Host: k.host, Path: prefix}}
+		n = &rt.Node{URL: &url.URL{Scheme: scheme, Host: host, Path: prefix}}
 	}
-	e := newBreakerEntry(n.Key(), n, prefix, b.cfg)
+	e := newBreakerEntry(n.Key(), n, scheme, prefix, b.cfg)
 	prune := b.size+1 > b.pruneAt
 	t := make(breakerTable, len(old)+1)
 	size := 0
@@ -335,9 +341,9 @@ func (b *Breakers) add(k breakerHost, prefix string, n *rt.Node) *breakerEntry {
 			size += len(kept)
 		}
 	}
-	es := append(slices.Clip(t[k]), e)
+	es := append(slices.Clip(t[host]), e)
 	slices.SortStableFunc(es, func(x, y *breakerEntry) int { return len(y.prefix) - len(x.prefix) })
-	t[k] = es
+	t[host] = es
 	b.size = size + 1
 	if prune {
 		b.pruneAt = max(breakerPruneMin, 2*b.size)
@@ -417,7 +423,7 @@ func ClusterBreaker(cfg ClusterBreakerConfig) (rt.Middleware, error) {
 		if next == nil {
 			next = http.DefaultTransport
 		}
-		return &clusterBreakerTransport{e: newBreakerEntry("cluster", nil, "", s), next: next}
+		return &clusterBreakerTransport{e: newBreakerEntry("cluster", nil, "", "", s), next: next}
 	}, nil
 }
 
@@ -446,6 +452,7 @@ func (t *clusterBreakerTransport) CloseIdleConnections() { rt.CloseIdleConnectio
 type breakerEntry struct {
 	name          string
 	node          *rt.Node // nil for the cluster breaker
+	scheme        string   // the node's scheme
 	prefix        string   // the node's path prefix, without trailing slash
 	cb            *gobreaker.CircuitBreaker[struct{}]
 	max           uint32 // half-open probe slots
@@ -474,10 +481,11 @@ type breakerEntry struct {
 	deliver sync.Mutex
 }
 
-func newBreakerEntry(name string, n *rt.Node, prefix string, s breakerSettings) *breakerEntry {
+func newBreakerEntry(name string, n *rt.Node, scheme, prefix string, s breakerSettings) *breakerEntry {
 	e := &breakerEntry{
 		name:          name,
 		node:          n,
+		scheme:        scheme,
 		prefix:        prefix,
 		max:           s.st.MaxRequests,
 		trip:          s.trip,
