@@ -342,6 +342,40 @@ func Example_loggingAsCurl() {
 	defer tr.Close()
 }
 
+// Several nodes alike, spread evenly: round-robin instead of the
+// latency-aware default.
+func Example_roundRobin() {
+	cluster, err := estest.Start(estest.Config{Nodes: 3})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cluster.Close()
+	addresses := cluster.URLs()
+
+	tr, err := esrt.New(esrt.Config{
+		Addresses: addresses, // every node
+		Selector:  selector.RoundRobin(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tr.Close()
+
+	client := &http.Client{Transport: tr}
+	for range 30 {
+		res, err := client.Get("http://es/_cluster/health")
+		if err != nil {
+			log.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	for _, n := range cluster.Nodes() {
+		fmt.Print(len(n.Requests()), " ")
+	}
+	fmt.Println()
+	// Output: 10 10 10
+}
+
 // TestCookbookMatchesExamples fails when a Go block of docs/cookbook.md is
 // no longer, line for line, part of the examples above: the cookbook shows
 // only code that compiles.
