@@ -11,6 +11,7 @@ import (
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
 
 	"github.com/esrt-dev/esrt"
+	"github.com/esrt-dev/esrt/selector"
 )
 
 var addresses = []string{"http://10.0.0.1:9200", "http://10.0.0.2:9200", "http://10.0.0.3:9200"}
@@ -44,7 +45,9 @@ type roundTripper struct{ http.RoundTripper }
 func (r roundTripper) Perform(req *http.Request) (*http.Response, error) { return r.RoundTrip(req) }
 
 // contenders are the transports of BenchmarkDefaultChain, in report order.
-var contenders = []string{"baseline", "contract-floor", "elastic-transport-go", "esrt"}
+// "esrt-round-robin" is esrt's default chain with selector.RoundRobin: the
+// difference from "esrt" is what the latency-aware choice costs.
+var contenders = []string{"baseline", "contract-floor", "elastic-transport-go", "esrt", "esrt-round-robin"}
 
 func transports(b *testing.B) map[string]performer {
 	urls := parseURLs(b, addresses)
@@ -57,11 +60,17 @@ func transports(b *testing.B) map[string]performer {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { tr.Close() })
+	rr, err := esrt.New(esrt.Config{Addresses: addresses, Transport: canned{}, Selector: selector.RoundRobin()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { rr.Close() })
 	return map[string]performer{
 		"baseline":             roundTripper{canned{}},
 		"contract-floor":       roundTripper{newFloor(urls, canned{})},
 		"elastic-transport-go": etg,
 		"esrt":                 roundTripper{tr},
+		"esrt-round-robin":     roundTripper{rr},
 	}
 }
 
