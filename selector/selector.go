@@ -138,12 +138,12 @@ func Random() Selector { return SelectorFunc(func(c []Candidate) int { return ra
 // its estimate decays or it is explored (one request a second). In
 // simulated traffic over three equal nodes (TestLatencyAwareSpread;
 // docs/BENCHMARKS.md has the numbers): with requests of similar cost at a
-// thousand a second, a node gets 27 % to 40 % of a second's requests nine
+// thousand a second, a node gets 26 % to 40 % of a second's requests eight
 // seconds in ten; at ten thousand a second the in-flight counts even out
 // even requests whose costs differ tenfold. But with such requests at a
 // thousand a second, or with similar ones at a hundred, a node gets under
 // 5 % of the requests in about one second of six, and a node's share of a
-// minute ranges from a fifth to 45 %. Use [RoundRobin] when an even spread
+// minute ranges from a fifth to 46 %. Use [RoundRobin] when an even spread
 // over equal nodes matters more than steering away from a slow one.
 func LatencyAware() Selector { return latencyAware{} }
 
