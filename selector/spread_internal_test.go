@@ -11,7 +11,7 @@ import (
 	"github.com/esrt-dev/esrt/rt"
 )
 
-// spreadRun is what one simulated minute of traffic gave.
+// spreadRun is what one run of simulated traffic gave.
 type spreadRun struct {
 	share    []float64 // each node's share of all requests
 	secShare []float64 // each node's share of each second's requests, sorted
@@ -121,7 +121,7 @@ func (a *answers) Pop() any {
 // documentation of LatencyAware says about how it spreads requests over
 // three equally fast nodes and how it avoids a slow one. The selector draws
 // from the global random source, so shares vary from run to run; the
-// bounds hold over thousands of runs with a wide margin. The per-second
+// bounds held, with a margin, in 800 runs. The per-second
 // spread is logged: it is what the documentation reports as the price of
 // following latency estimates.
 func TestLatencyAwareSpread(t *testing.T) {
