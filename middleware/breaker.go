@@ -40,8 +40,10 @@ const (
 // TLS handshake, an attempt timeout below the breaker) are failures; any
 // other status, 4xx and 500 included, is a success; 429 (the node is busy,
 // not broken), a context that is done when the attempt ends (the caller
-// gave up, or the attempt lost a hedged race), a cancellation from below
-// and a refusal by another breaker below count as nothing.
+// gave up, or the attempt lost a hedged race), a cancellation from below,
+// a refusal by another breaker below and an [*rt.LocalError] (an attempt
+// that failed in the client before it was sent, whatever the error wraps)
+// count as nothing.
 type BreakerConfig struct {
 	// Failures is how many consecutive failed attempts to a node open its
 	// breaker. If 0, 5.
@@ -75,7 +77,10 @@ type BreakerConfig struct {
 // of a node ([rt.ErrNoNode]) is a failure, since every node is then
 // failing. Only the caller's own cancellation or deadline counts as
 // nothing; a deadline set by a middleware inside the breaker (the
-// overall request timeout) is a failure.
+// overall request timeout) is a failure. An [*rt.LocalError] counts as
+// nothing here too; it is found with [errors.As], so a request whose last
+// attempt failed with one ([*rt.RetryError] wraps the last attempt's
+// error) counts as nothing even when earlier attempts failed.
 type ClusterBreakerConfig struct {
 	// Ratio is the share of failed requests, among those that counted in
 	// the window, that opens the breaker; it must be in (0, 1]. If 0, 0.5.
@@ -636,7 +641,10 @@ func (e *breakerEntry) verdict(ctx context.Context, res *http.Response, err erro
 		return errBreakerExcluded // the caller gave up, or a hedge lost
 	}
 	if err != nil {
+		var le *rt.LocalError
 		switch {
+		case errors.As(err, &le):
+			return errBreakerExcluded // failed in the client, before sending
 		case errors.Is(err, context.Canceled):
 			return errBreakerExcluded // cancelled from below, not failed
 		case errors.Is(err, rt.ErrBreakerOpen), errors.Is(err, rt.ErrNoNode):

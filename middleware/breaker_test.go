@@ -161,6 +161,12 @@ func TestBreakerVerdicts(t *testing.T) {
 		{"cancelled below", breakerErr(fmt.Errorf("attempt: %w", context.Canceled)), excluded, excluded},
 		{"breaker below", breakerErr(fmt.Errorf("node: %w", rt.ErrBreakerOpen)), excluded, failure},
 		{"no node below", breakerErr(rt.ErrNoNode), excluded, failure},
+		{"local error below", breakerErr(&rt.LocalError{Err: errNoCredentials}), excluded, excluded},
+		{"local error wrapping a deadline", breakerErr(fmt.Errorf("sigv4: %w", &rt.LocalError{Err: context.DeadlineExceeded})), excluded, excluded},
+		{"local error after retries", breakerErr(&rt.RetryError{Attempts: []error{
+			&rt.AttemptError{Attempt: 1, Err: refused},
+			&rt.AttemptError{Attempt: 2, Err: &rt.LocalError{Err: errNoCredentials}},
+		}}), excluded, excluded},
 		{"caller cancel", func(req *http.Request, cancel context.CancelCauseFunc) (*http.Response, error) {
 			cancel(nil)
 			return nil, req.Context().Err()
@@ -611,6 +617,82 @@ func TestBreakerIgnores429AndCancel(t *testing.T) {
 	}
 	if b.State(n) != rt.BreakerOpen {
 		t.Errorf("state %v, want open: 429 and cancel must not reset consecutive failures", b.State(n))
+	}
+}
+
+// TestBreakerIgnoresLocalErrors: a run of attempts that failed in the
+// client before sending (*rt.LocalError) opens neither a node's breaker
+// nor the cluster breaker, where as many plain errors open both, and does
+// not break a run of failures.
+func TestBreakerIgnoresLocalErrors(t *testing.T) {
+	const failures = 5
+	tests := []struct {
+		name     string
+		breaker  func(t *testing.T, next http.RoundTripper) (http.RoundTripper, func() rt.BreakerState)
+		err      error
+		wantOpen bool
+	}{
+		{"node, plain errors", nodeBreaker(failures), refused, true},
+		{"node, local errors", nodeBreaker(failures), &rt.LocalError{Err: errNoCredentials}, false},
+		{"node, wrapped local errors", nodeBreaker(failures), fmt.Errorf("sigv4: %w", &rt.LocalError{Err: errNoCredentials}), false},
+		{"cluster, plain errors", clusterBreaker(failures), refused, true},
+		{"cluster, local errors", clusterBreaker(failures), &rt.LocalError{Err: errNoCredentials}, false},
+		{"cluster, local errors after retries", clusterBreaker(failures), &rt.RetryError{Attempts: []error{
+			&rt.AttemptError{Attempt: 1, Err: refused},
+			&rt.AttemptError{Attempt: 2, Err: &rt.LocalError{Err: errNoCredentials}},
+		}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stub := new(breakerStub)
+			tr, state := tt.breaker(t, stub)
+			stub.set(func(*http.Request) (*http.Response, error) { return nil, tt.err })
+			for range failures {
+				breakerSend(t, tr, t.Context(), "http://es1:9200/")
+			}
+			if got := state() == rt.BreakerOpen; got != tt.wantOpen {
+				t.Fatalf("open after %d errors = %v, want %v", failures, got, tt.wantOpen)
+			}
+			if tt.wantOpen {
+				return
+			}
+			// Local errors between failures do not reset the run: one
+			// failure short, local errors, one more failure: open.
+			stub.set(func(*http.Request) (*http.Response, error) { return nil, refused })
+			for range failures - 1 {
+				breakerSend(t, tr, t.Context(), "http://es1:9200/")
+			}
+			stub.set(func(*http.Request) (*http.Response, error) { return nil, tt.err })
+			breakerSend(t, tr, t.Context(), "http://es1:9200/")
+			if state() != rt.BreakerClosed {
+				t.Fatal("opened before the last failure")
+			}
+			stub.set(func(*http.Request) (*http.Response, error) { return nil, refused })
+			breakerSend(t, tr, t.Context(), "http://es1:9200/")
+			if state() != rt.BreakerOpen {
+				t.Errorf("state %v, want open: local errors must not reset a run of failures", state())
+			}
+		})
+	}
+}
+
+// nodeBreaker returns a per-node breaker over next that opens after
+// failures consecutive failures, with the state of es1's breaker.
+func nodeBreaker(failures int) func(*testing.T, http.RoundTripper) (http.RoundTripper, func() rt.BreakerState) {
+	return func(t *testing.T, next http.RoundTripper) (http.RoundTripper, func() rt.BreakerState) {
+		b := mustBreakers(t, BreakerConfig{Failures: failures})
+		n := breakerNode(t, "http://es1:9200")
+		return b.Middleware()(next), func() rt.BreakerState { return b.State(n) }
+	}
+}
+
+// clusterBreaker returns a cluster breaker over next that opens once
+// failures requests counted and half of them failed, with its state.
+func clusterBreaker(failures int) func(*testing.T, http.RoundTripper) (http.RoundTripper, func() rt.BreakerState) {
+	return func(t *testing.T, next http.RoundTripper) (http.RoundTripper, func() rt.BreakerState) {
+		tr := mustClusterBreaker(t, ClusterBreakerConfig{MinRequests: failures})(next)
+		e := tr.(*clusterBreakerTransport).e
+		return tr, func() rt.BreakerState { return breakerStateOf(e.cb.State()) }
 	}
 }
 

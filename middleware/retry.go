@@ -99,8 +99,10 @@ type RetryConfig struct {
 //   - An attempt refused by an open circuit breaker: at once, without
 //     backoff. The router avoids nodes whose breaker is open, so this is
 //     an attempt that raced others for a half-open breaker's probe.
-//   - Never: certificate errors, and anything after the caller's context
-//     is done.
+//   - Never: certificate errors, an [*rt.LocalError] (an attempt that
+//     failed in the client before it was sent, which the next attempt
+//     would fail the same way; it draws nothing from the budget), and
+//     anything after the caller's context is done.
 //
 // Bodies are replayed byte for byte through GetBody (buffering those that
 // have none, up to MaxBufferedBody). Discarded responses are drained
@@ -337,13 +339,17 @@ func (t *retryTransport) retryable(req *http.Request, res *http.Response, err er
 }
 
 // unsent reports whether a failed attempt never reached a server, so that
-// it put no load on the cluster: the request was not written (when wrote
-// tracks that), or else its connection could not be made, no node could be
-// chosen or a breaker refused it.
+// it put no load on the cluster: it failed in the client ([*rt.LocalError]),
+// the request was not written (when wrote tracks that), or else its
+// connection could not be made, no node could be chosen or a breaker
+// refused it.
 func unsent(err error, wrote *atomic.Bool) bool {
+	var le *rt.LocalError
 	switch {
 	case err == nil:
 		return false
+	case errors.As(err, &le):
+		return true
 	case wrote != nil:
 		return !wrote.Load()
 	}
@@ -352,15 +358,17 @@ func unsent(err error, wrote *atomic.Bool) bool {
 }
 
 // permanent reports whether err is one that no retry can fix: a
-// certificate the client does not trust.
+// certificate the client does not trust, or a failure in the client before
+// sending, which the next attempt would meet too.
 func permanent(err error) bool {
 	var (
+		local        *rt.LocalError
 		verification *tls.CertificateVerificationError
 		authority    x509.UnknownAuthorityError
 		hostname     x509.HostnameError
 		invalid      x509.CertificateInvalidError
 	)
-	return errors.Is(err, rt.ErrFingerprintMismatch) || errors.As(err, &verification) ||
+	return errors.As(err, &local) || errors.Is(err, rt.ErrFingerprintMismatch) || errors.As(err, &verification) ||
 		errors.As(err, &authority) || errors.As(err, &hostname) || errors.As(err, &invalid)
 }
 

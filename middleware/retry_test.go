@@ -102,6 +102,9 @@ func noWait(int) time.Duration { return 0 }
 var (
 	refused = &netOpError{op: "dial", err: syscall.ECONNREFUSED}
 	reset   = &netOpError{op: "read", err: syscall.ECONNRESET}
+	// errNoCredentials is the cause of the tests' *rt.LocalError values:
+	// a request signer that could not get credentials.
+	errNoCredentials = errors.New("sign: no credentials")
 )
 
 type netOpError struct {
@@ -192,6 +195,7 @@ func TestRetryOperationSafety(t *testing.T) {
 		{"fingerprint mismatch never retried", "GET", "/", "", outcome{err: fmt.Errorf("tls: %w", rt.ErrFingerprintMismatch)}, nil, 1},
 		{"unknown authority never retried", "GET", "/", "", outcome{err: x509.UnknownAuthorityError{}}, nil, 1},
 		{"open breaker: auto-id index retried", "POST", "/idx/_doc", `{"a":1}`, outcome{err: fmt.Errorf("node x: %w", rt.ErrBreakerOpen)}, nil, 2},
+		{"local error never retried", "GET", "/idx/_search", "", outcome{err: &rt.LocalError{Err: errNoCredentials}}, nil, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -681,5 +685,85 @@ func TestRetryBudgetSparesUnsentAttempts(t *testing.T) {
 				t.Fatalf("%d attempts, status %d, error %v; want %d attempts, status %d", base.count(), status, err, tc.attempts, tc.status)
 			}
 		})
+	}
+}
+
+// An attempt that failed in the client before it was sent (*rt.LocalError)
+// is never retried, whatever the operation and whatever the error wraps:
+// the next attempt would fail the same way. It draws nothing from the
+// budget, and the error returned lets errors.As find it.
+func TestRetryNeverRetriesLocalErrors(t *testing.T) {
+	local := &rt.LocalError{Err: errNoCredentials}
+	const floor = 10 // the budget's retries: 1 a second over 10 s
+	tests := []struct {
+		name, method, path string
+		outcomes           []outcome
+		wantAttempts       int
+		wantCharged        int // retries drawn from the budget
+	}{
+		{"search", "GET", "/idx/_search", []outcome{{err: local}, {status: 200}}, 1, 0},
+		{"auto-id index", "POST", "/idx/_doc", []outcome{{err: local}, {status: 201}}, 1, 0},
+		{"wrapped, wrapping a deadline", "GET", "/idx/_search", []outcome{
+			{err: fmt.Errorf("sigv4: %w", &rt.LocalError{Err: context.DeadlineExceeded})}, {status: 200},
+		}, 1, 0},
+		{"after a 503", "GET", "/idx/_search", []outcome{{status: 503}, {err: local}, {status: 200}}, 2, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newFakeClock()
+			budget, err := NewBudget(BudgetConfig{Ratio: 1e-9, MinPerSecond: 1, Now: clock.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := &script{outcomes: tt.outcomes}
+			var body io.Reader
+			if tt.method == "POST" {
+				body = strings.NewReader(`{"a":1}`)
+			}
+			res, err := do(t, mustRetry(t, RetryConfig{Backoff: noWait, Budget: budget})(base), tt.method, tt.path, body, nil)
+			if err == nil {
+				res.Body.Close()
+			}
+			if got := base.count(); got != tt.wantAttempts {
+				t.Errorf("%d attempts, want %d", got, tt.wantAttempts)
+			}
+			var le *rt.LocalError
+			if !errors.As(err, &le) {
+				t.Errorf("error %v: errors.As finds no *rt.LocalError", err)
+			}
+			if charged := floor - withdrawN(budget, 2*floor); charged != tt.wantCharged {
+				t.Errorf("%d retries drawn from the budget, want %d", charged, tt.wantCharged)
+			}
+		})
+	}
+}
+
+func TestRetryUnsent(t *testing.T) {
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	read := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	local := &rt.LocalError{Err: errNoCredentials}
+	written, notWritten := new(atomic.Bool), new(atomic.Bool)
+	written.Store(true)
+	tests := []struct {
+		name  string
+		err   error
+		wrote *atomic.Bool
+		want  bool
+	}{
+		{"no error", nil, nil, false},
+		{"dial refused", dial, nil, true},
+		{"reset", read, nil, false},
+		{"no node", rt.ErrNoNode, nil, true},
+		{"breaker refused", fmt.Errorf("node x: %w", rt.ErrBreakerOpen), nil, true},
+		{"not written", read, notWritten, true},
+		{"written", read, written, false},
+		{"local error", local, nil, true},
+		{"wrapped local error", &rt.AttemptError{Attempt: 1, Err: local}, nil, true},
+		{"local error, not written", local, notWritten, true},
+	}
+	for _, tt := range tests {
+		if got := unsent(tt.err, tt.wrote); got != tt.want {
+			t.Errorf("%s: unsent = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

@@ -69,6 +69,34 @@ func (e *AttemptError) Error() string {
 
 func (e *AttemptError) Unwrap() error { return e.Err }
 
+// LocalError is the error of an attempt that failed in the client before
+// anything was sent, for a cause that says nothing about the node: a
+// per-attempt middleware returns it, such as a request signer that could
+// not get credentials. Routing holds it against no node (neither its
+// health nor its latency estimate changes; the attempt hooks still see
+// it), the breakers do not count it, and retry does not send the request
+// again: the same cause would fail the next attempt too. Layers match it
+// with [errors.As], so it may be wrapped, and it wins over what it wraps:
+// one that wraps a deadline (credentials still being fetched when the
+// attempt timeout expired) is not an attempt timeout of the node.
+//
+// The caller's context comes first: when it is done, or the attempt lost
+// a hedged race, the attempt is judged as such whatever its error (a
+// hedge loser's time may then raise its node's latency estimate).
+type LocalError struct {
+	// Err is what went wrong.
+	Err error
+}
+
+func (e *LocalError) Error() string {
+	if e.Err == nil {
+		return "esrt: attempt not sent: <nil>"
+	}
+	return "esrt: attempt not sent: " + e.Err.Error()
+}
+
+func (e *LocalError) Unwrap() error { return e.Err }
+
 // RetryError is returned when every attempt of a request failed without a
 // response that could be returned. It carries every attempt's error, oldest
 // first, and wraps the last one: [errors.Is] and [errors.As] look at the

@@ -3,6 +3,7 @@ package rt
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"strings"
@@ -38,6 +39,48 @@ func TestRetryError(t *testing.T) {
 	}
 	if (&RetryError{}).Unwrap() != nil {
 		t.Error("empty RetryError unwraps to non-nil")
+	}
+}
+
+func TestLocalError(t *testing.T) {
+	noCreds := errors.New("sign: no credentials")
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"cause", &LocalError{Err: noCreds}, "esrt: attempt not sent: sign: no credentials"},
+		{"nil cause", &LocalError{}, "esrt: attempt not sent: <nil>"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("%s: Error() = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	if got := (&LocalError{}).Unwrap(); got != nil {
+		t.Errorf("LocalError without a cause unwraps to %v", got)
+	}
+
+	local := &LocalError{Err: fmt.Errorf("read body: %w", io.ErrUnexpectedEOF)}
+	// The shapes in which the layers above meet it: as is, wrapped, in
+	// the router's AttemptError, as the last attempt of a RetryError.
+	for _, err := range []error{
+		local,
+		fmt.Errorf("sigv4: %w", local),
+		&AttemptError{Attempt: 1, Err: local},
+		&RetryError{Attempts: []error{&AttemptError{Attempt: 1, Err: ErrNoNode}, &AttemptError{Attempt: 2, Err: local}}},
+	} {
+		var le *LocalError
+		if !errors.As(err, &le) || le != local {
+			t.Errorf("errors.As(%v) found %v, want the LocalError", err, le)
+		}
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("%v does not wrap the cause", err)
+		}
+	}
+	var le *LocalError
+	if errors.As(&RetryError{Attempts: []error{local, ErrNoNode}}, &le) {
+		t.Error("errors.As found a LocalError of an earlier attempt; only the last is wrapped")
 	}
 }
 

@@ -79,7 +79,8 @@
 // (the default) is power of two choices over outstanding requests weighted
 // by a peak EWMA of latency (time-decayed, τ = 10 s); [RoundRobin] and
 // [Random] ignore statistics. Failed and timed-out attempts count as slow
-// samples; caller cancellations count as nothing.
+// samples; caller cancellations, and attempts that failed in the client
+// before they were sent ([*rt.LocalError]), count as nothing.
 //
 // Measured by TestLatencyAware (three estest nodes answering in 4 ms, one
 // of them slowed to 40 ms; 2,000 requests at a concurrency of 16, after a

@@ -238,8 +238,9 @@ func (s *snapshot) lookup(n *rt.Node) *health {
 type outcome int
 
 const (
-	// neutral: the caller gave up, or a layer below refused without
-	// sending (open breaker). Nothing is learnt about the node.
+	// neutral: the caller gave up, or a layer below refused or failed
+	// without sending (open breaker, rt.LocalError). Nothing is learnt
+	// about the node.
 	neutral outcome = iota
 	// healthy: the node answered (any status but 502, 503, 504).
 	healthy

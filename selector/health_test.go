@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -327,6 +328,8 @@ func TestClassification(t *testing.T) {
 		{"reset", 0, errors.New("read tcp: connection reset by peer"), true, true},
 		{"one attempt timeout", 0, timeoutErr, false, true},
 		{"breaker open", 0, rt.ErrBreakerOpen, false, false},
+		{"local error", 0, &rt.LocalError{Err: errors.New("sign: no credentials")}, false, false},
+		{"local error wrapping a timeout", 0, fmt.Errorf("sigv4: %w", &rt.LocalError{Err: timeoutErr}), false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -352,6 +355,129 @@ func TestClassification(t *testing.T) {
 			}
 			if !tt.wantLat && st.Latency != 0 {
 				t.Errorf("latency sample recorded for a neutral outcome")
+			}
+		})
+	}
+}
+
+// TestLocalErrorLeavesTheNodeAlone: attempts that fail with an
+// *rt.LocalError (a signer without credentials, say) change nothing about
+// their node: not its health, failure count or dead timeout, nor its
+// latency estimate; the in-flight count is given back and the attempt
+// hooks still see them. A dead node's probe that fails so gives its claim
+// back: the next request probes the node again.
+func TestLocalErrorLeavesTheNodeAlone(t *testing.T) {
+	errNoCreds := errors.New("sign: no credentials")
+	hosts := []string{"a:9200", "b:9200"}
+	tests := []struct {
+		name string
+		down bool // take a down first and let its probe fall due
+	}{
+		{"live nodes", false},
+		{"probe of a dead node", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newClock()
+			var ev downEvents
+			p := mustPool(t, selector.PoolConfig{
+				Seeds:        mustNodes(t, "http://a:9200", "http://b:9200"),
+				Now:          clock.Now,
+				LatencyDecay: time.Hour, // no decay to speak of during the test
+				Jitter:       -1,
+				Hooks:        ev.hooks(),
+			})
+			mode := "ok"
+			var sentTo []string
+			base := rt.Func(func(req *http.Request) (*http.Response, error) {
+				sentTo = append(sentTo, req.URL.Host)
+				switch mode {
+				case "refused":
+					clock.Advance(time.Millisecond)
+					return nil, errRefused
+				case "local":
+					clock.Advance(50 * time.Millisecond)
+					return nil, &rt.LocalError{Err: errNoCreds}
+				}
+				clock.Advance(10 * time.Millisecond)
+				return &http.Response{StatusCode: 200, Body: http.NoBody, Request: req}, nil
+			})
+			tr := selector.Middleware(p)(base)
+			roundTrip := func(ctx context.Context) error {
+				res, err := tr.RoundTrip(get(t, ctx, "/"))
+				if err == nil {
+					drain(res)
+				}
+				return err
+			}
+			for _, h := range hosts { // a latency estimate of 10ms each
+				if err := roundTrip(rt.WithNode(t.Context(), mustNode(t, "http://"+h))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.down {
+				mode = "refused"
+				roundTrip(rt.WithNode(t.Context(), mustNode(t, "http://a:9200")))
+				st := status(t, p, "a:9200")
+				if !st.Dead {
+					t.Fatal("a refused a connection but is not dead")
+				}
+				clock.Advance(st.RetryAt.Sub(clock.Now()))
+			}
+			before := map[string]selector.NodeStatus{}
+			for _, h := range hosts {
+				before[h] = status(t, p, h)
+			}
+			downs, ups := ev.counts()
+
+			mode, sentTo = "local", nil
+			var done []error
+			ctx := rt.WithHooks(t.Context(), &rt.Hooks{
+				OnAttemptDone: func(i rt.AttemptDoneInfo) { done = append(done, i.Err) },
+			})
+			const n = 5
+			for range n {
+				err := roundTrip(ctx)
+				var le *rt.LocalError
+				if !errors.As(err, &le) || !errors.Is(err, errNoCreds) {
+					t.Fatalf("error %v, want the LocalError", err)
+				}
+			}
+			if len(done) != n {
+				t.Errorf("%d AttemptDone hooks, want %d", len(done), n)
+			}
+			for _, err := range done {
+				var le *rt.LocalError
+				if !errors.As(err, &le) {
+					t.Errorf("AttemptDone with error %v, want the LocalError", err)
+				}
+			}
+			for _, h := range hosts {
+				st, was := status(t, p, h), before[h]
+				if st.Dead != was.Dead || st.Failures != was.Failures || !st.RetryAt.Equal(was.RetryAt) || st.InFlight != 0 {
+					t.Errorf("%s after local errors: dead %v, failures %d, retry at %v, in flight %d; "+
+						"want dead %v, failures %d, retry at %v, in flight 0",
+						h, st.Dead, st.Failures, st.RetryAt, st.InFlight, was.Dead, was.Failures, was.RetryAt)
+				}
+				if d := st.Latency - was.Latency; d < -was.Latency/100 || d > was.Latency/100 {
+					t.Errorf("%s latency estimate %v after local errors, want %v", h, st.Latency, was.Latency)
+				}
+			}
+			if d, u := ev.counts(); d != downs || u != ups {
+				t.Errorf("%d NodeDown and %d NodeUp hooks during local errors, want none", d-downs, u-ups)
+			}
+			if !tt.down {
+				return
+			}
+			if want := slices.Repeat([]string{"a:9200"}, n); !slices.Equal(sentTo, want) {
+				t.Errorf("local errors went to %v, want every one to probe a: %v", sentTo, want)
+			}
+			mode = "ok"
+			if err := roundTrip(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if st := status(t, p, "a:9200"); st.Dead {
+				t.Error("a is still dead after a probe that succeeded")
 			}
 		})
 	}

@@ -58,6 +58,9 @@ func Middleware(p *Pool) rt.Middleware {
 //     it is above the node's estimate; never a failure;
 //   - the caller's context is done (cancel or deadline): nothing is
 //     recorded; the node stays healthy and gets no latency sample;
+//   - an [*rt.LocalError], whatever it wraps (a layer below failed before
+//     sending, for a cause that says nothing about the node, such as a
+//     signer without credentials): nothing;
 //   - the attempt's own timeout expired (a deadline or timeout error while
 //     the caller's context is alive): a slow latency sample; only
 //     consecutive timeouts (PoolConfig.TimeoutFailures) take the node down;
@@ -210,8 +213,15 @@ func classify(ctx context.Context, resp *http.Response, err error) (outcome, err
 		}
 		return neutral, err
 	}
-	var ne net.Error
+	var (
+		le *rt.LocalError
+		ne net.Error
+	)
 	switch {
+	case errors.As(err, &le):
+		// Before the timeout test: a signer whose credentials lookup
+		// timed out says nothing about the node either.
+		return neutral, err
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return timedOut, err
 	case errors.Is(err, context.Canceled), errors.Is(err, rt.ErrBreakerOpen):
