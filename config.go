@@ -214,4 +214,22 @@ type Config struct {
 	// for proxies that drop GET bodies. If "" or "GET", they are sent as
 	// they are.
 	SendGetBodyAs string
+
+	// Middleware wraps the whole chain, outermost first: each sees every
+	// request once, as the caller sent it, before any other layer, and its
+	// final response or error. This is the place of a span for the logical
+	// call (OpenTelemetry). Nil entries are skipped.
+	Middleware []rt.Middleware
+
+	// AttemptMiddleware runs on every attempt, outermost first, inside
+	// routing, the breakers and the attempt timeout, right above the base
+	// transport: each sees the request as it is sent to one node (the
+	// node's scheme, host and path prefix, the final headers, the
+	// compressed body) and may be run several times for one request. This
+	// is the place of request signing (contrib/aws/sigv4) and of a span
+	// per attempt. An error that is not the node's fault, such as missing
+	// credentials, should be an *rt.LocalError, so that routing does not
+	// mark the node down and retry does not send the request again. Nil
+	// entries are skipped.
+	AttemptMiddleware []rt.Middleware
 }

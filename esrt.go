@@ -40,11 +40,12 @@ var _ http.RoundTripper = (*Transport)(nil)
 
 // New builds a transport from cfg. The chain, outermost first:
 //
-//	cluster breaker → logging → request timeout → headers (User-Agent,
-//	defaults, opaque id) → compatibility media types → product check
-//	→ response size limits → auth → gzip → admission (429 backpressure)
-//	→ retry (with budget) → hedged reads → GET body as POST → routing
-//	→ per-node breakers → attempt timeout → plaintext-credentials warning
+//	cfg.Middleware → cluster breaker → logging → request timeout
+//	→ headers (User-Agent, defaults, opaque id) → compatibility media
+//	types → product check → response size limits → auth → gzip
+//	→ admission (429 backpressure) → retry (with budget) → hedged reads
+//	→ GET body as POST → routing → per-node breakers → attempt timeout
+//	→ plaintext-credentials warning → cfg.AttemptMiddleware
 //	→ base *http.Transport
 //
 // Parts that are off in cfg are left out.
@@ -247,7 +248,11 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 			return nil, prefixField(err, "Hedge.")
 		}
 	}
-	return rt.Chain(base,
+	// The caller's attempt middlewares sit right above the base: a signer
+	// must see the final host, headers and body, and nothing may change
+	// them after it.
+	base = rt.Chain(base, cfg.AttemptMiddleware...)
+	chain := rt.Chain(base,
 		clusterBreaker, // first: failing fast does no other work
 		logging,
 		requestTimeout,
@@ -265,7 +270,8 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 		nodeBreakers,   // directly inside routing: it sees the attempt's node
 		attemptTimeout, // inside the breakers: a timed-out attempt counts
 		middleware.WarnPlaintextCredentials(logger),
-	), nil
+	)
+	return rt.Chain(chain, cfg.Middleware...), nil
 }
 
 // seedNodes parses the configured addresses or Cloud ID and resolves the

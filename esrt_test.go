@@ -556,3 +556,101 @@ func TestDefaultChainContextLookups(t *testing.T) {
 		t.Errorf("one request looked up its context's root %d times, want at most %d", got, want)
 	}
 }
+
+// sight is what a middleware saw of one request it passed on.
+type sight struct {
+	host, encoding string
+	status         int
+	err            error
+}
+
+// watch returns a middleware that appends what it sees to *log.
+func watch(mu *sync.Mutex, log *[]sight) rt.Middleware {
+	return func(next http.RoundTripper) http.RoundTripper {
+		return rt.Func(func(req *http.Request) (*http.Response, error) {
+			s := sight{host: req.URL.Host, encoding: req.Header.Get("Content-Encoding")}
+			res, err := next.RoundTrip(req)
+			if res != nil {
+				s.status = res.StatusCode
+			}
+			s.err = err
+			mu.Lock()
+			*log = append(*log, s)
+			mu.Unlock()
+			return res, err
+		})
+	}
+}
+
+// Config.Middleware sees each call once, as the caller sent it;
+// Config.AttemptMiddleware sees every attempt as it goes to a node, with
+// the compressed body.
+func TestCallerMiddlewarePositions(t *testing.T) {
+	c := estest.New(t, estest.Config{})
+	node := c.Node(0)
+	var mu sync.Mutex
+	var calls, attempts []sight
+	tr := mustNew(t, Config{
+		Addresses:           c.URLs(),
+		CompressRequestBody: true,
+		RetryBackoff:        func(int) time.Duration { return 0 },
+		Middleware:          []rt.Middleware{nil, watch(&mu, &calls)},
+		AttemptMiddleware:   []rt.Middleware{watch(&mu, &attempts), nil},
+	})
+	node.FailNext(1, estest.Failure{Status: 503})
+	req, _ := http.NewRequest("POST", "http://es/_search", strings.NewReader(`{"query":{"match_all":{}}}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drainClose(res)
+
+	host := strings.TrimPrefix(c.URLs()[0], "http://")
+	wantCalls := []sight{{host: "es", status: 200}}
+	wantAttempts := []sight{{host: host, encoding: "gzip", status: 503}, {host: host, encoding: "gzip", status: 200}}
+	if !slices.Equal(calls, wantCalls) {
+		t.Errorf("Middleware saw %+v, want %+v", calls, wantCalls)
+	}
+	if !slices.Equal(attempts, wantAttempts) {
+		t.Errorf("AttemptMiddleware saw %+v, want %+v", attempts, wantAttempts)
+	}
+}
+
+// An attempt middleware's *rt.LocalError (a signer without credentials)
+// fails the request after one attempt and leaves the node healthy.
+func TestAttemptMiddlewareLocalError(t *testing.T) {
+	c := estest.New(t, estest.Config{})
+	noCreds := errors.New("no credentials")
+	var sent atomic.Int32
+	tr := mustNew(t, Config{
+		Addresses: c.URLs(),
+		AttemptMiddleware: []rt.Middleware{func(next http.RoundTripper) http.RoundTripper {
+			return rt.Func(func(req *http.Request) (*http.Response, error) {
+				sent.Add(1)
+				if req.Body != nil {
+					req.Body.Close()
+				}
+				return nil, &rt.LocalError{Err: noCreds}
+			})
+		}},
+	})
+	for range 10 {
+		_, err := get(t, tr, "/_search")
+		var le *rt.LocalError
+		if !errors.As(err, &le) || !errors.Is(err, noCreds) {
+			t.Fatalf("err = %v, want an *rt.LocalError wrapping %v", err, noCreds)
+		}
+	}
+	if n := sent.Load(); n != 10 {
+		t.Errorf("10 requests made %d attempts, want 10: a local error is not retried", n)
+	}
+	for _, s := range tr.Pool().Status() {
+		if s.Dead || s.Failures != 0 {
+			t.Errorf("node %s: dead %v, %d failures after local errors only", s.Node, s.Dead, s.Failures)
+		}
+	}
+	if len(c.Node(0).Requests()) != 0 {
+		t.Errorf("the node received %d requests", len(c.Node(0).Requests()))
+	}
+}
