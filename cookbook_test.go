@@ -2,7 +2,8 @@ package esrt_test
 
 // The recipes of docs/cookbook.md. Each is an example that is compiled, and
 // run when it has an Output comment; TestCookbookMatchesExamples checks that
-// every Go block of the cookbook appears here word for word.
+// every Go block of the cookbook appears here, or in the examples of
+// contrib/aws/sigv4, word for word.
 
 import (
 	"context"
@@ -384,9 +385,13 @@ func TestCookbookMatchesExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile("cookbook_test.go")
-	if err != nil {
-		t.Fatal(err)
+	var src []byte
+	for _, f := range []string{"cookbook_test.go", "contrib/aws/sigv4/example_test.go"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
 	}
 	normalize := func(s string) string {
 		var lines []string
