@@ -171,8 +171,7 @@ func (t *transport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
 // Headers the signature sets: a caller's value would be replaced.
 var signatureHeaders = []string{"Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256"}
 
-// sign returns a signed copy of req. On error req's body is untouched, or
-// already closed if reading it failed.
+// sign returns a signed copy of req. On error req's body is not closed.
 func (t *transport) sign(req *http.Request) (*http.Request, error) {
 	if t.err != nil {
 		return nil, t.err
@@ -254,7 +253,8 @@ func normalize(p string) string {
 
 // payloadHash returns the hex SHA-256 of req's body. It reads the body from
 // GetBody when it can; otherwise it reads req.Body into memory, closes it,
-// and gives req a body (and GetBody) over the bytes read.
+// and gives req a body (and GetBody) over the bytes read. If reading fails,
+// req.Body is left open.
 func payloadHash(req *http.Request) (string, error) {
 	if req.Body == nil || req.Body == http.NoBody {
 		return emptyHash, nil
@@ -280,11 +280,10 @@ func payloadHash(req *http.Request) (string, error) {
 	if req.ContentLength > 0 {
 		buf.Grow(int(req.ContentLength))
 	}
-	_, err := io.Copy(io.MultiWriter(&buf, h), req.Body)
-	req.Body.Close()
-	if err != nil {
+	if _, err := io.Copy(io.MultiWriter(&buf, h), req.Body); err != nil {
 		return "", fmt.Errorf("sigv4: reading the body to hash it: %w", err)
 	}
+	req.Body.Close()
 	b := buf.Bytes()
 	req.ContentLength = int64(len(b))
 	req.Body = io.NopCloser(bytes.NewReader(b))

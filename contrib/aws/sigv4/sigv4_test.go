@@ -537,3 +537,23 @@ func TestInvalidQueryRefused(t *testing.T) {
 		t.Fatalf("err = %v with %d requests sent; want an *rt.LocalError and nothing sent (the signer would drop q)", err, len(base.reqs))
 	}
 }
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("disk gone") }
+
+// A body that cannot be read to be hashed: a local error, nothing sent, the
+// body closed once.
+func TestUnreadableBody(t *testing.T) {
+	base := &capture{}
+	body := &closeCounter{Reader: io.MultiReader(strings.NewReader(`{"a":`), failingReader{})}
+	req, _ := http.NewRequest("POST", "https://es.example.com/_bulk", body)
+	_, err := mustNew(t, testConfig(""))(base).RoundTrip(req)
+	var le *rt.LocalError
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), "disk gone") {
+		t.Fatalf("err = %v, want an *rt.LocalError with the read error", err)
+	}
+	if len(base.reqs) != 0 || body.closes.Load() != 1 {
+		t.Errorf("sent %d requests, closed the body %d times; want 0 and 1", len(base.reqs), body.closes.Load())
+	}
+}
