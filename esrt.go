@@ -116,6 +116,10 @@ func New(cfg Config) (*Transport, error) {
 	}
 	t.pool = pool
 
+	// The caller's attempt middlewares sit right above the base, for the
+	// sniffer's requests too: a signer must see the final host, headers
+	// and body, and nothing may change them after it.
+	base = rt.Chain(base, cfg.AttemptMiddleware...)
 	chain, err := buildChain(cfg, creds, pool, breakers, base, logger)
 	if err != nil {
 		return nil, err
@@ -248,10 +252,6 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 			return nil, prefixField(err, "Hedge.")
 		}
 	}
-	// The caller's attempt middlewares sit right above the base: a signer
-	// must see the final host, headers and body, and nothing may change
-	// them after it.
-	base = rt.Chain(base, cfg.AttemptMiddleware...)
 	chain := rt.Chain(base,
 		clusterBreaker, // first: failing fast does no other work
 		logging,

@@ -193,6 +193,31 @@ func TestSniffOnStart(t *testing.T) {
 	}
 }
 
+// The sniffer's requests pass through Config.AttemptMiddleware, as every
+// attempt does: a signer signs them.
+func TestSniffThroughAttemptMiddleware(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 2})
+	var mu sync.Mutex
+	var paths []string
+	mustNew(t, Config{
+		Addresses:            c.URLs()[:1],
+		DiscoverNodesOnStart: true,
+		AttemptMiddleware: []rt.Middleware{func(next http.RoundTripper) http.RoundTripper {
+			return rt.Func(func(req *http.Request) (*http.Response, error) {
+				mu.Lock()
+				paths = append(paths, req.URL.Path)
+				mu.Unlock()
+				return next.RoundTrip(req)
+			})
+		}},
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(paths, []string{"/_nodes/http"}) {
+		t.Errorf("the attempt middleware saw %q, want the sniff of /_nodes/http", paths)
+	}
+}
+
 func TestCloseStopsDiscovery(t *testing.T) {
 	c := estest.New(t, estest.Config{Nodes: 2})
 	before := runtime.NumGoroutine()
