@@ -228,9 +228,8 @@ type Config struct {
 	// compressed body) and may be run several times for one request. This
 	// is the place of request signing (contrib/aws/sigv4) and of a span
 	// per attempt. The sniffer's requests pass through it too. An error
-	// that is not the node's fault, such as missing
-	// credentials, should be an *rt.LocalError, so that routing does not
-	// mark the node down and retry does not send the request again. Nil
-	// entries are skipped.
+	// that is not the node's fault, such as missing credentials, should be
+	// an *rt.LocalError, so that routing does not mark the node down and
+	// retry does not send the request again. Nil entries are skipped.
 	AttemptMiddleware []rt.Middleware
 }
