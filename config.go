@@ -47,9 +47,13 @@ type Config struct {
 	// esrt's base transport: set only one of CACert and Transport.
 	CACert []byte
 
-	// CertificateFingerprint pins the server's certificate (or a CA of its
-	// chain) by its SHA-256 fingerprint, hex with or without colons. Needs
-	// esrt's base transport: set only one of it and Transport.
+	// CertificateFingerprint pins a certificate by its SHA-256
+	// fingerprint, hex with or without colons, such as the fingerprint of
+	// its HTTP CA that Elasticsearch prints at first start. The pinned
+	// certificate is the node's own, or a CA that the node's chain verifies
+	// up to (host name included), as its only root of trust; presenting it
+	// is not enough (see [HTTPTransportConfig]). Needs esrt's base
+	// transport: set only one of it and Transport.
 	CertificateFingerprint string
 
 	// Header holds default headers; they fill only keys a request does not

@@ -18,16 +18,19 @@ import (
 	"github.com/esrt-dev/esrt/selector"
 )
 
-// ErrClosed is returned by RoundTrip after [Transport.Close].
+// ErrClosed is returned by RoundTrip after [Transport.Close]. An attempt
+// of a request that was in flight at Close and is retried or hedged after
+// it fails with an [*rt.LocalError] wrapping ErrClosed: match it with
+// [errors.Is].
 var ErrClosed = errors.New("esrt: transport closed")
 
 // Transport is esrt's default transport: the middleware chain built by [New]
 // in front of a node pool. It is an [http.RoundTripper], safe for concurrent
-// use; build it once and share it. Close it when done: that stops discovery
-// and closes idle connections.
+// use; build it once and share it. Close it when done: that stops discovery,
+// stops new attempts and closes every connection.
 type Transport struct {
 	chain  http.RoundTripper
-	base   http.RoundTripper
+	base   http.RoundTripper // cfg.Transport or esrt's, under the guard
 	pool   *selector.Pool
 	closed chan struct{}
 
@@ -46,6 +49,7 @@ var _ http.RoundTripper = (*Transport)(nil)
 //	→ admission (429 backpressure) → retry (with budget) → hedged reads
 //	→ GET body as POST → routing → per-node breakers → attempt timeout
 //	→ plaintext-credentials warning → cfg.AttemptMiddleware
+//	→ guard (refuses attempts after Close; TLS error hints)
 //	→ base *http.Transport
 //
 // Parts that are off in cfg are left out.
@@ -116,10 +120,10 @@ func New(cfg Config) (*Transport, error) {
 	}
 	t.pool = pool
 
-	// The caller's attempt middlewares sit right above the base, for the
+	// The caller's attempt middlewares sit right above the guard, for the
 	// sniffer's requests too: a signer must see the final host, headers
 	// and body, and nothing may change them after it.
-	base = rt.Chain(base, cfg.AttemptMiddleware...)
+	base = rt.Chain(&baseGuard{next: base, closed: t.closed, ownBase: cfg.Transport == nil}, cfg.AttemptMiddleware...)
 	chain, err := buildChain(cfg, creds, pool, breakers, base, logger)
 	if err != nil {
 		return nil, err
@@ -388,12 +392,23 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // Pool returns the node pool, for its status ([selector.Pool.Status]).
 func (t *Transport) Pool() *selector.Pool { return t.pool }
 
-// CloseIdleConnections closes the base transport's idle connections.
-func (t *Transport) CloseIdleConnections() { rt.CloseIdleConnections(t.chain) }
+// CloseIdleConnections closes the idle connections of the base transport,
+// and of any middleware in the chain that forwards the call. It reaches
+// the base transport even through a middleware that does not forward it,
+// such as an [rt.Func] in Config.Middleware.
+func (t *Transport) CloseIdleConnections() {
+	rt.CloseIdleConnections(t.chain)
+	rt.CloseIdleConnections(t.base)
+}
 
-// Close stops discovery, waits for its goroutine to end, and closes idle
-// connections. Requests after Close fail with [ErrClosed]; requests in
-// flight finish. It always returns nil and may be called more than once.
+// Close stops discovery, waits for its goroutine to end, and closes every
+// connection of the base transport. Requests after Close fail with
+// [ErrClosed]. Requests in flight finish their current attempt, but start
+// no other (no retry, no hedge): such an attempt fails with an
+// [*rt.LocalError] wrapping ErrClosed. The connection of an attempt in
+// flight at Close is closed when the attempt ends: when its response body
+// has been read to the end or closed. It always returns nil and may be
+// called more than once.
 func (t *Transport) Close() error {
 	t.closeOnce.Do(func() {
 		close(t.closed)
