@@ -22,14 +22,24 @@ type Config struct {
 	// Addresses are the cluster's node URLs, such as
 	// "https://es1.example.com:9200". A path prefix is kept (for a node
 	// behind a reverse proxy), a trailing slash is trimmed, and userinfo
-	// becomes basic credentials (every address must then carry the same).
-	// If empty, the comma-separated ELASTICSEARCH_URL environment variable,
+	// becomes basic credentials (every address must then carry the same,
+	// and no other credentials may be set). In userinfo, the characters
+	// URLs reserve must be percent-encoded: a password "a/b#c" is written
+	// "a%2Fb%23c" (url.UserPassword(user, password).String() does it). If
+	// empty, the comma-separated ELASTICSEARCH_URL environment variable,
 	// and if that is empty too, http://localhost:9200. Must be empty when
-	// CloudID is set.
+	// CloudID is set. Errors name the entry (Addresses[1],
+	// ELASTICSEARCH_URL[0]) and never contain the address.
 	Addresses []string
 
-	// Username and Password are HTTP basic credentials. An empty Password
-	// is still sent.
+	// Username and Password are HTTP basic credentials. Set both or
+	// neither: a Username with an empty Password is an error (to send an
+	// empty password on purpose, write it as userinfo: https://user:@host).
+	//
+	// Static credentials come from one place: APIKey, ServiceToken,
+	// Username and Password, userinfo in Addresses, or an Authorization
+	// header in Header. Setting two of them is an error that names both;
+	// per request, rt.WithAuth replaces them.
 	Username string
 	Password string
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -65,7 +66,11 @@ func New(cfg Config) (*Transport, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	seeds, creds, err := seedNodes(cfg)
+	seeds, field, err := seedNodes(cfg)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := staticCredentials(cfg, seeds, field)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +79,11 @@ func New(cfg Config) (*Transport, error) {
 	}
 	sniff := cfg.DiscoverNodesOnStart || cfg.DiscoverNodesInterval > 0
 	if sniff && cfg.CloudID != "" {
-		return nil, &rt.ConfigError{Field: "DiscoverNodesOnStart", Err: errors.New("sniffing is not available for Elastic Cloud (CloudID): its nodes are behind a proxy")}
+		field := "DiscoverNodesOnStart"
+		if !cfg.DiscoverNodesOnStart {
+			field = "DiscoverNodesInterval"
+		}
+		return nil, &rt.ConfigError{Field: field, Err: errors.New("sniffing is not available for Elastic Cloud (CloudID): its nodes are behind a proxy")}
 	}
 
 	base := cfg.Transport
@@ -278,54 +287,101 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 	return rt.Chain(chain, cfg.Middleware...), nil
 }
 
-// seedNodes parses the configured addresses or Cloud ID and resolves the
-// static credentials: userinfo in the addresses wins over APIKey,
-// ServiceToken, Username and Password.
-func seedNodes(cfg Config) ([]*rt.Node, middleware.AuthConfig, error) {
-	creds := middleware.AuthConfig{Username: cfg.Username, Password: cfg.Password, APIKey: cfg.APIKey, ServiceToken: cfg.ServiceToken}
-	addresses := cfg.Addresses
-	field := "Addresses"
-	var seeds []*rt.Node
+// seedNodes parses the configured addresses or Cloud ID. It returns the
+// name of the setting the addresses came from: "Addresses",
+// "ELASTICSEARCH_URL", or "" for the default address or a Cloud ID.
+func seedNodes(cfg Config) ([]*rt.Node, string, error) {
 	switch {
-	case cfg.CloudID != "" && len(addresses) > 0:
-		return nil, creds, &rt.ConfigError{Field: "CloudID", Err: errors.New("set either Addresses or CloudID, not both")}
+	case cfg.CloudID != "" && len(cfg.Addresses) > 0:
+		return nil, "", &rt.ConfigError{Field: "CloudID", Err: errors.New("set either Addresses or CloudID, not both")}
 	case cfg.CloudID != "":
 		node, err := discovery.ParseCloudID(cfg.CloudID)
 		if err != nil {
-			return nil, creds, err
+			return nil, "", err
 		}
-		seeds = []*rt.Node{node}
-	default:
-		if len(addresses) == 0 {
-			if env := os.Getenv("ELASTICSEARCH_URL"); env != "" {
-				addresses, field = strings.Split(env, ","), "ELASTICSEARCH_URL"
-			} else {
-				addresses = []string{"http://localhost:9200"}
-			}
-		}
-		var err error
-		if seeds, err = discovery.Seeds(addresses); err != nil {
-			var ce *rt.ConfigError
-			if field != "Addresses" && errors.As(err, &ce) {
-				ce.Field = strings.Replace(ce.Field, "Addresses", field, 1)
-			}
-			return nil, creds, err
-		}
+		return []*rt.Node{node}, "", nil
+	case len(cfg.Addresses) > 0:
+		seeds, err := discovery.Seeds(cfg.Addresses)
+		return seeds, "Addresses", err
 	}
+	env := os.Getenv("ELASTICSEARCH_URL")
+	if env == "" {
+		seeds, err := discovery.Seeds([]string{"http://localhost:9200"})
+		return seeds, "", err
+	}
+	seeds, err := discovery.Seeds(strings.Split(env, ","))
+	var ce *rt.ConfigError
+	if errors.As(err, &ce) {
+		ce.Field = strings.Replace(ce.Field, "Addresses", "ELASTICSEARCH_URL", 1)
+	}
+	return seeds, "ELASTICSEARCH_URL", err
+}
 
+// staticCredentials resolves the credentials that go on every request.
+// They come from one place: APIKey, ServiceToken, Username and Password,
+// the userinfo of the addresses, or an Authorization header in
+// Config.Header. Two of them together are a *rt.ConfigError naming both:
+// one would silently win, and a wrong one would only show as a 401.
+// Username and Password go together: one without the other is an error
+// (an empty password is almost always a missing environment variable;
+// userinfo such as https://user:@host says it on purpose).
+func staticCredentials(cfg Config, seeds []*rt.Node, field string) (middleware.AuthConfig, error) {
 	var userinfo *url.Userinfo
 	for i, n := range seeds {
 		u := n.URL.User
 		if i > 0 && u.String() != userinfo.String() {
-			return nil, creds, &rt.ConfigError{Field: fmt.Sprintf("%s[%d]", field, i), Err: errors.New("every address must carry the same userinfo credentials")}
+			return middleware.AuthConfig{}, &rt.ConfigError{Field: fmt.Sprintf("%s[%d]", field, i), Err: errors.New("every address must carry the same userinfo credentials")}
 		}
 		userinfo = u
 	}
+	switch {
+	case cfg.Username == "" && cfg.Password != "":
+		return middleware.AuthConfig{}, &rt.ConfigError{Field: "Password", Err: errors.New("set without Username")}
+	case cfg.Username != "" && cfg.Password == "":
+		return middleware.AuthConfig{}, &rt.ConfigError{Field: "Password", Err: errors.New("empty while Username is set " +
+			"(to send an empty password on purpose, put it in the address: https://user:@host)")}
+	}
+	type source struct{ field, what string }
+	var set []source
+	for _, s := range []struct {
+		source
+		on bool
+	}{
+		{source{field + "[0]", "userinfo"}, userinfo != nil},
+		{source{"APIKey", "APIKey"}, cfg.APIKey != ""},
+		{source{"ServiceToken", "ServiceToken"}, cfg.ServiceToken != ""},
+		{source{"Username", "Username"}, cfg.Username != ""},
+		{source{"Header", "an Authorization header"}, headerHas(cfg.Header, "Authorization")},
+	} {
+		if s.on {
+			set = append(set, s.source)
+		}
+	}
+	if len(set) > 1 {
+		what := ""
+		if set[0].what == "userinfo" {
+			what = "userinfo "
+		}
+		return middleware.AuthConfig{}, &rt.ConfigError{Field: set[0].field, Err: fmt.Errorf(
+			"%sset together with %s: set credentials in one place only (APIKey, ServiceToken, Username and Password, "+
+				"userinfo in the addresses, or an Authorization header in Header)", what, set[1].what)}
+	}
 	if userinfo != nil {
 		password, _ := userinfo.Password()
-		creds = middleware.AuthConfig{Username: userinfo.Username(), Password: password}
+		return middleware.AuthConfig{Username: userinfo.Username(), Password: password}, nil
 	}
-	return seeds, creds, nil
+	return middleware.AuthConfig{Username: cfg.Username, Password: cfg.Password, APIKey: cfg.APIKey, ServiceToken: cfg.ServiceToken}, nil
+}
+
+// headerHas reports whether h has a non-empty value for key, however the
+// key is written.
+func headerHas(h http.Header, key string) bool {
+	for k, vs := range h {
+		if strings.EqualFold(k, key) && slices.ContainsFunc(vs, func(v string) bool { return v != "" }) {
+			return true
+		}
+	}
+	return false
 }
 
 // renameField renames the field of a *rt.ConfigError from a middleware's
