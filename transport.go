@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -74,6 +75,26 @@ type HTTPTransportConfig struct {
 	// callers can set per request, instead.
 	ResponseHeaderTimeout time.Duration
 }
+
+// String returns the fields that are set, as [Config.String] does: the
+// TLS configuration, which may hold client certificates' private keys,
+// shows as its type only.
+func (c HTTPTransportConfig) String() string {
+	return formatFields("esrt.HTTPTransportConfig", redactedFields(c))
+}
+
+// Format prints [HTTPTransportConfig.String] for every verb: without it, a
+// verb such as %s would print the TLS configuration, keys included.
+func (c HTTPTransportConfig) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, fmt.FormatString(f, verb), c.String())
+}
+
+// GoString returns [HTTPTransportConfig.String].
+func (c HTTPTransportConfig) GoString() string { return c.String() }
+
+// LogValue logs the fields that are set, as [HTTPTransportConfig.String]
+// shows them.
+func (c HTTPTransportConfig) LogValue() slog.Value { return slog.GroupValue(redactedFields(c)...) }
 
 // NewHTTPTransport returns the base *http.Transport esrt sends requests
 // through: connection pool settings for a cluster client, HTTP/2 where the
