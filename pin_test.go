@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -324,5 +325,115 @@ func TestPinKeepsCallersVerifyConnection(t *testing.T) {
 	req, _ := http.NewRequest("GET", s.url, nil)
 	if _, err := base.RoundTrip(req); !errors.Is(err, refuse) || calls.Load() != 1 {
 		t.Fatalf("error %v after %d calls, want the caller's", err, calls.Load())
+	}
+}
+
+// The pin's check on its own: a pinned CA needs the name to check the
+// leaf against; a pinned leaf does not.
+func TestPinVerify(t *testing.T) {
+	ca := newCert(t, caTemplate(), nil)
+	leaf := newCert(t, leafTemplate(), &ca)
+	chain := []*x509.Certificate{leaf.cert, ca.cert}
+	sum := func(c testCert) pin { p, _ := ParseFingerprint(c.fingerprint()); return pin{sum: p} }
+	tests := []struct {
+		pin     pin
+		name    string
+		wantErr bool
+	}{
+		{sum(ca), "localhost", false},
+		{sum(ca), "127.0.0.1", false},
+		{sum(ca), "::1", false},
+		{sum(ca), "es1.example.com", true},
+		{sum(ca), "", true},
+		{sum(leaf), "", false},
+		{sum(leaf), "es1.example.com", false}, // a pinned leaf is the identity
+	}
+	for _, tt := range tests {
+		err := tt.pin.verify(chain, tt.name)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("verify(name %q) = %v, want error %v", tt.name, err, tt.wantErr)
+		}
+	}
+	if err := sum(ca).verify(nil, "localhost"); err == nil {
+		t.Error("no certificate verified")
+	}
+}
+
+// Through a proxy, net/http makes the TLS connection with the transport's
+// TLSClientConfig, whose check has only the name sent in SNI: a host name
+// is checked, an IP address cannot be, and a pinned CA is then refused.
+func TestPinThroughProxy(t *testing.T) {
+	ca := newCert(t, caTemplate(), nil)
+	s := newPinServer(t, newCert(t, leafTemplate(), &ca), ca)
+	var tunnels atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect {
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+			return
+		}
+		tunnels.Add(1)
+		upstream, err := net.Dial("tcp", r.Host)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			upstream.Close()
+			return
+		}
+		go func() { io.Copy(upstream, buf); upstream.Close() }()
+		io.Copy(conn, upstream)
+		conn.Close()
+	}))
+	defer proxy.Close()
+	proxyURL, _ := url.Parse(proxy.URL)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(s.url, "https://"))
+
+	for _, tt := range []struct {
+		host    string
+		wantErr bool
+	}{{"localhost", false}, {"127.0.0.1", true}} {
+		base, err := NewHTTPTransport(HTTPTransportConfig{CertificateFingerprint: ca.fingerprint()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base.Proxy = http.ProxyURL(proxyURL)
+		req, _ := http.NewRequest("GET", "https://"+net.JoinHostPort(tt.host, port)+"/", nil)
+		res, err := base.RoundTrip(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		base.CloseIdleConnections()
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s through the proxy: %v, want error %v", tt.host, err, tt.wantErr)
+		}
+		if err != nil && !strings.Contains(err.Error(), "unknown") {
+			t.Errorf("%s through the proxy: %v, want the reason", tt.host, err)
+		}
+	}
+	if tunnels.Load() != 2 {
+		t.Fatalf("%d tunnels, want 2: the requests did not go through the proxy", tunnels.Load())
+	}
+}
+
+// With a pin, esrt's own TLS connections still offer HTTP/2.
+func TestPinKeepsHTTP2(t *testing.T) {
+	ca := newCert(t, caTemplate(), nil)
+	leaf := newCert(t, leafTemplate(), &ca)
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	ts.EnableHTTP2 = true
+	ts.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leaf.cert.Raw, ca.cert.Raw}, PrivateKey: leaf.key}}}
+	ts.StartTLS()
+	defer ts.Close()
+	tr := mustNew(t, Config{Addresses: []string{ts.URL}, CertificateFingerprint: ca.fingerprint()})
+	res, err := get(t, tr, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.ProtoMajor != 2 {
+		t.Fatalf("response over %s, want HTTP/2", res.Proto)
 	}
 }
