@@ -1,8 +1,12 @@
 package esrt
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/esrt-dev/esrt/middleware"
@@ -18,18 +22,31 @@ import (
 // mean the same thing, so migrating is a rename. One difference is kept on
 // purpose and said loudly: as there, MaxRetries 0 means the default of 3
 // retries, not none; set DisableRetry for a single attempt.
+//
+// A Config prints and logs itself with its secrets redacted (see
+// [Config.String]), with every fmt verb and with log/slog.
 type Config struct {
 	// Addresses are the cluster's node URLs, such as
 	// "https://es1.example.com:9200". A path prefix is kept (for a node
 	// behind a reverse proxy), a trailing slash is trimmed, and userinfo
-	// becomes basic credentials (every address must then carry the same).
-	// If empty, the comma-separated ELASTICSEARCH_URL environment variable,
+	// becomes basic credentials (every address must then carry the same,
+	// and no other credentials may be set). In userinfo, the characters
+	// URLs reserve must be percent-encoded: a password "a/b#c" is written
+	// "a%2Fb%23c" (url.UserPassword(user, password).String() does it). If
+	// empty, the comma-separated ELASTICSEARCH_URL environment variable,
 	// and if that is empty too, http://localhost:9200. Must be empty when
-	// CloudID is set.
+	// CloudID is set. Errors name the entry (Addresses[1],
+	// ELASTICSEARCH_URL[0]) and never contain the address.
 	Addresses []string
 
-	// Username and Password are HTTP basic credentials. An empty Password
-	// is still sent.
+	// Username and Password are HTTP basic credentials. Set both or
+	// neither: a Username with an empty Password is an error (to send an
+	// empty password on purpose, write it as userinfo: https://user:@host).
+	//
+	// Static credentials come from one place: APIKey, ServiceToken,
+	// Username and Password, userinfo in Addresses, or an Authorization
+	// header in Header. Setting two of them is an error that names both;
+	// per request, rt.WithAuth replaces them.
 	Username string
 	Password string
 
@@ -47,9 +64,13 @@ type Config struct {
 	// esrt's base transport: set only one of CACert and Transport.
 	CACert []byte
 
-	// CertificateFingerprint pins the server's certificate (or a CA of its
-	// chain) by its SHA-256 fingerprint, hex with or without colons. Needs
-	// esrt's base transport: set only one of it and Transport.
+	// CertificateFingerprint pins a certificate by its SHA-256
+	// fingerprint, hex with or without colons, such as the fingerprint of
+	// its HTTP CA that Elasticsearch prints at first start. The pinned
+	// certificate is the node's own, or a CA that the node's chain verifies
+	// up to (host name included), as its only root of trust; presenting it
+	// is not enough (see [HTTPTransportConfig]). Needs esrt's base
+	// transport: set only one of it and Transport.
 	CertificateFingerprint string
 
 	// Header holds default headers; they fill only keys a request does not
@@ -232,4 +253,121 @@ type Config struct {
 	// an *rt.LocalError, so that routing does not mark the node down and
 	// retry does not send the request again. Nil entries are skipped.
 	AttemptMiddleware []rt.Middleware
+}
+
+// String returns the configuration with its secrets redacted: the fields
+// that are set, in order, with Password, APIKey and ServiceToken shown as
+// "[redacted]", the userinfo of Addresses as "xxxxx" (see [rt.RedactURL])
+// and the values of Header keys that may hold a credential (Authorization,
+// Cookie, *token*, *key*, *secret*, ...) as "[redacted]". CloudID, which
+// only names the deployment, is shown. Pointers, functions and interfaces
+// show their type only: what they point to may be shared state or hold
+// secrets of its own.
+func (c Config) String() string { return formatFields("esrt.Config", redactedFields(c)) }
+
+// Format prints [Config.String] for every verb, %#v included, so that no
+// verb reveals a secret, also when a Config is nested in another value
+// that is printed.
+func (c Config) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, fmt.FormatString(f, verb), c.String())
+}
+
+// GoString returns [Config.String].
+func (c Config) GoString() string { return c.String() }
+
+// LogValue logs the fields that are set as a group, redacted as
+// [Config.String] says, so that log/slog handlers never reach a secret.
+func (c Config) LogValue() slog.Value { return slog.GroupValue(redactedFields(c)...) }
+
+// formatFields prints attrs as "name{key:value ...}".
+func formatFields(name string, attrs []slog.Attr) string {
+	var b strings.Builder
+	b.WriteString(name)
+	b.WriteByte('{')
+	for i, a := range attrs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(a.Key)
+		b.WriteByte(':')
+		b.WriteString(a.Value.String())
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// redactedFields returns the fields of the struct s that are not zero,
+// with secrets redacted.
+func redactedFields(s any) []slog.Attr {
+	v := reflect.ValueOf(s)
+	var attrs []slog.Attr
+	for i := range v.NumField() {
+		f, name := v.Field(i), v.Type().Field(i).Name
+		if f.IsZero() {
+			continue
+		}
+		attrs = append(attrs, slog.Attr{Key: name, Value: redactedField(name, f)})
+	}
+	return attrs
+}
+
+// secretField reports whether the field called name holds a secret.
+func secretField(name string) bool {
+	return name == "Password" || name == "APIKey" || name == "ServiceToken"
+}
+
+func redactedField(name string, f reflect.Value) slog.Value {
+	switch {
+	case secretField(name):
+		return slog.StringValue("[redacted]")
+	case name == "Addresses":
+		addresses := make([]string, f.Len())
+		for i := range addresses {
+			addresses[i] = rt.RedactURL(f.Index(i).String())
+		}
+		return slog.AnyValue(addresses)
+	case name == "Header":
+		h := make(http.Header, f.Len())
+		for k, vs := range f.Interface().(http.Header) {
+			if credentialHeader(k) {
+				vs = slices.Repeat([]string{"[redacted]"}, len(vs))
+			}
+			h[k] = vs
+		}
+		return slog.AnyValue(h)
+	}
+	switch f.Kind() {
+	case reflect.String:
+		return slog.StringValue(f.String())
+	case reflect.Bool:
+		return slog.BoolValue(f.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if d, ok := f.Interface().(time.Duration); ok {
+			return slog.DurationValue(d)
+		}
+		return slog.Int64Value(f.Int())
+	case reflect.Slice:
+		switch f.Type().Elem().Kind() {
+		case reflect.Int:
+			return slog.AnyValue(f.Interface())
+		case reflect.Uint8:
+			return slog.StringValue(fmt.Sprintf("(%d bytes)", f.Len()))
+		}
+		return slog.StringValue(fmt.Sprintf("%s(len %d)", f.Type(), f.Len()))
+	case reflect.Interface:
+		return slog.StringValue(f.Elem().Type().String())
+	}
+	return slog.StringValue(f.Type().String())
+}
+
+// credentialHeader reports whether a header's value may be a credential,
+// by the same rule as the logging middleware.
+func credentialHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"auth", "cookie", "token", "secret", "password", "passwd", "key", "session", "credential", "signature"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -30,6 +30,7 @@
 //	  │ retry         operation-aware, jittered backoff, retry budget
 //	  │ routing       node pool, latency-aware selection, dead-node backoff
 //	  │ warning       credentials over plain http to a remote host
+//	  │ guard         no attempt after Close; hints on TLS errors
 //	  ▼ base          *http.Transport: TLS (CA, fingerprint), pool, HTTP/2
 //
 // Each middleware lives in package middleware, selector or discovery and can

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,16 +19,19 @@ import (
 	"github.com/esrt-dev/esrt/selector"
 )
 
-// ErrClosed is returned by RoundTrip after [Transport.Close].
+// ErrClosed is returned by RoundTrip after [Transport.Close]. An attempt
+// of a request that was in flight at Close and is retried or hedged after
+// it fails with an [*rt.LocalError] wrapping ErrClosed: match it with
+// [errors.Is].
 var ErrClosed = errors.New("esrt: transport closed")
 
 // Transport is esrt's default transport: the middleware chain built by [New]
 // in front of a node pool. It is an [http.RoundTripper], safe for concurrent
-// use; build it once and share it. Close it when done: that stops discovery
-// and closes idle connections.
+// use; build it once and share it. Close it when done: that stops discovery,
+// stops new attempts and closes every connection.
 type Transport struct {
 	chain  http.RoundTripper
-	base   http.RoundTripper
+	base   http.RoundTripper // cfg.Transport or esrt's, under the guard
 	pool   *selector.Pool
 	closed chan struct{}
 
@@ -46,6 +50,7 @@ var _ http.RoundTripper = (*Transport)(nil)
 //	→ admission (429 backpressure) → retry (with budget) → hedged reads
 //	→ GET body as POST → routing → per-node breakers → attempt timeout
 //	→ plaintext-credentials warning → cfg.AttemptMiddleware
+//	→ guard (refuses attempts after Close; TLS error hints)
 //	→ base *http.Transport
 //
 // Parts that are off in cfg are left out.
@@ -61,7 +66,11 @@ func New(cfg Config) (*Transport, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	seeds, creds, err := seedNodes(cfg)
+	seeds, field, err := seedNodes(cfg)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := staticCredentials(cfg, seeds, field)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +79,11 @@ func New(cfg Config) (*Transport, error) {
 	}
 	sniff := cfg.DiscoverNodesOnStart || cfg.DiscoverNodesInterval > 0
 	if sniff && cfg.CloudID != "" {
-		return nil, &rt.ConfigError{Field: "DiscoverNodesOnStart", Err: errors.New("sniffing is not available for Elastic Cloud (CloudID): its nodes are behind a proxy")}
+		field := "DiscoverNodesOnStart"
+		if !cfg.DiscoverNodesOnStart {
+			field = "DiscoverNodesInterval"
+		}
+		return nil, &rt.ConfigError{Field: field, Err: errors.New("sniffing is not available for Elastic Cloud (CloudID): its nodes are behind a proxy")}
 	}
 
 	base := cfg.Transport
@@ -116,10 +129,10 @@ func New(cfg Config) (*Transport, error) {
 	}
 	t.pool = pool
 
-	// The caller's attempt middlewares sit right above the base, for the
+	// The caller's attempt middlewares sit right above the guard, for the
 	// sniffer's requests too: a signer must see the final host, headers
 	// and body, and nothing may change them after it.
-	base = rt.Chain(base, cfg.AttemptMiddleware...)
+	base = rt.Chain(&baseGuard{next: base, closed: t.closed, ownBase: cfg.Transport == nil}, cfg.AttemptMiddleware...)
 	chain, err := buildChain(cfg, creds, pool, breakers, base, logger)
 	if err != nil {
 		return nil, err
@@ -274,54 +287,101 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 	return rt.Chain(chain, cfg.Middleware...), nil
 }
 
-// seedNodes parses the configured addresses or Cloud ID and resolves the
-// static credentials: userinfo in the addresses wins over APIKey,
-// ServiceToken, Username and Password.
-func seedNodes(cfg Config) ([]*rt.Node, middleware.AuthConfig, error) {
-	creds := middleware.AuthConfig{Username: cfg.Username, Password: cfg.Password, APIKey: cfg.APIKey, ServiceToken: cfg.ServiceToken}
-	addresses := cfg.Addresses
-	field := "Addresses"
-	var seeds []*rt.Node
+// seedNodes parses the configured addresses or Cloud ID. It returns the
+// name of the setting the addresses came from: "Addresses",
+// "ELASTICSEARCH_URL", or "" for the default address or a Cloud ID.
+func seedNodes(cfg Config) ([]*rt.Node, string, error) {
 	switch {
-	case cfg.CloudID != "" && len(addresses) > 0:
-		return nil, creds, &rt.ConfigError{Field: "CloudID", Err: errors.New("set either Addresses or CloudID, not both")}
+	case cfg.CloudID != "" && len(cfg.Addresses) > 0:
+		return nil, "", &rt.ConfigError{Field: "CloudID", Err: errors.New("set either Addresses or CloudID, not both")}
 	case cfg.CloudID != "":
 		node, err := discovery.ParseCloudID(cfg.CloudID)
 		if err != nil {
-			return nil, creds, err
+			return nil, "", err
 		}
-		seeds = []*rt.Node{node}
-	default:
-		if len(addresses) == 0 {
-			if env := os.Getenv("ELASTICSEARCH_URL"); env != "" {
-				addresses, field = strings.Split(env, ","), "ELASTICSEARCH_URL"
-			} else {
-				addresses = []string{"http://localhost:9200"}
-			}
-		}
-		var err error
-		if seeds, err = discovery.Seeds(addresses); err != nil {
-			var ce *rt.ConfigError
-			if field != "Addresses" && errors.As(err, &ce) {
-				ce.Field = strings.Replace(ce.Field, "Addresses", field, 1)
-			}
-			return nil, creds, err
-		}
+		return []*rt.Node{node}, "", nil
+	case len(cfg.Addresses) > 0:
+		seeds, err := discovery.Seeds(cfg.Addresses)
+		return seeds, "Addresses", err
 	}
+	env := os.Getenv("ELASTICSEARCH_URL")
+	if env == "" {
+		seeds, err := discovery.Seeds([]string{"http://localhost:9200"})
+		return seeds, "", err
+	}
+	seeds, err := discovery.Seeds(strings.Split(env, ","))
+	var ce *rt.ConfigError
+	if errors.As(err, &ce) {
+		ce.Field = strings.Replace(ce.Field, "Addresses", "ELASTICSEARCH_URL", 1)
+	}
+	return seeds, "ELASTICSEARCH_URL", err
+}
 
+// staticCredentials resolves the credentials that go on every request.
+// They come from one place: APIKey, ServiceToken, Username and Password,
+// the userinfo of the addresses, or an Authorization header in
+// Config.Header. Two of them together are a *rt.ConfigError naming both:
+// one would silently win, and a wrong one would only show as a 401.
+// Username and Password go together: one without the other is an error
+// (an empty password is almost always a missing environment variable;
+// userinfo such as https://user:@host says it on purpose).
+func staticCredentials(cfg Config, seeds []*rt.Node, field string) (middleware.AuthConfig, error) {
 	var userinfo *url.Userinfo
 	for i, n := range seeds {
 		u := n.URL.User
 		if i > 0 && u.String() != userinfo.String() {
-			return nil, creds, &rt.ConfigError{Field: fmt.Sprintf("%s[%d]", field, i), Err: errors.New("every address must carry the same userinfo credentials")}
+			return middleware.AuthConfig{}, &rt.ConfigError{Field: fmt.Sprintf("%s[%d]", field, i), Err: errors.New("every address must carry the same userinfo credentials")}
 		}
 		userinfo = u
 	}
+	switch {
+	case cfg.Username == "" && cfg.Password != "":
+		return middleware.AuthConfig{}, &rt.ConfigError{Field: "Password", Err: errors.New("set without Username")}
+	case cfg.Username != "" && cfg.Password == "":
+		return middleware.AuthConfig{}, &rt.ConfigError{Field: "Password", Err: errors.New("empty while Username is set " +
+			"(to send an empty password on purpose, put it in the address: https://user:@host)")}
+	}
+	type source struct{ field, what string }
+	var set []source
+	for _, s := range []struct {
+		source
+		on bool
+	}{
+		{source{field + "[0]", "userinfo"}, userinfo != nil},
+		{source{"APIKey", "APIKey"}, cfg.APIKey != ""},
+		{source{"ServiceToken", "ServiceToken"}, cfg.ServiceToken != ""},
+		{source{"Username", "Username"}, cfg.Username != ""},
+		{source{"Header", "an Authorization header"}, headerHas(cfg.Header, "Authorization")},
+	} {
+		if s.on {
+			set = append(set, s.source)
+		}
+	}
+	if len(set) > 1 {
+		what := ""
+		if set[0].what == "userinfo" {
+			what = "userinfo "
+		}
+		return middleware.AuthConfig{}, &rt.ConfigError{Field: set[0].field, Err: fmt.Errorf(
+			"%sset together with %s: set credentials in one place only (APIKey, ServiceToken, Username and Password, "+
+				"userinfo in the addresses, or an Authorization header in Header)", what, set[1].what)}
+	}
 	if userinfo != nil {
 		password, _ := userinfo.Password()
-		creds = middleware.AuthConfig{Username: userinfo.Username(), Password: password}
+		return middleware.AuthConfig{Username: userinfo.Username(), Password: password}, nil
 	}
-	return seeds, creds, nil
+	return middleware.AuthConfig{Username: cfg.Username, Password: cfg.Password, APIKey: cfg.APIKey, ServiceToken: cfg.ServiceToken}, nil
+}
+
+// headerHas reports whether h has a non-empty value for key, however the
+// key is written.
+func headerHas(h http.Header, key string) bool {
+	for k, vs := range h {
+		if strings.EqualFold(k, key) && slices.ContainsFunc(vs, func(v string) bool { return v != "" }) {
+			return true
+		}
+	}
+	return false
 }
 
 // renameField renames the field of a *rt.ConfigError from a middleware's
@@ -388,12 +448,23 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // Pool returns the node pool, for its status ([selector.Pool.Status]).
 func (t *Transport) Pool() *selector.Pool { return t.pool }
 
-// CloseIdleConnections closes the base transport's idle connections.
-func (t *Transport) CloseIdleConnections() { rt.CloseIdleConnections(t.chain) }
+// CloseIdleConnections closes the idle connections of the base transport,
+// and of any middleware in the chain that forwards the call. It reaches
+// the base transport even through a middleware that does not forward it,
+// such as an [rt.Func] in Config.Middleware.
+func (t *Transport) CloseIdleConnections() {
+	rt.CloseIdleConnections(t.chain)
+	rt.CloseIdleConnections(t.base)
+}
 
-// Close stops discovery, waits for its goroutine to end, and closes idle
-// connections. Requests after Close fail with [ErrClosed]; requests in
-// flight finish. It always returns nil and may be called more than once.
+// Close stops discovery, waits for its goroutine to end, and closes every
+// connection of the base transport. Requests after Close fail with
+// [ErrClosed]. Requests in flight finish their current attempt, but start
+// no other (no retry, no hedge): such an attempt fails with an
+// [*rt.LocalError] wrapping ErrClosed. The connection of an attempt in
+// flight at Close is closed when the attempt ends: when its response body
+// has been read to the end or closed. It always returns nil and may be
+// called more than once.
 func (t *Transport) Close() error {
 	t.closeOnce.Do(func() {
 		close(t.closed)

@@ -57,6 +57,7 @@ func TestNewConfigErrors(t *testing.T) {
 		{"cloud id and addresses", Config{CloudID: "c:YWJj", Addresses: []string{"http://a:9200"}}, "CloudID"},
 		{"bad cloud id", Config{CloudID: "name:not base64!"}, "CloudID"},
 		{"sniffing with cloud id", Config{CloudID: "my:" + b64("us-east-1.aws.found.io$abc$def"), DiscoverNodesOnStart: true}, "DiscoverNodesOnStart"},
+		{"periodic sniffing with cloud id", Config{CloudID: "my:" + b64("us-east-1.aws.found.io$abc$def"), DiscoverNodesInterval: time.Minute}, "DiscoverNodesInterval"},
 		{"negative interval", Config{DiscoverNodesInterval: -time.Second}, "DiscoverNodesInterval"},
 		{"negative timeout", Config{DiscoverNodesTimeout: -1}, "DiscoverNodesTimeout"},
 		{"negative retries", Config{MaxRetries: -1}, "MaxRetries"},
@@ -348,7 +349,7 @@ func TestAuthEndToEnd(t *testing.T) {
 	}{
 		{"basic", Config{Username: "elastic", Password: "s3cret"}, 200},
 		{"userinfo", Config{Addresses: []string{"http://elastic:s3cret@" + host}}, 200},
-		{"userinfo beats api key", Config{Addresses: []string{"http://elastic:s3cret@" + host}, APIKey: "bad:key"}, 200},
+		{"userinfo with an empty password", Config{Addresses: []string{"http://elastic:@" + host}}, 401},
 		{"api key id:key", Config{APIKey: "id:key"}, 200},
 		{"service token", Config{ServiceToken: "tok"}, 200},
 		{"wrong password", Config{Username: "elastic", Password: "nope"}, 401},

@@ -52,7 +52,7 @@ func ExampleNew_invalidConfig() {
 	fmt.Println(err)
 	// Output:
 	// true Addresses[1]
-	// esrt: invalid configuration: Addresses[1]: node address "es2:9200": missing scheme (want http:// or https://)
+	// esrt: invalid configuration: Addresses[1]: node address: missing scheme: write http:// or https:// before the host, as in https://localhost:9200
 }
 
 func ExampleNewHTTPTransport() {

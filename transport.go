@@ -3,12 +3,12 @@ package esrt
 import (
 	"bytes"
 	"crypto/sha256"
-	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -25,12 +25,31 @@ type HTTPTransportConfig struct {
 	// (config/certs/http_ca.crt).
 	CACert []byte
 
-	// CertificateFingerprint pins the server: the hex SHA-256 fingerprint of
-	// any certificate in the chain the server presents (its own or a CA's),
-	// with or without colons, in any case. With a fingerprint alone the chain
-	// is not verified against any roots and the host name is not checked:
-	// the fingerprint is the trust anchor, which suits the self-signed
-	// certificates of a fresh Elasticsearch. With CACert too, both must hold.
+	// CertificateFingerprint pins a certificate by the hex SHA-256
+	// fingerprint of its DER encoding, with or without colons, in any case,
+	// as Elasticsearch prints it at first start (the fingerprint of its
+	// HTTP CA, config/certs/http_ca.crt) and as
+	// "openssl x509 -noout -fingerprint -sha256" prints it. The server must
+	// present the pinned certificate, as its own or in its chain:
+	//
+	//   - Pinned leaf (the server's own certificate): it is the server's
+	//     identity. It must be within its validity period and allow server
+	//     authentication; its names are not checked.
+	//   - Pinned CA: it is the only root of trust, as if it were the only
+	//     certificate in CACert. The server's certificate must verify up to
+	//     it through the chain the server presents (signatures, validity
+	//     periods, extended key usage serverAuth) and be valid for the host
+	//     name or IP address connected to, which Elasticsearch's generated
+	//     node certificates are for the names and addresses of the node.
+	//
+	// The system roots are not consulted. A chain that merely contains the
+	// pinned certificate is refused unless it verifies so: the certificate
+	// is public, so anyone can present it. With CACert too, both must hold:
+	// the chain verifies against CACert (host name included) and the pinned
+	// certificate is part of the chain verified.
+	//
+	// A wrong or absent pin fails the TLS handshake with an error matching
+	// [rt.ErrFingerprintMismatch] or wrapping the crypto/x509 error.
 	CertificateFingerprint string
 
 	// TLSConfig is the base TLS configuration: client certificates for
@@ -57,11 +76,38 @@ type HTTPTransportConfig struct {
 	ResponseHeaderTimeout time.Duration
 }
 
+// String returns the fields that are set, as [Config.String] does: the
+// TLS configuration, which may hold client certificates' private keys,
+// shows as its type only.
+func (c HTTPTransportConfig) String() string {
+	return formatFields("esrt.HTTPTransportConfig", redactedFields(c))
+}
+
+// Format prints [HTTPTransportConfig.String] for every verb: without it, a
+// verb such as %s would print the TLS configuration, keys included.
+func (c HTTPTransportConfig) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, fmt.FormatString(f, verb), c.String())
+}
+
+// GoString returns [HTTPTransportConfig.String].
+func (c HTTPTransportConfig) GoString() string { return c.String() }
+
+// LogValue logs the fields that are set, as [HTTPTransportConfig.String]
+// shows them.
+func (c HTTPTransportConfig) LogValue() slog.Value { return slog.GroupValue(redactedFields(c)...) }
+
 // NewHTTPTransport returns the base *http.Transport esrt sends requests
 // through: connection pool settings for a cluster client, HTTP/2 where the
 // server offers it, and TLS verification as cfg says. Errors are
 // [*rt.ConfigError] values: an unparsable CACert or fingerprint never falls
 // back to an unverified connection.
+//
+// With a CertificateFingerprint and no CACert, the pin's check lives in
+// the returned transport's DialTLSContext (which makes the connections to
+// nodes, so that the check knows the address connected to) and in its
+// TLSClientConfig (for connections through a proxy, with
+// InsecureSkipVerify set because the pin's check replaces crypto/tls's):
+// a caller that changes the transport must keep both.
 func NewHTTPTransport(cfg HTTPTransportConfig) (*http.Transport, error) {
 	for _, d := range []struct {
 		name string
@@ -78,12 +124,20 @@ func NewHTTPTransport(cfg HTTPTransportConfig) (*http.Transport, error) {
 	if err != nil {
 		return nil, err
 	}
+	var p *pin
+	if cfg.CertificateFingerprint != "" {
+		sum, err := ParseFingerprint(cfg.CertificateFingerprint)
+		if err != nil {
+			return nil, &rt.ConfigError{Field: "CertificateFingerprint", Err: err}
+		}
+		p = &pin{sum: sum}
+	}
 	dialer := &net.Dialer{Timeout: orDefault(cfg.DialTimeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	perHost := cfg.MaxIdleConnsPerHost
 	if perHost == 0 {
 		perHost = 32
 	}
-	return &http.Transport{
+	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,
 		TLSClientConfig:       tlsCfg,
@@ -94,9 +148,25 @@ func NewHTTPTransport(cfg HTTPTransportConfig) (*http.Transport, error) {
 		TLSHandshakeTimeout:   orDefault(cfg.TLSHandshakeTimeout, 10*time.Second),
 		ResponseHeaderTimeout: cfg.ResponseHeaderTimeout,
 		ExpectContinueTimeout: time.Second,
-	}, nil
+	}
+	switch {
+	case p == nil:
+	case len(cfg.CACert) > 0:
+		// crypto/tls verifies the chain against CACert, host name
+		// included; the pinned certificate must be part of what it
+		// verified.
+		then := tlsCfg.VerifyConnection
+		tlsCfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			return p.andThen(p.inVerifiedChains(cs.VerifiedChains), then, cs)
+		}
+	default:
+		pinnedTLS(tr, *p, dialer.DialContext, tr.TLSHandshakeTimeout)
+	}
+	return tr, nil
 }
 
+// clientTLSConfig clones the caller's TLS configuration, raises its
+// minimum version and puts CACert in its roots.
 func clientTLSConfig(cfg HTTPTransportConfig) (*tls.Config, error) {
 	var tc *tls.Config
 	if cfg.TLSConfig != nil {
@@ -114,46 +184,7 @@ func clientTLSConfig(cfg HTTPTransportConfig) (*tls.Config, error) {
 		}
 		tc.RootCAs = pool
 	}
-	if cfg.CertificateFingerprint == "" {
-		return tc, nil
-	}
-	want, err := ParseFingerprint(cfg.CertificateFingerprint)
-	if err != nil {
-		return nil, &rt.ConfigError{Field: "CertificateFingerprint", Err: err}
-	}
-	verifyChain := len(cfg.CACert) > 0
-	roots := tc.RootCAs
-	// Verification happens in VerifyConnection, which sees the whole chain
-	// and the connection's server name.
-	tc.InsecureSkipVerify = true
-	tc.VerifyConnection = func(cs tls.ConnectionState) error {
-		if verifyChain {
-			if err := verifyPeer(cs, roots); err != nil {
-				return err
-			}
-		}
-		for _, cert := range cs.PeerCertificates {
-			got := sha256.Sum256(cert.Raw)
-			if subtle.ConstantTimeCompare(got[:], want) == 1 {
-				return nil
-			}
-		}
-		return rt.ErrFingerprintMismatch
-	}
 	return tc, nil
-}
-
-// verifyPeer does what crypto/tls does when InsecureSkipVerify is false.
-func verifyPeer(cs tls.ConnectionState, roots *x509.CertPool) error {
-	if len(cs.PeerCertificates) == 0 {
-		return errors.New("esrt: server presented no certificate")
-	}
-	opts := x509.VerifyOptions{Roots: roots, DNSName: cs.ServerName, Intermediates: x509.NewCertPool()}
-	for _, c := range cs.PeerCertificates[1:] {
-		opts.Intermediates.AddCert(c)
-	}
-	_, err := cs.PeerCertificates[0].Verify(opts)
-	return err
 }
 
 func parseCACert(pemBytes []byte) (*x509.CertPool, error) {

@@ -49,7 +49,7 @@ func ExampleSeeds() {
 	// Output:
 	// http://localhost:9200 localhost:9200
 	// https://elastic:xxxxx@proxy.example.com/es proxy.example.com:443/es
-	// esrt: invalid configuration: Addresses[2]: node address "es3:9200": missing scheme (want http:// or https://)
+	// esrt: invalid configuration: Addresses[2]: node address: missing scheme: write http:// or https:// before the host, as in https://localhost:9200
 }
 
 func ExampleParseNodes() {

@@ -19,7 +19,9 @@ import (
 // credentials.
 //
 // Every error is an [*rt.ConfigError] whose Field names the offending entry,
-// such as "Addresses[1]"; it never contains userinfo. An empty list is an
+// such as "Addresses[1]", and says which part of it is wrong; it never
+// contains the address, which may hold a password anywhere when it does
+// not parse (see [rt.NewNode]). An empty list is an
 // error too: the caller applies defaults (ELASTICSEARCH_URL,
 // http://localhost:9200) before calling Seeds.
 func Seeds(addresses []string) ([]*rt.Node, error) {

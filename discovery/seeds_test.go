@@ -46,7 +46,12 @@ func TestSeedsErrors(t *testing.T) {
 		{"no scheme", []string{"localhost:9200"}, "Addresses[0]", "scheme"},
 		{"bad scheme", []string{"http://a", "ftp://user:s3cret@b"}, "Addresses[1]", `scheme "ftp"`},
 		{"query", []string{"http://user:s3cret@a/?x=1"}, "Addresses[0]", "query"},
-		{"bad escape with password", []string{"http://user:s3%zzcret@a"}, "Addresses[0]", "node address"},
+		{"bad escape with password", []string{"http://user:s3%zzcret@a"}, "Addresses[0]", "percent-encoded"},
+		{"slash in password", []string{"http://a:9200", "http://user:s3/cret@b:9200"}, "Addresses[1]", "percent-encoded"},
+		{"hash in password", []string{"http://user:s3#cret@b:9200"}, "Addresses[0]", "percent-encoded"},
+		{"numeric password with slash", []string{"http://user:123/s3@b:9200"}, "Addresses[0]", "percent-encoded"},
+		{"no scheme, IP", []string{"127.0.0.1:9200"}, "Addresses[0]", "missing scheme"},
+		{"no scheme, userinfo", []string{"user:s3cret@es:9200"}, "Addresses[0]", "missing scheme"},
 		{"duplicate", []string{"http://a:9200", "http://b:9200", "http://A:9200/"}, "Addresses[2]", "same node as Addresses[0] (a:9200)"},
 		{"duplicate default port", []string{"https://user:s3cret@a", "https://a:443"}, "Addresses[1]", "same node as Addresses[0]"},
 	}
@@ -67,7 +72,7 @@ func TestSeedsErrors(t *testing.T) {
 			if !strings.Contains(msg, tt.contains) {
 				t.Errorf("error %q does not contain %q", msg, tt.contains)
 			}
-			if strings.Contains(msg, "s3") || strings.Contains(msg, "user") {
+			if strings.Contains(msg, "s3") || strings.Contains(msg, "user:") || strings.Contains(msg, "user@") {
 				t.Errorf("error %q leaks userinfo", msg)
 			}
 			if strings.Count(msg, "esrt:") != 1 {

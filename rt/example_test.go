@@ -88,7 +88,7 @@ func ExampleNewNode() {
 	// Output:
 	// https://elastic:xxxxx@proxy.example.com:8443/es
 	// proxy.example.com:8443/es
-	// esrt: node address "localhost:9200": missing scheme (want http:// or https://)
+	// esrt: node address: missing scheme: write http:// or https:// before the host, as in https://localhost:9200
 }
 
 func ExampleAPIKeyAuth() {

@@ -3,9 +3,11 @@ package rt
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -41,40 +43,161 @@ type Node struct {
 // "https://user:secret@proxy.example.com/es/" into a Node. The scheme must be
 // http or https; the host must not be empty; a query or fragment is refused;
 // trailing slashes are trimmed from the path prefix. Userinfo is kept (see
-// [Node.URL]). Errors never contain the userinfo.
+// [Node.URL]): it is everything before the address's last "@", and the
+// characters of a user name or password that URLs reserve (such as / ? # %
+// and spaces) must be percent-encoded in it.
+//
+// Errors say which part of the address is wrong and never contain the
+// address itself: an address that does not parse may hold a password
+// anywhere, so no part of it, nor url.Parse's message about it, is echoed.
 func NewNode(rawURL string) (*Node, error) {
-	raw := strings.TrimSpace(rawURL)
-	if raw == "" {
-		return nil, errors.New("esrt: node address is empty")
-	}
-	u, err := url.Parse(raw)
+	u, err := parseNodeURL(strings.TrimSpace(rawURL))
 	if err != nil {
-		// url.Error repeats the whole address, userinfo included.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("esrt: node address %q: %w", RedactURL(raw), err)
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		if u.Scheme == "" || u.Opaque != "" || u.Host == "" {
-			return nil, fmt.Errorf("esrt: node address %q: missing scheme (want http:// or https://)", RedactURL(raw))
-		}
-		return nil, fmt.Errorf("esrt: node address %q: scheme %q is not http or https", RedactURL(raw), u.Scheme)
-	case u.Host == "" || u.Hostname() == "":
-		return nil, fmt.Errorf("esrt: node address %q: missing host", RedactURL(raw))
-	case u.RawQuery != "" || u.ForceQuery:
-		return nil, fmt.Errorf("esrt: node address %q: a query is not allowed", RedactURL(raw))
-	case u.Fragment != "":
-		return nil, fmt.Errorf("esrt: node address %q: a fragment is not allowed", RedactURL(raw))
-	}
-	if port := u.Port(); port == "" && strings.HasSuffix(u.Host, ":") {
-		return nil, fmt.Errorf("esrt: node address %q: empty port", RedactURL(raw))
+		return nil, fmt.Errorf("esrt: node address: %w", err)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")
 	return &Node{URL: u}, nil
+}
+
+// errUserinfo is the error for userinfo that url.Parse would misread or
+// refuse.
+var errUserinfo = errors.New("the user name or password (before the last @) has a character " +
+	"that must be percent-encoded: write / ? # % @ and a space as %2F %3F %23 %25 %40 %20, " +
+	"or set Username and Password instead")
+
+// parseNodeURL parses raw without ever echoing it. The userinfo is split
+// off at the last "@" before anything else, so that a password with an
+// unescaped "/", "?" or "#" is refused as such instead of being read as a
+// host, port or path that later errors and log lines would show.
+func parseNodeURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("empty")
+	}
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok || !validScheme(scheme) {
+		// 127.0.0.1:9200, localhost:9200, [::1]:9200, user:pass@es:9200.
+		return nil, errors.New("missing scheme: write http:// or https:// before the host, as in https://localhost:9200")
+	}
+	if s := strings.ToLower(scheme); s != "http" && s != "https" {
+		return nil, fmt.Errorf("scheme %q is not http or https", scheme)
+	}
+	var user *url.Userinfo
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		var err error
+		if user, err = parseUserinfo(rest[:at]); err != nil {
+			return nil, err
+		}
+		rest = rest[at+1:]
+	}
+	hostport := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		hostport = rest[:i]
+	}
+	if err := checkHostPort(hostport); err != nil {
+		return nil, err
+	}
+	// What is left has no userinfo, but url.Parse's messages are still not
+	// echoed: a password typed where the port goes ("http://elastic:pw")
+	// would be in them.
+	if _, err := url.Parse(scheme + "://" + hostport); err != nil {
+		return nil, errors.New("the host is not a valid host name or IP address")
+	}
+	u, err := url.Parse(scheme + "://" + rest)
+	if err != nil {
+		return nil, errors.New("the path is not valid (a % must start an escape such as %20)")
+	}
+	switch {
+	case u.RawQuery != "" || u.ForceQuery:
+		return nil, errors.New("a query is not allowed")
+	case u.Fragment != "" || strings.Contains(rest, "#"):
+		return nil, errors.New("a fragment is not allowed")
+	}
+	u.User = user
+	return u, nil
+}
+
+// validScheme reports whether s is a URL scheme (RFC 3986: a letter, then
+// letters, digits, "+", "-" or ".").
+func validScheme(s string) bool {
+	for i, c := range []byte(s) {
+		switch {
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// parseUserinfo parses "user[:password]", percent-decoding both. Only the
+// characters RFC 3986 allows unescaped in userinfo are accepted, as
+// url.Parse does, and a "%" must start a valid escape.
+func parseUserinfo(s string) (*url.Userinfo, error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9':
+		case strings.IndexByte("-._~!$&'()*+,;=:@", c) >= 0:
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			i += 2
+		default:
+			return nil, errUserinfo
+		}
+	}
+	rawUser, rawPassword, hasPassword := strings.Cut(s, ":")
+	username, err1 := url.PathUnescape(rawUser)
+	password, err2 := url.PathUnescape(rawPassword)
+	switch {
+	case err1 != nil || err2 != nil:
+		return nil, errUserinfo
+	case username == "":
+		return nil, errors.New("empty user name before @")
+	case hasPassword:
+		return url.UserPassword(username, password), nil
+	}
+	return url.User(username), nil
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// checkHostPort checks "host", "host:port", "[ipv6]" or "[ipv6]:port".
+func checkHostPort(hp string) error {
+	host, port, hasPort := hp, "", false
+	if strings.HasPrefix(hp, "[") {
+		end := strings.IndexByte(hp, ']')
+		if end < 0 {
+			return errors.New("the IPv6 address has no closing ]")
+		}
+		host = hp[1:end]
+		switch after := hp[end+1:]; {
+		case after == "":
+		case after[0] == ':':
+			port, hasPort = after[1:], true
+		default:
+			return errors.New("only :port may follow an IPv6 address in brackets")
+		}
+	} else if i := strings.LastIndexByte(hp, ':'); i >= 0 {
+		host, port, hasPort = hp[:i], hp[i+1:], true
+		if strings.Contains(host, ":") {
+			return errors.New("the host is not valid (write an IPv6 address in brackets, as in http://[::1]:9200)")
+		}
+	}
+	switch {
+	case host == "":
+		return errors.New("missing host")
+	case hasPort && port == "":
+		return errors.New("empty port")
+	case hasPort:
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || port[0] == '+' || port[0] == '-' {
+			return errors.New("the port is not a number from 1 to 65535")
+		}
+	}
+	return nil
 }
 
 // String returns the node's URL with any password replaced by "xxxxx", so
@@ -95,6 +218,28 @@ func (n *Node) String() string {
 	return n.URL.Redacted()
 }
 
+// Format prints the node with its userinfo redacted for every verb: %v and
+// %s print [Node.String]; %+v and %#v print every field, the URL as
+// [Node.String] shows it. (Without it, fmt would print a Node value's URL
+// with its password.)
+func (n Node) Format(f fmt.State, verb rune) {
+	if verb == 'v' && (f.Flag('+') || f.Flag('#')) {
+		type Node struct { // named so that %#v prints rt.Node
+			URL        string
+			ID, Name   string
+			Roles      []string
+			Attributes map[string]string
+		}
+		fmt.Fprintf(f, fmt.FormatString(f, verb), Node{n.String(), n.ID, n.Name, n.Roles, n.Attributes})
+		return
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), n.String())
+}
+
+// LogValue logs the node as [Node.String] shows it, so that log/slog
+// handlers never reach its userinfo.
+func (n *Node) LogValue() slog.Value { return slog.StringValue(n.String()) }
+
 // HasRole reports whether the node has the role.
 func (n *Node) HasRole(role string) bool { return slices.Contains(n.Roles, role) }
 
@@ -112,21 +257,43 @@ func (n *Node) Key() string {
 	return net.JoinHostPort(strings.ToLower(n.URL.Hostname()), port) + n.URL.EscapedPath()
 }
 
-// RedactURL returns raw with the userinfo of an absolute URL replaced by
-// "xxxxx", whether or not raw parses as a URL. It is meant for error messages
-// about addresses that may carry credentials.
+// RedactURL returns raw with its userinfo replaced by "xxxxx", for log lines
+// and error messages. It never returns userinfo, whatever raw is:
+//
+//   - The userinfo of a URL is what comes before the last "@" of its
+//     authority, which ends at the first "/", "?" or "#" (RFC 3986, as
+//     url.Parse reads it): "https://u:p@es:9200/x" becomes
+//     "https://xxxxx@es:9200/x". An "@" further on, in the path, query or
+//     fragment, is not userinfo and is kept: "http://es/_doc/a@b" comes
+//     back as it is.
+//   - A string url.Parse refuses, or one without a scheme, has everything
+//     up to its last "@" replaced, after the scheme if it has one: a
+//     password with an unescaped "/", "?" or "#" (which is what makes most
+//     such addresses fail to parse) is hidden whole, so
+//     "http://u:p/ss@es" becomes "http://xxxxx@es" and "u:p@es:9200"
+//     becomes "xxxxx@es:9200".
+//
+// A string without "@" is returned as it is.
 func RedactURL(raw string) string {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		return raw
-	}
-	authEnd := strings.IndexAny(rest, "/?#")
-	if authEnd < 0 {
-		authEnd = len(rest)
-	}
-	at := strings.LastIndex(rest[:authEnd], "@")
+	at := strings.LastIndexByte(raw, '@')
 	if at < 0 {
 		return raw
 	}
-	return scheme + "://xxxxx@" + rest[at+1:]
+	start := 0
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if ok && validScheme(scheme) {
+		start = len(scheme) + len("://")
+		if _, err := url.Parse(raw); err == nil {
+			authority := rest
+			if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+				authority = rest[:i]
+			}
+			at = strings.LastIndexByte(authority, '@')
+			if at < 0 {
+				return raw
+			}
+			at += start
+		}
+	}
+	return raw[:start] + "xxxxx" + raw[at:]
 }

@@ -1,6 +1,10 @@
 package rt
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -32,8 +36,26 @@ func TestNewNode(t *testing.T) {
 		{in: "http://es:9200/#x", wantErr: "fragment"},
 		{in: "http://es:/", wantErr: "empty port"},
 		{in: "http://user:hunter2@es:99999999999/", wantErr: "", noSecret: "hunter2"},
-		{in: "http://user:hunter2@es:port/", wantErr: "invalid port", noSecret: "hunter2"},
+		{in: "http://user:hunter2@es:port/", wantErr: "port is not a number", noSecret: "hunter2"},
 		{in: "ftp://user:hunter2@es/", wantErr: "scheme", noSecret: "hunter2"},
+		{in: "HTTPS://es:9200", wantURL: "https://es:9200", wantKey: "es:9200"},
+		{in: "http://es:0", wantErr: "port is not a number"},
+		{in: "http://es:65536", wantErr: "port is not a number"},
+		{in: "http://es:9200:9300", wantErr: "IPv6 address in brackets"},
+		{in: "http://[::1", wantErr: "no closing ]"},
+		{in: "http://[::1]x", wantErr: "only :port"},
+		{in: "http://es host:9200", wantErr: "host is not a valid"},
+		{in: "http://es:9200/a%zz", wantErr: "path is not valid"},
+		{in: "http://@es:9200", wantErr: "empty user name"},
+		// A password typed where the port goes is not echoed either.
+		{in: "http://elastic:hunter2", wantErr: "port is not a number", noSecret: "hunter2"},
+		// No scheme: the same clear error whatever the host looks like.
+		{in: "127.0.0.1:9200", wantErr: "missing scheme"},
+		{in: "[::1]:9200", wantErr: "missing scheme"},
+		{in: "es1:9200/prefix", wantErr: "missing scheme"},
+		{in: "user:hunter2@es:9200", wantErr: "missing scheme", noSecret: "hunter2"},
+		{in: "//user:hunter2@es:9200", wantErr: "missing scheme", noSecret: "hunter2"},
+		{in: "user:hunter2@es://x", wantErr: "missing scheme", noSecret: "hunter2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -103,14 +125,121 @@ func TestRedactURL(t *testing.T) {
 		{"https://token@es", "https://xxxxx@es"},
 		{"https://u:se@cret@es/x@y", "https://xxxxx@es/x@y"},
 		{"http://es/path?q=a@b", "http://es/path?q=a@b"},
+		{"http://es:9200/users/_doc/john@example.com", "http://es:9200/users/_doc/john@example.com"},
 		{"not a url", "not a url"},
 		{"http://u:p@[::1]:9200", "http://xxxxx@[::1]:9200"},
+		// Addresses that do not parse, because of what the password holds.
+		{"http://u:pa#ss@es:9200", "http://xxxxx@es:9200"},
+		{"http://u:pa/ss@es:9200/p", "http://xxxxx@es:9200/p"},
+		{"http://u:pa?ss@es:9200", "http://xxxxx@es:9200"},
+		{"http://u:50%off@es:9200", "http://xxxxx@es:9200"},
+		{"http://u:pa ss@es:9200", "http://xxxxx@es:9200"},
+		// No scheme.
+		{"u:secret@es:9200", "xxxxx@es:9200"},
+		{"//u:secret@es:9200", "xxxxx@es:9200"},
+		{"u:se/cret@es", "xxxxx@es"},
+		{"u:secret@es://x", "xxxxx@es://x"},
+		{"@", "xxxxx@"},
 	}
 	for _, tt := range tests {
 		if got := RedactURL(tt.in); got != tt.want {
 			t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// specialPasswords hold each character that URLs reserve in userinfo.
+var specialPasswords = []string{"hun#ter2", "hun/ter2", "hun?ter2", "hun@ter2", "hun:ter2", "hun%ter2", "hun ter2", "hun%zzter2", "h#u/n?t@e:r%2 x"}
+
+// A password with a reserved character, written into an address as it is,
+// never shows in an error, nor in RedactURL's output.
+func TestNewNodeSpecialPasswords(t *testing.T) {
+	for _, pw := range specialPasswords {
+		for _, raw := range []string{"http://elastic:" + pw + "@es:9200", "https://elastic:" + pw + "@es:9200/prefix", "http://elastic:" + pw + "@[::1]:9200"} {
+			if got := RedactURL(raw); strings.Contains(got, "hun") || strings.Contains(got, "ter2") {
+				t.Errorf("RedactURL(%q) = %q", raw, got)
+			}
+			n, err := NewNode(raw)
+			if err != nil {
+				for _, s := range []string{err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+					if strings.Contains(s, "hun") || strings.Contains(s, "ter2") {
+						t.Errorf("NewNode(%q): error shows the password: %s", raw, s)
+					}
+				}
+				if !strings.Contains(err.Error(), "percent-encoded") {
+					t.Errorf("NewNode(%q): error %q does not say to percent-encode", raw, err)
+				}
+				continue
+			}
+			// "@" and ":" need no escaping: the userinfo ends at the last
+			// "@", the user name at the first ":".
+			if got, _ := n.URL.User.Password(); got != pw || n.URL.Hostname() != "es" && n.URL.Hostname() != "::1" {
+				t.Errorf("NewNode(%q) = password %q, host %q", raw, got, n.URL.Hostname())
+			}
+			if s := fmt.Sprintf("%v %+v", n, *n); strings.Contains(s, "hun") {
+				t.Errorf("NewNode(%q) prints as %s", raw, s)
+			}
+		}
+		// Percent-encoded, every password works.
+		raw := "http://" + url.UserPassword("elastic", pw).String() + "@es:9200"
+		n, err := NewNode(raw)
+		if err != nil {
+			t.Fatalf("NewNode(%q): %v", raw, err)
+		}
+		if got, _ := n.URL.User.Password(); got != pw {
+			t.Errorf("NewNode(%q) password = %q, want %q", raw, got, pw)
+		}
+	}
+}
+
+// Node prints its userinfo redacted with every verb, as a value or a
+// pointer, nested or logged.
+func TestNodeNeverPrintsUserinfo(t *testing.T) {
+	for _, raw := range []string{"https://elastic:s3cr3t-pw@es:9200/p", "https://s3cr3t-tok@es:9200"} {
+		n, err := NewNode(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.ID, n.Name = "node-id-1", "node-name-1"
+		var out []string
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%20v", "%-v"} {
+			out = append(out, fmt.Sprintf(verb, n), fmt.Sprintf(verb, *n))
+		}
+		out = append(out, fmt.Sprint(n, *n), fmt.Sprintf("%+v", struct{ N Node }{*n}), fmt.Sprintf("%v", []Node{*n}),
+			fmt.Sprintf("%+v", map[string]*Node{"a": n}))
+		var buf bytes.Buffer
+		for _, h := range []slog.Handler{slog.NewTextHandler(&buf, nil), slog.NewJSONHandler(&buf, nil)} {
+			slog.New(h).Info("x", "node", n, "value", *n, "nested", struct{ N Node }{*n})
+		}
+		out = append(out, buf.String())
+		for _, s := range out {
+			if strings.Contains(s, "s3cr3t") {
+				t.Errorf("%s prints as %s", raw, s)
+			}
+		}
+		if s := fmt.Sprintf("%+v", *n); !strings.Contains(s, "node-name-1") || !strings.Contains(s, "es:9200") {
+			t.Errorf("%%+v = %s, want the other fields", s)
+		}
+		if s := fmt.Sprintf("%#v", n); !strings.HasPrefix(s, "rt.Node{") {
+			t.Errorf("%%#v = %s", s)
+		}
+	}
+}
+
+func FuzzRedactURL(f *testing.F) {
+	for _, s := range []string{"http://u:p@es:9200/x@y", "u:p@es", "http://u:p/q@es", "http://es/a@b?c@d#e@f", "x://@"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got := RedactURL(raw)
+		// What comes back never parses to a URL with a password, nor with
+		// a user name other than the mask.
+		if u, err := url.Parse(got); err == nil && u.User != nil {
+			if _, ok := u.User.Password(); ok || u.User.Username() != "xxxxx" {
+				t.Fatalf("RedactURL(%q) = %q, which has userinfo %q", raw, got, u.User)
+			}
+		}
+	})
 }
 
 func FuzzNewNode(f *testing.F) {

@@ -1,0 +1,147 @@
+package esrt
+
+import (
+	"bytes"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// secretConfig is a Config with every secret set, and non-secret fields
+// that must stay visible.
+func secretConfig() Config {
+	return Config{
+		Addresses:    []string{"https://elastic:pw-S3CRET-1@es1.example.com:9200", "https://elastic:pw-S3CRET-1@es2.example.com:9200/pre"},
+		Username:     "elastic",
+		Password:     "pw-S3CRET-2",
+		APIKey:       "key-S3CRET-3",
+		ServiceToken: "tok-S3CRET-4",
+		CloudID:      "my-deployment:ZXhhbXBsZS5jb20kYWJjJGRlZg==",
+		Header:       http.Header{"Authorization": {"ApiKey hdr-S3CRET-5"}, "X-Api-Key": {"hdr-S3CRET-6"}, "X-Trace": {"visible-trace"}},
+		MaxRetries:   7,
+		RetryBackoff: func(int) time.Duration { return 0 },
+		Transport:    http.DefaultTransport,
+		CACert:       []byte("-----BEGIN CERTIFICATE-----"),
+		UserAgent:    "visible-agent",
+		Logger:       slog.New(slog.DiscardHandler),
+	}
+}
+
+var visibleInConfig = []string{"es1.example.com:9200", "es2.example.com:9200/pre", "elastic", "my-deployment", "visible-trace", "visible-agent", "MaxRetries", "7", "*http.Transport"}
+
+// A Config prints and logs itself redacted with every verb, as a value or a
+// pointer, alone or nested, and keeps its other fields visible.
+func TestConfigNeverPrintsSecrets(t *testing.T) {
+	cfg := secretConfig()
+	secret := regexp.MustCompile(`S3CRET`)
+	check := func(what, out string, visible bool) {
+		t.Helper()
+		if secret.MatchString(out) {
+			t.Errorf("%s reveals a secret: %s", what, out)
+		}
+		if visible {
+			for _, v := range visibleInConfig {
+				if !strings.Contains(out, v) {
+					t.Errorf("%s does not show %q: %s", what, v, out)
+				}
+			}
+		}
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%30v", "%-v"} {
+		check(verb, fmt.Sprintf(verb, cfg), true)
+		check(verb+" of a pointer", fmt.Sprintf(verb, &cfg), true)
+		check(verb+" nested", fmt.Sprintf(verb, struct {
+			C  Config
+			P  *Config
+			S  []Config
+			M  map[string]Config
+			Ii any
+		}{cfg, &cfg, []Config{cfg}, map[string]Config{"a": cfg}, cfg}), true)
+	}
+	for _, verb := range []string{"%x", "%X", "%d", "%T"} {
+		check(verb, fmt.Sprintf(verb, cfg), false)
+	}
+	check("String", cfg.String(), true)
+	check("GoString", cfg.GoString(), true)
+	check("Sprint", fmt.Sprint(cfg, &cfg), true)
+	check("Sprintln", fmt.Sprintln(cfg), true)
+
+	for name, h := range map[string]func(*bytes.Buffer) slog.Handler{
+		"text": func(b *bytes.Buffer) slog.Handler { return slog.NewTextHandler(b, nil) },
+		"json": func(b *bytes.Buffer) slog.Handler { return slog.NewJSONHandler(b, nil) },
+	} {
+		for _, v := range []any{cfg, &cfg} {
+			var buf bytes.Buffer
+			slog.New(h(&buf)).Info("config", "cfg", v)
+			check("slog "+name, buf.String(), true)
+		}
+		var buf bytes.Buffer
+		slog.New(h(&buf)).Info("nested", "v", struct{ C Config }{cfg}, slog.Group("g", "cfg", cfg))
+		check("slog "+name+" nested", buf.String(), false)
+	}
+}
+
+// Every string field of Config shows in String unless it is a secret, and
+// every field whose name suggests a secret is redacted: a new secret field
+// cannot be added without redaction.
+func TestConfigRedactsEverySecretField(t *testing.T) {
+	var cfg Config
+	v := reflect.ValueOf(&cfg).Elem()
+	suspicious := regexp.MustCompile(`(?i)password|passwd|secret|token|apikey|credential|key$`)
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if f.Type.Kind() != reflect.String {
+			continue
+		}
+		if suspicious.MatchString(f.Name) && !secretField(f.Name) {
+			t.Errorf("field %s looks like a secret but is not redacted", f.Name)
+		}
+		v.Field(i).SetString("value-of-" + f.Name)
+	}
+	out := fmt.Sprintf("%+v", cfg)
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if f.Type.Kind() != reflect.String {
+			continue
+		}
+		shown := strings.Contains(out, "value-of-"+f.Name)
+		if shown == secretField(f.Name) {
+			t.Errorf("field %s: shown %v, secret %v: %s", f.Name, shown, secretField(f.Name), out)
+		}
+	}
+}
+
+func TestConfigStringShowsOnlySetFields(t *testing.T) {
+	if got := fmt.Sprint(Config{}); got != "esrt.Config{}" {
+		t.Errorf("zero Config prints as %q", got)
+	}
+	got := fmt.Sprint(Config{Addresses: []string{"http://u:p@es:9200"}, Username: "u", Password: "p", DisableRetry: true, RetryOnStatus: []int{503}, DeadNodeTimeout: time.Second})
+	want := "esrt.Config{Addresses:[http://xxxxx@es:9200] Username:u Password:[redacted] RetryOnStatus:[503] DisableRetry:true DeadNodeTimeout:1s}"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// HTTPTransportConfig prints its TLS configuration, which may hold client
+// certificates' keys, as its type only: fmt would print what the pointer
+// points to with a verb such as %s.
+func TestHTTPTransportConfigPrintsNoKey(t *testing.T) {
+	key := []byte("private-key-S3CRET")
+	cfg := HTTPTransportConfig{TLSConfig: &tls.Config{Certificates: []tls.Certificate{{PrivateKey: key}}}, CertificateFingerprint: strings.Repeat("ab", 32)}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "cfg", cfg, "nested", struct{ C HTTPTransportConfig }{cfg})
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "cfg", cfg)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x"} {
+		for _, out := range []string{fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, &cfg), fmt.Sprintf(verb, struct{ C HTTPTransportConfig }{cfg}), buf.String()} {
+			if strings.Contains(out, "S3CRET") || strings.Contains(out, fmt.Sprint(key)) {
+				t.Errorf("%s shows the key: %s", verb, out)
+			}
+		}
+	}
+}
