@@ -28,6 +28,11 @@
 // (open, search with, close); refresh; index create, get, exists and
 // delete. Writes create missing indices; searches see writes at once.
 //
+// A zero Config answers as Elasticsearch 9.1.0 ([DefaultVersion]), the
+// current major, so that go-elasticsearch v9 (which sends compatible-with=9
+// on every request, as an 8.x server refuses) works against it; set
+// Config.Version for an older server, such as "8.19.0" or "7.17.0".
+//
 // Every response carries X-Elastic-Product: Elasticsearch (Elasticsearch
 // 7.14 and later) and the content type the request negotiated. Errors use
 // the envelope {"error":{"root_cause":[...],"type":...,"reason":...},
