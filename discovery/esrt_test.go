@@ -101,36 +101,28 @@ func newStubCluster(t *testing.T, body func(self string) []byte) *stubCluster {
 	return s
 }
 
-// loopbackOnly is a base transport that dials loopback addresses and refuses
-// every other one at once, as a host refuses a container's address: no test
-// sends a packet beyond this machine.
-func loopbackOnly() *http.Transport {
+// dialsOnly is a base transport that dials addr, on loopback, and refuses
+// every other address at once, as a host refuses a port on which nothing
+// listens: no test sends a packet beyond this machine, and none can reach
+// a listener of another test by chance.
+func dialsOnly(addr string) *http.Transport {
 	var d net.Dialer
-	return &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, _, err := net.SplitHostPort(addr)
-		if err != nil {
-			return nil, err
+	return &http.Transport{DialContext: func(ctx context.Context, network, a string) (net.Conn, error) {
+		if a != addr {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connect: connection refused (test)")}
 		}
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connect: no route to host (test: loopback only)")}
-		}
-		return d.DialContext(ctx, network, addr)
+		return d.DialContext(ctx, network, a)
 	}}
 }
 
-// closedPorts returns n loopback addresses on which nothing listens.
-func closedPorts(t *testing.T, n int) []string {
-	t.Helper()
-	var out []string
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, l.Addr().String())
-		l.Close()
+// refusingAddrs returns n distinct loopback addresses on port 1, where
+// nothing listens.
+func refusingAddrs(n int) []string {
+	addrs := make([]string, n)
+	for i := range addrs {
+		addrs[i] = "127." + strconv.Itoa(i/250) + "." + strconv.Itoa(i%250) + ".1:1"
 	}
-	return out
+	return addrs
 }
 
 // nodesOf returns a nodes info body listing data nodes at addrs.
@@ -164,16 +156,11 @@ func TestSniffedAddressesThatDoNotAnswer(t *testing.T) {
 			return func(string) []byte { return docker }
 		}, "published addresses do not answer"},
 		{"50 addresses that refuse", func(t *testing.T) func(string) []byte {
-			body := nodesOf(closedPorts(t, 50))
+			body := nodesOf(refusingAddrs(50))
 			return func(string) []byte { return body }
 		}, "published addresses do not answer"},
 		{"20000 addresses that refuse", func(t *testing.T) func(string) []byte {
-			addrs := make([]string, 20000)
-			for i := range addrs {
-				// Port 1 of loopback addresses: nothing listens.
-				addrs[i] = "127." + strconv.Itoa(i/250) + "." + strconv.Itoa(i%250) + ".1:1"
-			}
-			body := nodesOf(addrs)
+			body := nodesOf(refusingAddrs(20000))
 			return func(string) []byte { return body }
 		}, "more nodes than MaxNodes"},
 		{"deeply nested body", func(*testing.T) func(string) []byte {
@@ -196,7 +183,7 @@ func TestSniffedAddressesThatDoNotAnswer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			seed := newStubCluster(t, tt.body(t))
 			var logs bytes.Buffer
-			base := loopbackOnly()
+			base := dialsOnly(seed.srv.Listener.Addr().String())
 			defer base.CloseIdleConnections()
 			tr, err := esrt.New(esrt.Config{
 				Addresses:            []string{seed.srv.URL},
