@@ -1,9 +1,11 @@
 package esrt
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -78,7 +80,15 @@ func TestSniffFixturesIntoPool(t *testing.T) {
 			}
 			slices.Sort(wantURLs)
 
-			tr := mustNew(t, Config{Addresses: []string{seedURL}, DiscoverNodesOnStart: true})
+			// Discovery checks that new nodes answer before it publishes
+			// them: every address of the fixture dials the stub.
+			stubAddr := srv.Listener.Addr().String()
+			var d net.Dialer
+			base := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return d.DialContext(ctx, network, stubAddr)
+			}}
+			defer base.CloseIdleConnections()
+			tr := mustNew(t, Config{Addresses: []string{seedURL}, Transport: base, DiscoverNodesOnStart: true})
 			if got := poolURLs(tr); fmt.Sprint(got) != fmt.Sprint(wantURLs) {
 				t.Fatalf("pool %v\nwant %v", got, wantURLs)
 			}
@@ -90,7 +100,8 @@ func TestSniffFixturesIntoPool(t *testing.T) {
 }
 
 // When every sniffed node refuses connections (addresses only reachable
-// inside the cluster's network), requests still reach the seeds.
+// inside the cluster's network), discovery does not publish them and
+// requests still reach the seeds.
 func TestSniffedNodesUnreachableFallBackToSeeds(t *testing.T) {
 	var served atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -106,8 +117,8 @@ func TestSniffedNodesUnreachableFallBackToSeeds(t *testing.T) {
 	}))
 	defer srv.Close()
 	tr := mustNew(t, Config{Addresses: []string{srv.URL}, DiscoverNodesOnStart: true, RetryBackoff: func(int) time.Duration { return 0 }})
-	if got := poolURLs(tr); fmt.Sprint(got) != "[http://127.0.0.1:1 http://127.0.0.1:2]" {
-		t.Fatalf("pool after sniffing %v", got)
+	if got := poolURLs(tr); fmt.Sprint(got) != "["+srv.URL+"]" {
+		t.Fatalf("pool after sniffing %v, want only the seed", got)
 	}
 	const requests = 20
 	for i := range requests {

@@ -22,13 +22,29 @@
 // becomes basic auth for that request and is never logged. The first node
 // that answers decides the outcome:
 //
+//   - The answer is read up to 32 MiB. An answer whose "nodes" object lists
+//     more than MaxNodes entries ([DefaultMaxNodes], 5000, far beyond any
+//     real cluster) is refused whole, with a Warn log line: the published
+//     set stays ([ErrTooManyNodes]). A subset is never adopted: which nodes
+//     it would hold is arbitrary, and an answer that large is broken or
+//     hostile.
 //   - Discovered nodes take the address from http.publish_address and
 //     inherit the scheme, path prefix and userinfo of the node that answered.
 //     Nodes without an http section or publish address are skipped, and so
-//     are dedicated master / cluster_manager nodes ([IsDedicatedMaster]).
-//   - A non-empty result is published as the full node set. The pool merges
-//     it by node identity ([rt.Node.Key]: host, port, path prefix), keeping
-//     the health state of nodes that stay.
+//     are dedicated master / cluster_manager nodes ([IsDedicatedMaster]),
+//     always; Config.Filter narrows the rest further.
+//   - A new result is checked before it is published: unless it holds the
+//     node that answered, up to three of its nodes, chosen at random, are
+//     sent HEAD / at once, bounded by 2 s (or RequestTimeout, if shorter).
+//     If none answers (with any HTTP status), the published set stays —
+//     the seeds, before any set was published — and one Warn line says
+//     "published addresses do not answer ...; using the configured
+//     addresses; sniffing is not for clusters behind Docker or a proxy"
+//     ([ErrUnreachable]). This is the Docker case: the nodes publish
+//     container addresses that the host cannot reach.
+//   - A checked non-empty result is published as the full node set. The
+//     pool merges it by node identity ([rt.Node.Key]: host, port, path
+//     prefix), keeping the health state of nodes that stay.
 //   - An empty result leaves the published set as it was.
 //   - A 401, 403 or 404 answer (AWS domains, SaaS offerings, proxies that do
 //     not expose the nodes info API) leaves the published set as it was,
@@ -50,7 +66,8 @@
 //
 // The rule "if every discovered node is unreachable, requests still reach
 // the seeds" lives in the pool, not here: the pool keeps the seeds as a
-// fallback list for when every published node is dead.
+// fallback list for when every published node is dead. The check above
+// only keeps a set that cannot be reached from being published at all.
 //
 // # When not to sniff
 //

@@ -83,9 +83,10 @@ func ExampleParseNodes() {
 }
 
 func ExampleNewSniffer() {
-	// A stand-in for the base transport, answering GET /_nodes/http.
+	// A stand-in for the base transport, answering GET /_nodes/http, and
+	// HEAD /, which checks that new nodes answer before they are published.
 	base := rt.Func(func(req *http.Request) (*http.Response, error) {
-		fmt.Println("GET", req.URL)
+		fmt.Println(req.Method, req.URL)
 		body := `{"nodes":{
 		  "a":{"name":"a","roles":["data"],"http":{"publish_address":"10.0.0.1:9200"}},
 		  "b":{"name":"b","roles":["data"],"http":{"publish_address":"10.0.0.2:9200"}}}}`
@@ -122,8 +123,12 @@ func ExampleNewSniffer() {
 	//	go s.Run(ctx)
 	//	... on a connection failure to node n: s.NodeFailed(n)
 
-	// Output:
+	// The two checks run at once, so their order varies.
+
+	// Unordered output:
 	// GET http://localhost:9200/_nodes/http
+	// HEAD http://10.0.0.1:9200/
+	// HEAD http://10.0.0.2:9200/
 	// publish [http://10.0.0.1:9200 http://10.0.0.2:9200]
 }
 

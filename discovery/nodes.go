@@ -38,7 +38,7 @@ import (
 // An empty result is not an error. The error is non-nil only when the body is
 // not a JSON object with a "nodes" object.
 func ParseNodes(body []byte, seed *rt.Node) ([]*rt.Node, error) {
-	return parseNodes(body, seed, nil)
+	return parseNodes(body, seed, nil, 0)
 }
 
 // IsDedicatedMaster reports whether n is a dedicated master node, which
@@ -76,9 +76,11 @@ type nodeInfo struct {
 	} `json:"http"`
 }
 
-// parseNodes is [ParseNodes] with a filter: keep reports whether a parsed node
-// is kept; nil means "not a dedicated master".
-func parseNodes(body []byte, seed *rt.Node, keep func(*rt.Node) bool) ([]*rt.Node, error) {
+// parseNodes is [ParseNodes] with a filter and a cap: keep reports whether a
+// parsed node is kept, nil meaning "not a dedicated master"; a body whose
+// "nodes" object has more than maxNodes entries is refused with an error
+// wrapping [ErrTooManyNodes] before any entry is read (0: no cap).
+func parseNodes(body []byte, seed *rt.Node, keep func(*rt.Node) bool, maxNodes int) ([]*rt.Node, error) {
 	var resp struct {
 		Nodes map[string]json.RawMessage `json:"nodes"`
 	}
@@ -87,6 +89,9 @@ func parseNodes(body []byte, seed *rt.Node, keep func(*rt.Node) bool) ([]*rt.Nod
 	}
 	if resp.Nodes == nil {
 		return nil, errors.New(`esrt: nodes info: no "nodes" object`)
+	}
+	if maxNodes > 0 && len(resp.Nodes) > maxNodes {
+		return nil, fmt.Errorf("%w: %d nodes, MaxNodes is %d", ErrTooManyNodes, len(resp.Nodes), maxNodes)
 	}
 	if keep == nil {
 		keep = func(n *rt.Node) bool { return !IsDedicatedMaster(n) }

@@ -15,7 +15,7 @@ func TestParseNodesUnfiltered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodes, err := parseNodes(body, nil, func(*rt.Node) bool { return true })
+	nodes, err := parseNodes(body, nil, func(*rt.Node) bool { return true }, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

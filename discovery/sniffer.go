@@ -25,6 +25,10 @@ const (
 	DefaultMinDelay = 10 * time.Second
 	// DefaultRequestTimeout bounds one sniff request to one node.
 	DefaultRequestTimeout = 5 * time.Second
+	// DefaultMaxNodes is the most nodes a nodes info answer may list. The
+	// largest Elasticsearch and OpenSearch clusters run a few hundred
+	// nodes; an answer beyond this is broken or hostile, not a cluster.
+	DefaultMaxNodes = 5000
 )
 
 const (
@@ -39,6 +43,12 @@ const (
 	maxBodySize = 32 << 20
 	// maxFailed caps the node failures remembered between two sniffs.
 	maxFailed = 1024
+	// maxChecks is how many nodes of a new set are asked whether they
+	// answer before the set is published.
+	maxChecks = 3
+	// maxCheckTimeout bounds that check (RequestTimeout bounds it too, if
+	// shorter): a node that answers at all does so within milliseconds.
+	maxCheckTimeout = 2 * time.Second
 )
 
 var (
@@ -52,6 +62,17 @@ var (
 	// held no node to publish (after the filter); the published set stays as
 	// it was.
 	ErrNoNodes = errors.New("esrt: sniff found no usable node")
+
+	// ErrTooManyNodes is returned by [Sniffer.Sniff] when the nodes info
+	// answer listed more nodes than Config.MaxNodes; the published set
+	// stays as it was.
+	ErrTooManyNodes = errors.New("esrt: sniff refused: the answer lists more nodes than MaxNodes")
+
+	// ErrUnreachable is returned by [Sniffer.Sniff] when none of the
+	// nodes of a new set that were asked answered (addresses published
+	// for another network: Docker, a proxy, a load balancer); the
+	// published set stays as it was.
+	ErrUnreachable = errors.New("esrt: sniff: published addresses do not answer")
 )
 
 // Config configures a [Sniffer]. The zero value of every field except Seeds
@@ -99,9 +120,18 @@ type Config struct {
 	// an Authorization in Header. If zero, none.
 	Auth rt.Auth
 
-	// Filter reports whether a discovered node is kept. If nil, every node
-	// but dedicated masters ([IsDedicatedMaster]) is kept.
+	// Filter narrows the discovered nodes that are kept: a node is kept if
+	// it is not a dedicated master ([IsDedicatedMaster]) and Filter
+	// reports true. Dedicated masters are skipped whatever Filter says. If
+	// nil, every node but dedicated masters is kept.
 	Filter func(*rt.Node) bool
+
+	// MaxNodes is the most nodes one nodes info answer may list (entries
+	// of its "nodes" object, before Filter). An answer that lists more is
+	// refused whole, with a Warn log line: the published set stays as it
+	// was ([ErrTooManyNodes]). If zero, [DefaultMaxNodes]; negative is an
+	// error.
+	MaxNodes int
 
 	// Logger receives the sniff outcomes: published sets at Info, failures
 	// and the stop at Warn, each failed request at Debug. Credentials and
@@ -125,7 +155,8 @@ type Sniffer struct {
 	timeout   time.Duration
 	header    http.Header
 	auth      rt.Auth
-	filter    func(*rt.Node) bool
+	keep      func(*rt.Node) bool // not a dedicated master, and Filter
+	maxNodes  int
 	log       *slog.Logger
 
 	sem     chan struct{} // holds one token while a sniff runs
@@ -159,6 +190,13 @@ func NewSniffer(cfg Config) (*Sniffer, error) {
 			return nil, &rt.ConfigError{Field: d.field, Err: fmt.Errorf("negative duration %v", d.v)}
 		}
 	}
+	if cfg.MaxNodes < 0 {
+		return nil, &rt.ConfigError{Field: "MaxNodes", Err: fmt.Errorf("negative count %d", cfg.MaxNodes)}
+	}
+	keep := func(n *rt.Node) bool { return !IsDedicatedMaster(n) }
+	if f := cfg.Filter; f != nil {
+		keep = func(n *rt.Node) bool { return !IsDedicatedMaster(n) && f(n) }
+	}
 	s := &Sniffer{
 		seeds:     slices.Clone(cfg.Seeds),
 		transport: cfg.Transport,
@@ -168,7 +206,8 @@ func NewSniffer(cfg Config) (*Sniffer, error) {
 		timeout:   cmp.Or(cfg.RequestTimeout, DefaultRequestTimeout),
 		header:    cfg.Header.Clone(),
 		auth:      cfg.Auth,
-		filter:    cfg.Filter,
+		keep:      keep,
+		maxNodes:  cmp.Or(cfg.MaxNodes, DefaultMaxNodes),
 		log:       cfg.Logger,
 		sem:       make(chan struct{}, 1),
 		trigger:   make(chan struct{}, 1),
@@ -302,16 +341,22 @@ func (s *Sniffer) waitMinDelay(ctx context.Context) error {
 // the sniff on start: bound it with a context deadline. It asks up to three
 // of the last published nodes (those reported failed last), then the seeds
 // that were not already asked, one at a time, each request bounded by
-// RequestTimeout, and uses the first answer; so even without a deadline a
-// sniff lasts at most (3 + len(Seeds)) × RequestTimeout. Sniffs never overlap: a Sniff
-// called while another runs waits for it.
+// RequestTimeout, and uses the first answer. Before a new set is published,
+// Sniff checks that it can be reached: if the set does not hold the node
+// that answered, up to three of its nodes are sent HEAD / at once, bounded
+// by RequestTimeout and at most 2 s, and the set is published only if one
+// of them answers (any HTTP status). So even without a deadline a sniff
+// lasts at most (4 + len(Seeds)) × RequestTimeout. Sniffs never overlap: a
+// Sniff called while another runs waits for it.
 //
 // Sniff logs its outcome; the error is for control flow. It returns nil when
 // the answer was published or equal to the published set; [ErrNoNodes] when
-// the answer held no usable node (the published set stays); an error
-// matching [ErrStopped] when a node answered 401, 403 or 404, after which
-// discovery is stopped for good; ctx's error; or an error joining each
-// node's failure when no node answered.
+// the answer held no usable node, an error matching [ErrTooManyNodes] when
+// it listed more than MaxNodes, or one matching [ErrUnreachable] when the
+// new set could not be reached (in these three cases the published set
+// stays); an error matching [ErrStopped] when a node answered 401, 403 or
+// 404, after which discovery is stopped for good; ctx's error; or an error
+// joining each node's failure when no node answered.
 func (s *Sniffer) Sniff(ctx context.Context) error {
 	if s.stopped.Load() {
 		return ErrStopped
@@ -335,9 +380,15 @@ func (s *Sniffer) Sniff(ctx context.Context) error {
 		body, status, err := s.ask(ctx, n)
 		if err == nil {
 			var nodes []*rt.Node
-			nodes, err = parseNodes(body, n, s.filter)
+			nodes, err = parseNodes(body, n, s.keep, s.maxNodes)
 			if err == nil {
-				return s.accept(n, nodes)
+				return s.accept(ctx, n, nodes)
+			}
+			if errors.Is(err, ErrTooManyNodes) {
+				// Another node of the cluster would list the same nodes.
+				s.log.Warn("esrt: sniff refused: the nodes info answer lists more nodes than MaxNodes; "+s.keeping(),
+					"node", safeAddr(n), "error", err)
+				return err
 			}
 		}
 		if refused(status) {
@@ -397,23 +448,32 @@ func (s *Sniffer) begin() []*rt.Node {
 	return candidates
 }
 
-// accept publishes nodes, the answer of from, unless it is empty or equal to
-// the published set.
-func (s *Sniffer) accept(from *rt.Node, nodes []*rt.Node) error {
+// accept publishes nodes, the answer of from, unless it is empty, equal to
+// the published set, or cannot be reached. Only the sniff holding s.sem
+// calls it, so s.published changes only here.
+func (s *Sniffer) accept(ctx context.Context, from *rt.Node, nodes []*rt.Node) error {
 	if len(nodes) == 0 {
 		s.log.Warn("esrt: sniff found no usable node; keeping the current nodes", "node", safeAddr(from))
 		return ErrNoNodes
 	}
 	s.mu.Lock()
 	same := sameNodes(s.published, nodes)
-	if !same {
-		s.published = nodes
-	}
 	s.mu.Unlock()
 	if same {
 		s.log.Debug("esrt: sniff found no change", "node", safeAddr(from), "nodes", len(nodes))
 		return nil
 	}
+	if err := s.check(ctx, from, nodes); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.log.Warn("esrt: sniff: published addresses do not answer; "+s.keeping()+"; sniffing is not for clusters behind Docker or a proxy",
+			"from", safeAddr(from), "nodes", len(nodes), "error", err)
+		return fmt.Errorf("%w: %w", ErrUnreachable, err)
+	}
+	s.mu.Lock()
+	s.published = nodes
+	s.mu.Unlock()
 	addrs := make([]string, len(nodes))
 	for i, n := range nodes {
 		addrs[i] = safeAddr(n)
@@ -425,36 +485,84 @@ func (s *Sniffer) accept(from *rt.Node, nodes []*rt.Node) error {
 	return nil
 }
 
+// keeping says, for a log line, which nodes stay in use after a sniff that
+// publishes nothing.
+func (s *Sniffer) keeping() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.published == nil {
+		return "using the configured addresses"
+	}
+	return "keeping the current nodes"
+}
+
+// check returns nil if nodes can be reached: they hold from, which just
+// answered, or one of up to maxChecks of them, chosen at random and asked at
+// once, answers HEAD / within the check timeout. Otherwise it returns the
+// failures of the nodes asked, joined. It leaves no goroutine behind.
+func (s *Sniffer) check(ctx context.Context, from *rt.Node, nodes []*rt.Node) error {
+	key := from.Key()
+	if slices.ContainsFunc(nodes, func(n *rt.Node) bool { return n.Key() == key }) {
+		return nil
+	}
+	sample := nodes
+	if len(sample) > maxChecks {
+		sample = make([]*rt.Node, 0, maxChecks)
+		for _, i := range rand.Perm(len(nodes))[:maxChecks] {
+			sample = append(sample, nodes[i])
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, min(s.timeout, maxCheckTimeout))
+	defer cancel()
+	results := make(chan error, len(sample))
+	for _, n := range sample {
+		go func() {
+			if err := s.probe(ctx, n); err != nil {
+				results <- fmt.Errorf("%s: %w", safeAddr(n), err)
+				return
+			}
+			results <- nil
+		}()
+	}
+	var errs []error
+	answered := false
+	for range sample {
+		if err := <-results; err != nil {
+			errs = append(errs, err)
+		} else if !answered {
+			answered = true
+			cancel() // the others need not finish
+		}
+	}
+	if answered {
+		return nil
+	}
+	return errors.Join(errs...)
+}
+
+// probe sends HEAD / to n; any HTTP answer means n can be reached.
+func (s *Sniffer) probe(ctx context.Context, n *rt.Node) error {
+	req, err := s.newRequest(ctx, http.MethodHead, n, "/")
+	if err != nil {
+		return err
+	}
+	res, err := s.transport.RoundTrip(req)
+	if err != nil {
+		return err
+	}
+	return res.Body.Close()
+}
+
 // ask sends GET /_nodes/http to n and returns the body of a 200 answer, or
 // the status (0 without a response) and an error.
 func (s *Sniffer) ask(ctx context.Context, n *rt.Node) ([]byte, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 
-	u := *n.URL
-	u.User = nil
-	u.Path += sniffPath
-	if u.RawPath != "" {
-		u.RawPath += sniffPath
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := s.newRequest(ctx, http.MethodGet, n, sniffPath)
 	if err != nil {
 		return nil, 0, err
 	}
-	for k, v := range s.header {
-		req.Header[k] = slices.Clone(v)
-	}
-	if !s.auth.IsZero() {
-		req.Header.Set("Authorization", s.auth.Header())
-	}
-	if ui := n.URL.User; ui != nil {
-		password, _ := ui.Password()
-		req.Header.Set("Authorization", rt.BasicAuth(ui.Username(), password).Header())
-	}
-	if req.Header.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json")
-	}
-
 	res, err := s.transport.RoundTrip(req)
 	if err != nil {
 		return nil, 0, err
@@ -473,6 +581,35 @@ func (s *Sniffer) ask(ctx context.Context, n *rt.Node) ([]byte, int, error) {
 		return nil, res.StatusCode, &rt.ResponseTooLargeError{Limit: maxBodySize}
 	}
 	return body, res.StatusCode, nil
+}
+
+// newRequest returns a request for path under n's path prefix, with the
+// configured headers and credentials; the URL carries no userinfo.
+func (s *Sniffer) newRequest(ctx context.Context, method string, n *rt.Node, path string) (*http.Request, error) {
+	u := *n.URL
+	u.User = nil
+	u.Path += path
+	if u.RawPath != "" {
+		u.RawPath += path
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range s.header {
+		req.Header[k] = slices.Clone(v)
+	}
+	if !s.auth.IsZero() {
+		req.Header.Set("Authorization", s.auth.Header())
+	}
+	if ui := n.URL.User; ui != nil {
+		password, _ := ui.Password()
+		req.Header.Set("Authorization", rt.BasicAuth(ui.Username(), password).Header())
+	}
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	return req, nil
 }
 
 // refused reports whether status means "this cluster does not let you

@@ -56,7 +56,9 @@ func response(req *http.Request, status int, body string) *http.Response {
 }
 
 // stub is an in-memory transport: it records every request and answers with
-// fn. It starts no goroutine, so it works inside a synctest bubble.
+// fn. It starts no goroutine, so it works inside a synctest bubble. count
+// and hosts report the sniff requests (GET /_nodes/http), probes the checks
+// of new nodes (HEAD /).
 type stub struct {
 	mu       sync.Mutex
 	reqs     []*http.Request
@@ -80,18 +82,20 @@ func (s *stub) RoundTrip(req *http.Request) (*http.Response, error) {
 	return fn(req)
 }
 
-func (s *stub) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.reqs)
-}
+func (s *stub) count() int { return len(s.hosts()) }
 
-func (s *stub) hosts() []string {
+func (s *stub) hosts() []string { return s.hostsOf(http.MethodGet) }
+
+func (s *stub) probes() []string { return s.hostsOf(http.MethodHead) }
+
+func (s *stub) hostsOf(method string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []string
 	for _, r := range s.reqs {
-		out = append(out, r.URL.Host)
+		if r.Method == method {
+			out = append(out, r.URL.Host)
+		}
 	}
 	return out
 }
@@ -184,6 +188,7 @@ func TestNewSnifferConfigErrors(t *testing.T) {
 		{"negative interval", discovery.Config{Seeds: []*rt.Node{seed}, Interval: -1}, "Interval"},
 		{"negative min delay", discovery.Config{Seeds: []*rt.Node{seed}, MinDelay: -1}, "MinDelay"},
 		{"negative timeout", discovery.Config{Seeds: []*rt.Node{seed}, RequestTimeout: -1}, "RequestTimeout"},
+		{"negative max nodes", discovery.Config{Seeds: []*rt.Node{seed}, MaxNodes: -1}, "MaxNodes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -326,17 +331,15 @@ func TestSniffAuthorization(t *testing.T) {
 
 // When no published node can be reached, the sniff asks the seeds.
 func TestSniffFallsBackToSeeds(t *testing.T) {
-	dead := func() string {
-		srv := httptest.NewServer(http.NotFoundHandler())
-		addr := strings.TrimPrefix(srv.URL, "http://")
-		srv.Close()
-		return addr
-	}
-	deadA, deadB := dead(), dead()
+	// Two nodes that answer the check before they are published, then die.
+	srvA, srvB := httptest.NewServer(http.NotFoundHandler()), httptest.NewServer(http.NotFoundHandler())
+	defer srvA.Close()
+	defer srvB.Close()
+	addrA, addrB := srvA.Listener.Addr().String(), srvB.Listener.Addr().String()
 	var seedHits atomic.Int32
 	seedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seedHits.Add(1)
-		io.WriteString(w, nodesBody(spec{"a", deadA, data}, spec{"b", deadB, data}))
+		io.WriteString(w, nodesBody(spec{"a", addrA, data}, spec{"b", addrB, data}))
 	}))
 	defer seedSrv.Close()
 	tr := &http.Transport{}
@@ -353,6 +356,8 @@ func TestSniffFallsBackToSeeds(t *testing.T) {
 	if len(first) != 2 {
 		t.Fatalf("Nodes() = %q", first)
 	}
+	srvA.Close()
+	srvB.Close()
 	// Both published nodes refuse connections: the seed answers.
 	if err := s.Sniff(ctx); err != nil {
 		t.Fatalf("second sniff: %v", err)
@@ -378,8 +383,11 @@ func TestSniffCandidates(t *testing.T) {
 	body := nodesBody(specs...)
 	tr := &stub{}
 	tr.set(func(req *http.Request) (*http.Response, error) {
-		if strings.HasPrefix(req.URL.Host, "seed") {
+		switch {
+		case strings.HasPrefix(req.URL.Host, "seed"):
 			return response(req, 200, body), nil
+		case req.Method == http.MethodHead: // the check before publishing
+			return response(req, 200, ""), nil
 		}
 		return nil, errors.New("connection refused")
 	})
@@ -579,22 +587,37 @@ func TestSniffPublishesChanges(t *testing.T) {
 	}
 }
 
-// Custom filter replaces the dedicated master rule.
+// Filter narrows the nodes kept; dedicated masters stay out whatever it
+// says.
 func TestSniffFilter(t *testing.T) {
 	tr := &stub{fn: answer(200, nodesBody(
 		spec{"m", "10.0.0.1:9200", []string{"master"}},
 		spec{"d", "10.0.0.2:9200", data},
+		spec{"e", "10.0.0.3:9200", data},
+		spec{"v", "10.0.0.4:9200", []string{"master", "voting_only"}},
 	))}
 	s := newSniffer(t, discovery.Config{
 		Seeds:     []*rt.Node{mustNode(t, "http://seed:9200")},
 		Transport: tr,
-		Filter:    func(n *rt.Node) bool { return n.HasRole("master") },
+		Filter:    func(n *rt.Node) bool { return n.Name != "e" },
 	})
 	if err := s.Sniff(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if got := urls(s.Nodes()); !slices.Equal(got, []string{"http://10.0.0.1:9200"}) {
-		t.Errorf("Nodes() = %q", got)
+	if got := urls(s.Nodes()); !slices.Equal(got, []string{"http://10.0.0.2:9200"}) {
+		t.Errorf("Nodes() = %q, want only d", got)
+	}
+	// A filter that accepts everything does not bring the masters back.
+	s = newSniffer(t, discovery.Config{
+		Seeds:     []*rt.Node{mustNode(t, "http://seed:9200")},
+		Transport: tr,
+		Filter:    func(*rt.Node) bool { return true },
+	})
+	if err := s.Sniff(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := urls(s.Nodes()); !slices.Equal(got, []string{"http://10.0.0.2:9200", "http://10.0.0.3:9200"}) {
+		t.Errorf("Nodes() = %q, want d and e", got)
 	}
 }
 

@@ -36,8 +36,14 @@ func (p Product) String() string {
 	return "Elasticsearch"
 }
 
+// DefaultVersion is the Elasticsearch version a cluster reports when
+// Config.Version is empty: the current major, so that clients of that major
+// (go-elasticsearch v9 sends compatible-with=9, which an 8.x refuses) work
+// against a zero Config. Set Version for an older server.
+const DefaultVersion = "9.1.0"
+
 // Config describes a cluster. The zero Config is a one-node Elasticsearch
-// 8.x cluster over plain http without security.
+// 9.x cluster ([DefaultVersion]) over plain http without security.
 type Config struct {
 	// Nodes is the number of nodes. If zero, it is len(NodeConfigs), and at
 	// least 1.
@@ -51,7 +57,8 @@ type Config struct {
 	Product Product
 
 	// Version is the version number reported, "major.minor.patch". If empty,
-	// it is 8.19.0 for Elasticsearch and 2.19.0 for OpenSearch. Its major
+	// it is [DefaultVersion] (9.1.0, the current major) for Elasticsearch and
+	// 2.19.0 for OpenSearch. Its major
 	// decides which compatible-with media types are accepted (major and
 	// major-1), whether X-Elastic-Product is sent (7.14 and later), whether
 	// responses carry "_type": "_doc" (Elasticsearch 7, OpenSearch 1) and
@@ -141,7 +148,7 @@ func Start(cfg Config) (*Cluster, error) {
 	c := &Cluster{cfg: cfg, product: cfg.Product, closed: make(chan struct{})}
 	c.version = cfg.Version
 	if c.version == "" {
-		c.version = "8.19.0"
+		c.version = DefaultVersion
 		if c.product == OpenSearch {
 			c.version = "2.19.0"
 		}

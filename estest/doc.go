@@ -20,9 +20,18 @@
 // _version, _seq_no, _primary_term, result and _shards as Elasticsearch
 // reports them; _bulk with NDJSON index, create, update and delete actions
 // and per-item results and errors; _search and _count over comma-separated
-// indices and wildcards, using the query engine in query.go; points in time
+// indices and wildcards, using the query engine in query.go, with the basics
+// of the q parameter (field:value, bare terms searched in every field,
+// "quoted phrases", AND or OR, the default operator OR, df and
+// default_operator, and * for every document; anything else in q is a 400
+// query_shard_exception, never ignored, see querystring.go); points in time
 // (open, search with, close); refresh; index create, get, exists and
 // delete. Writes create missing indices; searches see writes at once.
+//
+// A zero Config answers as Elasticsearch 9.1.0 ([DefaultVersion]), the
+// current major, so that go-elasticsearch v9 (which sends compatible-with=9
+// on every request, as an 8.x server refuses) works against it; set
+// Config.Version for an older server, such as "8.19.0" or "7.17.0".
 //
 // Every response carries X-Elastic-Product: Elasticsearch (Elasticsearch
 // 7.14 and later) and the content type the request negotiated. Errors use

@@ -14,9 +14,16 @@ const (
 
 func okJSON(obj []member) response { return response{status: http.StatusOK, body: encodeObject(obj)} }
 
-// versionObject is GET /'s "version".
+// versionObject is GET /'s "version". The compatibility versions and
+// Lucene's follow the major as the real releases report them (9.1.0:
+// wire 8.19.0, Lucene 10.2.2; 8.19: wire 7.17.0, Lucene 9.12.2).
 func (c *Cluster) versionObject() []member {
 	wire := strconv.Itoa(c.major-1) + ".17.0"
+	lucene := "9.12.2"
+	if c.major >= 9 {
+		wire = strconv.Itoa(c.major-1) + ".19.0"
+		lucene = "10.2.2"
+	}
 	index := strconv.Itoa(c.major-1) + ".0.0"
 	if c.product == OpenSearch {
 		return []member{kv("distribution", "opensearch"), kv("number", c.version), kv("build_type", "tar"),
@@ -26,7 +33,7 @@ func (c *Cluster) versionObject() []member {
 	}
 	return []member{kv("number", c.version), kv("build_flavor", "default"), kv("build_type", "docker"),
 		kv("build_hash", buildHash), kv("build_date", buildDate), kv("build_snapshot", false),
-		kv("lucene_version", "9.12.2"), kv("minimum_wire_compatibility_version", wire),
+		kv("lucene_version", lucene), kv("minimum_wire_compatibility_version", wire),
 		kv("minimum_index_compatibility_version", index)}
 }
 

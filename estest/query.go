@@ -49,9 +49,12 @@ type searchHit struct {
 	Sort  []any // sort values, present when the request sorts
 }
 
-// queryError is a client error in a search body; the server answers 400 with
-// an envelope of this type and reason.
-type queryError struct{ Type, Reason string }
+// queryError is a client error in a search request; the server answers 400
+// with an envelope of this type and reason, and Cause as its caused_by.
+type queryError struct {
+	Type, Reason string
+	Cause        *queryError // nil when there is no caused_by
+}
 
 func (e *queryError) Error() string { return e.Type + ": " + e.Reason }
 
@@ -86,11 +89,13 @@ type searchRequest struct {
 }
 
 // parseSearchRequest parses body (may be empty or nil: match_all) and URL
-// params (from, size, sort as "field:asc,other:desc"). Errors are *queryError.
+// params (from, size, sort as "field:asc,other:desc", and q with df and
+// default_operator, see [parseQueryString]). Errors are *queryError.
 //
-// As in Elasticsearch, the URL parameters from and size override the body's,
-// and the URL sort is appended after the body's sort; a URL sort entry whose
-// suffix is neither asc nor desc is dropped, as Elasticsearch does.
+// As in Elasticsearch, the URL parameters q, from and size override the
+// body's query, from and size, and the URL sort is appended after the body's
+// sort; a URL sort entry whose suffix is neither asc nor desc is dropped, as
+// Elasticsearch does.
 //
 // The body may hold query, post_filter, from, size, sort, search_after,
 // min_score and pit. The keys track_total_hits, _source, timeout,
@@ -239,6 +244,13 @@ func unknownKey(m jsonMember) error {
 }
 
 func (r *searchRequest) parseParams(params url.Values) error {
+	if params.Has("q") {
+		q, err := parseQueryString(params.Get("q"), params.Get("df"), params.Get("default_operator"))
+		if err != nil {
+			return err
+		}
+		r.query = q
+	}
 	for _, name := range []string{"from", "size"} {
 		if !params.Has(name) {
 			continue

@@ -17,7 +17,11 @@ func (c *Cluster) search(rq *request, count bool) response {
 	if err != nil {
 		var qe *queryError
 		if errors.As(err, &qe) {
-			return newError(http.StatusBadRequest, qe.Type, qe.Reason).response()
+			e := newError(http.StatusBadRequest, qe.Type, qe.Reason)
+			if c := qe.Cause; c != nil {
+				e.causedBy = newError(http.StatusBadRequest, c.Type, c.Reason)
+			}
+			return e.response()
 		}
 		return newError(http.StatusBadRequest, "parsing_exception", err.Error()).response()
 	}

@@ -186,7 +186,8 @@ func TestCompatibility(t *testing.T) {
 		json9  = "application/vnd.elasticsearch+json; compatible-with=9"
 		ndjson = "application/vnd.elasticsearch+x-ndjson; compatible-with=8"
 	)
-	c := estest.New(t, estest.Config{})
+	// An 8.x server: the rule is the same for every major, one apart.
+	c := estest.New(t, estest.Config{Version: "8.19.0"})
 	tests := []struct {
 		name, method, path, body string
 		accept, ctype            string
@@ -246,5 +247,24 @@ func TestCompatibility(t *testing.T) {
 	r = send(t, nil, "GET", old.URLs()[0]+"/", "", nil)
 	if r.header.Get("Content-Type") != "application/json; charset=UTF-8" || r.header.Get("X-Elastic-Product") != "" {
 		t.Errorf("7.10 headers %v", r.header)
+	}
+}
+
+// The zero Config is the current major, so that go-elasticsearch v9, which
+// sends compatible-with=9 on every request, works against it; 8 is still
+// accepted.
+func TestDefaultVersionIsCurrentMajor(t *testing.T) {
+	c := estest.New(t, estest.Config{})
+	for _, v := range []string{"9", "8"} {
+		mt := "application/vnd.elasticsearch+json; compatible-with=" + v
+		hdr := http.Header{"Accept": {mt}, "Content-Type": {mt}}
+		r := send(t, nil, "PUT", c.URLs()[0]+"/compat/_doc/"+v, `{"a":1}`, hdr)
+		if r.status != 201 || r.header.Get("Content-Type") != "application/vnd.elasticsearch+json;compatible-with="+v {
+			t.Errorf("index with compatible-with=%s: %d %s %s", v, r.status, r.header.Get("Content-Type"), r.body)
+		}
+	}
+	r := send(t, nil, "GET", c.URLs()[0]+"/", "", nil)
+	if got := get(r.object(t), "version.number"); got != estest.DefaultVersion || estest.DefaultVersion[:2] != "9." {
+		t.Errorf("version.number %v, DefaultVersion %s", got, estest.DefaultVersion)
 	}
 }

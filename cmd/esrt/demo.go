@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +26,10 @@ func versionString() string { return version.Version }
 // demo starts a three-node in-process cluster and talks to it through
 // esrt's default transport, printing what happens: load spread over the
 // nodes, a node killed and routed around, a 503 retried, the node back.
+// Each phase reports what the application saw (searches that succeeded or
+// failed) apart from the attempts esrt sent to each node and how each
+// ended: a search retried after a 503 is one success for the application
+// and two attempts, one of them a 503.
 func demo(ctx context.Context, out io.Writer) error {
 	cluster, err := estest.Start(estest.Config{Nodes: 3, ClusterName: "esrt-demo"})
 	if err != nil {
@@ -38,12 +45,20 @@ func demo(ctx context.Context, out io.Writer) error {
 
 	var mu sync.Mutex
 	var node1Up atomic.Bool
+	attempts := newTally(cluster.Nodes())
 	say := func(format string, args ...any) {
 		mu.Lock()
 		defer mu.Unlock()
 		fmt.Fprintf(out, format, args...)
 	}
 	hooks := &rt.Hooks{
+		OnAttemptDone: func(i rt.AttemptDoneInfo) {
+			outcome := "connection error"
+			if i.Response != nil {
+				outcome = strconv.Itoa(i.Response.StatusCode)
+			}
+			attempts.add(i.Node.String(), outcome)
+		},
 		OnNodeDown: func(i rt.NodeInfo) {
 			say("  node down: %s after %d failure(s), retried after %s\n", names[i.Node.String()], i.Failures, time.Until(i.RetryAt).Round(100*time.Millisecond))
 		},
@@ -95,14 +110,6 @@ func demo(ctx context.Context, out io.Writer) error {
 		_, err = io.Copy(io.Discard, res.Body)
 		return res.StatusCode, err
 	}
-	served := func() string {
-		var parts []string
-		for _, n := range cluster.Nodes() {
-			parts = append(parts, fmt.Sprintf("%s %d", n.Name(), len(n.Requests())))
-			n.ClearRequests()
-		}
-		return strings.Join(parts, ", ")
-	}
 
 	bulk := `{"index":{"_index":"books","_id":"1"}}
 {"title":"The Go Programming Language","year":2015}
@@ -145,26 +152,28 @@ func demo(ctx context.Context, out io.Writer) error {
 		}
 		return failed
 	}
+	// phase runs n searches and reports them and the attempts they took.
+	phase := func(n int) {
+		failed := run(n)
+		fmt.Fprintf(out, "%d searches: %d succeeded, %d failed\n  attempts: %s\n", n, n-failed, failed, attempts.take())
+	}
 
 	_, titles, err := search()
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "search for \"data search\": %s\n", strings.Join(titles, "; "))
-	served()
+	attempts.take()
 
-	failed := run(30)
-	fmt.Fprintf(out, "30 searches, %d failed; served by: %s\n", failed, served())
+	phase(30)
 
 	fmt.Fprintln(out, "killing node-1 (connections refused):")
 	cluster.Node(1).Kill()
-	failed = run(30)
-	fmt.Fprintf(out, "30 searches, %d failed; served by: %s\n", failed, served())
+	phase(30)
 
 	fmt.Fprintln(out, "node-0 answers its next request with 503:")
 	cluster.Node(0).FailNext(1, estest.Failure{Status: 503})
-	failed = run(10)
-	fmt.Fprintf(out, "10 searches, %d failed; served by: %s\n", failed, served())
+	phase(10)
 
 	fmt.Fprintln(out, "reviving node-1; once a node's dead timeout is over, one probe brings it back:")
 	if err := cluster.Node(1).Revive(); err != nil {
@@ -186,10 +195,60 @@ func demo(ctx context.Context, out io.Writer) error {
 	if !allUp() {
 		return fmt.Errorf("the nodes did not all come back within 5s")
 	}
-	fmt.Fprintf(out, "%d searches meanwhile, %d failed\n", searches, failed)
-	served()
-	failed = run(30)
-	fmt.Fprintf(out, "30 searches, %d failed; served by: %s\n", failed, served())
+	fmt.Fprintf(out, "%d searches meanwhile: %d succeeded, %d failed\n  attempts: %s\n", searches, searches-failed, failed, attempts.take())
+	phase(30)
 	fmt.Fprintln(out, "done; the cluster shuts down with the demo")
 	return nil
+}
+
+// tally counts the attempts sent to each node by outcome (a status code or
+// "connection error"). It is safe for concurrent use.
+type tally struct {
+	mu     sync.Mutex
+	nodes  []string // URLs, in cluster order
+	names  map[string]string
+	counts map[string]map[string]int // node URL → outcome → attempts
+}
+
+func newTally(nodes []*estest.Node) *tally {
+	t := &tally{names: map[string]string{}, counts: map[string]map[string]int{}}
+	for _, n := range nodes {
+		t.nodes = append(t.nodes, n.URL())
+		t.names[n.URL()] = n.Name()
+	}
+	return t
+}
+
+func (t *tally) add(node, outcome string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.counts[node] == nil {
+		t.counts[node] = map[string]int{}
+	}
+	t.counts[node][outcome]++
+}
+
+// take returns the counts since the last take, such as
+// "node-0 11 (200: 10, 503: 1), node-1 0, node-2 10 (200: 10)", and
+// starts counting afresh.
+func (t *tally) take() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	parts := make([]string, 0, len(t.nodes))
+	for _, u := range t.nodes {
+		byOutcome := t.counts[u]
+		total := 0
+		var detail []string
+		for _, o := range slices.Sorted(maps.Keys(byOutcome)) {
+			total += byOutcome[o]
+			detail = append(detail, fmt.Sprintf("%s: %d", o, byOutcome[o]))
+		}
+		part := fmt.Sprintf("%s %d", t.names[u], total)
+		if total > 0 {
+			part += " (" + strings.Join(detail, ", ") + ")"
+		}
+		parts = append(parts, part)
+	}
+	t.counts = map[string]map[string]int{}
+	return strings.Join(parts, ", ")
 }

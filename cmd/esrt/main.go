@@ -2,10 +2,16 @@
 //
 //	esrt demo      run an in-process three-node cluster and talk to it
 //	esrt version   print the version
+//
+// Unknown commands, flags and stray arguments are errors: the usage goes to
+// stderr and the exit status is 2. -h or --help, alone or after a command,
+// prints the usage to stdout and exits 0.
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,28 +30,79 @@ const usage = `usage: esrt <command>
 commands:
   demo      start an in-process three-node cluster and show esrt at work
   version   print esrt's version
+
+Run "esrt <command> --help" for a command's usage.
 `
 
-// run executes one command and returns the process exit code.
+// commands holds each command's usage and what it does.
+var commands = map[string]struct {
+	usage string
+	run   func(ctx context.Context, stdout io.Writer) error
+}{
+	"demo": {
+		usage: `usage: esrt demo
+
+Starts an in-process three-node Elasticsearch stand-in (package estest) on
+loopback ports, talks to it through esrt's transport, and prints what
+happens: the spread over the nodes, a node killed and routed around, a 503
+retried, the node back. For each phase it prints what the application saw
+(searches that succeeded or failed) and every attempt esrt sent to each
+node, with its outcome. It takes no flags or arguments.
+`,
+		run: demo,
+	},
+	"version": {
+		usage: `usage: esrt version
+
+Prints esrt's version. It takes no flags or arguments.
+`,
+		run: func(_ context.Context, stdout io.Writer) error {
+			_, err := fmt.Fprintln(stdout, "esrt", versionString())
+			return err
+		},
+	},
+}
+
+// run executes one command and returns the process exit code: 0 on
+// success, 1 when the command failed, 2 for a command line that is wrong.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	switch args[0] {
-	case "demo":
-		if err := demo(ctx, stdout); err != nil {
-			fmt.Fprintln(stderr, "esrt demo:", err)
-			return 1
-		}
-		return 0
-	case "version":
-		fmt.Fprintln(stdout, "esrt", versionString())
-		return 0
+	name := args[0]
+	switch name {
 	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "esrt %s: unexpected argument %q\n\n%s", name, args[1], usage)
+			return 2
+		}
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "esrt: unknown command %q\n\n%s", args[0], usage)
-	return 2
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "esrt: unknown command %q\n\n%s", name, usage)
+		return 2
+	}
+	// No command has flags yet; parsing still refuses unknown ones and
+	// answers -h and --help.
+	fs := flag.NewFlagSet("esrt "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	switch err := fs.Parse(args[1:]); {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, cmd.usage)
+		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "esrt %s: %v\n\n%s", name, err, cmd.usage)
+		return 2
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "esrt %s: unexpected argument %q\n\n%s", name, fs.Arg(0), cmd.usage)
+		return 2
+	}
+	if err := cmd.run(ctx, stdout); err != nil {
+		fmt.Fprintf(stderr, "esrt %s: %v\n", name, err)
+		return 1
+	}
+	return 0
 }
