@@ -57,7 +57,9 @@ type Config struct {
 	Header http.Header
 
 	// RetryOnStatus lists the retried statuses. If nil, 429, 502, 503 and
-	// 504.
+	// 504. Only error statuses, 400 to 599, may be listed: a success or a
+	// redirect is an *rt.ConfigError naming RetryOnStatus, since retrying
+	// it would send a request again after it worked.
 	RetryOnStatus []int
 
 	// DisableRetry makes every request a single attempt.

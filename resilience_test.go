@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/esrt-dev/esrt/estest"
@@ -436,5 +439,95 @@ func TestHedgeThroughNew(t *testing.T) {
 	}
 	if hedges.Load() == 0 {
 		t.Fatal("no hedge was sent although a node hangs")
+	}
+}
+
+// A create whose first attempt was applied before the connection was reset
+// is retried and answered 409 for a write that succeeded; a delete in the
+// same situation is answered 404. Both responses say they come from a
+// retried write, and a first-time 409 does not.
+func TestRetriedWriteIsMarked(t *testing.T) {
+	c := estest.New(t, estest.Config{})
+	var resetNext atomic.Bool
+	c.Node(0).SetResetFunc(func(*http.Request) estest.ResetMode {
+		if resetNext.CompareAndSwap(true, false) {
+			return estest.ResetAfterApply
+		}
+		return estest.NoReset
+	})
+	tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff})
+	send := func(method, path, body string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, "http://es"+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drainClose(res)
+		return res
+	}
+
+	resetNext.Store(true)
+	if res := send("PUT", "/docs/_create/1", `{"n":1}`); res.StatusCode != 409 || !rt.RetriedWrite(res.Header) {
+		t.Errorf("retried create: status %d, %s %q; want 409 marked as a retried write",
+			res.StatusCode, rt.RetriedWriteHeader, res.Header.Get(rt.RetriedWriteHeader))
+	}
+	if res := send("PUT", "/docs/_create/1", `{"n":1}`); res.StatusCode != 409 || rt.RetriedWrite(res.Header) {
+		t.Errorf("second create: status %d, marked %v; want an unmarked 409", res.StatusCode, rt.RetriedWrite(res.Header))
+	}
+	resetNext.Store(true)
+	if res := send("DELETE", "/docs/_doc/1", ""); res.StatusCode != 404 || !rt.RetriedWrite(res.Header) {
+		t.Errorf("retried delete: status %d, marked %v; want 404 marked as a retried write", res.StatusCode, rt.RetriedWrite(res.Header))
+	}
+	if n := len(c.Node(0).Requests()); n != 5 {
+		t.Errorf("%d requests reached the node, want 5", n)
+	}
+}
+
+// Through New: a request whose first node refuses the connection is sent
+// at once to another node, without the backoff; with a single node, the
+// retry waits it.
+func TestRefusedConnectionRetriedAtOnceThroughNew(t *testing.T) {
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	first := selector.SelectorFunc(func(cands []selector.Candidate) int {
+		best := 0
+		for i, c := range cands {
+			if c.Node.URL.Host < cands[best].Node.URL.Host {
+				best = i
+			}
+		}
+		return best
+	})
+	for _, tt := range []struct {
+		name      string
+		addresses []string
+		wantWait  time.Duration
+	}{
+		{"three nodes", []string{"http://es1:9200", "http://es2:9200", "http://es3:9200"}, 0},
+		{"one node", []string{"http://es1:9200"}, time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var refused atomic.Bool
+				base := rt.Func(func(req *http.Request) (*http.Response, error) {
+					if req.URL.Host == "es1:9200" && refused.CompareAndSwap(false, true) {
+						return nil, dial
+					}
+					return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+				})
+				tr := mustNew(t, Config{Addresses: tt.addresses, Transport: base, Selector: first,
+					RetryBackoff: func(int) time.Duration { return time.Second }})
+				start := time.Now()
+				res, err := get(t, tr, "/_search")
+				if err != nil {
+					t.Fatal(err)
+				}
+				drainClose(res)
+				if took := time.Since(start); took != tt.wantWait || !refused.Load() {
+					t.Fatalf("took %v (refused: %v), want %v", took, refused.Load(), tt.wantWait)
+				}
+			})
+		})
 	}
 }
