@@ -531,3 +531,51 @@ func TestRefusedConnectionRetriedAtOnceThroughNew(t *testing.T) {
 		})
 	}
 }
+
+// A request's own bad option is never a node's fault: through New, with
+// three healthy nodes, requests whose per-request options cannot work fail
+// with an error naming the option, nothing reaches a node, and every node
+// stays up.
+func TestRequestOwnBadOptionsThroughNew(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 3})
+	tr := mustNew(t, Config{Addresses: c.URLs(), BreakerFailures: 1})
+	bg := context.Background()
+	for _, tt := range []struct {
+		field string
+		ctx   context.Context
+	}{
+		{"rt.WithAttemptTimeout", rt.WithAttemptTimeout(bg, -time.Second)},
+		{"rt.WithRequestTimeout", rt.WithRequestTimeout(bg, -time.Second)},
+		{"rt.WithOpaqueID", rt.WithOpaqueID(bg, "job-1\r\nX-Injected: 1")},
+		{"rt.WithHeader", rt.WithHeader(bg, http.Header{"X-Tenant": {"blue\n"}})},
+		{"rt.WithHeader", rt.WithHeader(bg, http.Header{"Bad Name": {"x"}})},
+		{"rt.WithAuth", rt.WithAuth(bg, rt.APIKeyAuth("hunter2\n"))},
+	} {
+		for range 3 {
+			req, _ := http.NewRequestWithContext(tt.ctx, "GET", "http://es/_search", nil)
+			_, err := tr.RoundTrip(req)
+			var ce *rt.ConfigError
+			if !errors.As(err, &ce) || ce.Field != tt.field {
+				t.Fatalf("%s: error %v, want an *rt.ConfigError naming it", tt.field, err)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("%s: the error reveals the credential: %v", tt.field, err)
+			}
+		}
+	}
+	for i, n := range c.Nodes() {
+		if got := len(n.Requests()); got != 0 {
+			t.Errorf("node %d received %d requests", i, got)
+		}
+	}
+	for _, st := range tr.Pool().Status() {
+		if st.Dead || st.Failures != 0 {
+			t.Errorf("node %v: dead %v after %d failures; a request's own option is not its fault", st.Node, st.Dead, st.Failures)
+		}
+	}
+	if res, err := get(t, tr, "/"); err != nil {
+		t.Fatalf("a valid request after the invalid ones: %v", err)
+	} else if s := drainClose(res); s != 200 {
+		t.Fatalf("a valid request after the invalid ones: status %d", s)
+	}
+}
