@@ -206,9 +206,13 @@ type Config struct {
 
 	// MaxResponseSize caps a response body as received (its compressed
 	// size when gzipped); MaxDecompressedResponseSize caps it after
-	// decompression. Over a cap, RoundTrip or the body's Read fails with
-	// an *rt.ResponseTooLargeError; a body is never silently truncated. If
-	// zero, no cap.
+	// decompression. Over a cap, RoundTrip (when Content-Length declares
+	// more, without reading the body) or the body's Read fails with an
+	// *rt.ResponseTooLargeError; a body is never silently truncated. If
+	// zero, 512 MiB each (middleware.DefaultMaxSize and
+	// DefaultMaxDecompressedSize), far above any legitimate response, so
+	// that an endless body or a gzip bomb stops there; if negative, no
+	// cap.
 	MaxResponseSize             int64
 	MaxDecompressedResponseSize int64
 

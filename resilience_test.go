@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -577,5 +578,38 @@ func TestRequestOwnBadOptionsThroughNew(t *testing.T) {
 		t.Fatalf("a valid request after the invalid ones: %v", err)
 	} else if s := drainClose(res); s != 200 {
 		t.Fatalf("a valid request after the invalid ones: status %d", s)
+	}
+}
+
+// By default, a response that declares a huge Content-Length and then
+// stalls fails at once with the default cap's error, without waiting for a
+// deadline; with the caps turned off, the response is returned.
+func TestDefaultResponseSizeCapThroughNew(t *testing.T) {
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1073741824") // 1 GiB, never sent
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(stop) }) // runs first: the handler returns
+
+	_, err := get(t, mustNew(t, Config{Addresses: []string{srv.URL}}), "/logs/_search")
+	var tooLarge *rt.ResponseTooLargeError
+	if !errors.As(err, &tooLarge) || tooLarge.Limit != middleware.DefaultMaxSize {
+		t.Fatalf("error %v, want an *rt.ResponseTooLargeError at the default cap", err)
+	}
+
+	res, err := get(t, mustNew(t, Config{Addresses: []string{srv.URL}, MaxResponseSize: -1, MaxDecompressedResponseSize: -1}), "/logs/_search")
+	if err != nil {
+		t.Fatalf("caps off: %v", err)
+	}
+	res.Body.Close()
+	if res.ContentLength != 1<<30 {
+		t.Fatalf("caps off: Content-Length %d", res.ContentLength)
 	}
 }
