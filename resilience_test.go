@@ -339,43 +339,65 @@ func TestClusterBreakerThroughNew(t *testing.T) {
 }
 
 // With a Limiter, a node that rejects work above 50 requests in flight sees
-// few 429s even from 200 concurrent bulk callers.
+// few 429s even from 200 concurrent bulk callers. The node is a stand-in
+// that answers after 20 ms of virtual time, so that the limiter's
+// adaptation depends on the requests alone, never on how busy the machine
+// running the test is.
 func TestLimiterThroughNew(t *testing.T) {
-	c := estest.New(t, estest.Config{})
-	c.Node(0).SetMaxInFlight(50)
-	c.Node(0).SetLatency(20 * time.Millisecond)
-	limiter, err := middleware.NewLimiter(middleware.LimiterConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := mustNew(t, Config{Addresses: c.URLs(), Limiter: limiter, DisableRetry: true})
-	const callers, each = 200, 10
-	var rejected atomic.Int64
-	var wg sync.WaitGroup
-	for range callers {
-		wg.Go(func() {
-			for range each {
-				req, _ := http.NewRequest("POST", "http://es/_bulk", strings.NewReader("{\"index\":{\"_index\":\"logs\"}}\n{\"m\":1}\n"))
-				req.Header.Set("Content-Type", "application/x-ndjson")
-				res, err := tr.RoundTrip(req)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if drainClose(res) == 429 {
-					rejected.Add(1)
-				}
+	synctest.Test(t, func(t *testing.T) {
+		const capacity, latency = 50, 20 * time.Millisecond
+		var inFlight, peak atomic.Int64
+		node := rt.Func(func(req *http.Request) (*http.Response, error) {
+			io.Copy(io.Discard, req.Body)
+			req.Body.Close()
+			n := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			header := http.Header{"Content-Type": {"application/json"}}
+			if n > capacity {
+				// Elasticsearch rejects work beyond its queue at once.
+				body := `{"error":{"type":"es_rejected_execution_exception","reason":"rejected execution of coordinating operation"},"status":429}`
+				return &http.Response{StatusCode: 429, Header: header, Body: io.NopCloser(strings.NewReader(body)), Request: req}, nil
 			}
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			time.Sleep(latency)
+			body := `{"took":20,"errors":false,"items":[{"index":{"_index":"logs","_id":"x","status":201}}]}`
+			return &http.Response{StatusCode: 200, Header: header, Body: io.NopCloser(strings.NewReader(body)), Request: req}, nil
 		})
-	}
-	wg.Wait()
-	// Slow start overshoots once before the first cut: allow that burst.
-	if got := rejected.Load(); got > callers*each/10 {
-		t.Fatalf("%d of %d bulk requests were rejected with 429", got, callers*each)
-	}
-	if s := limiter.Stats().Bulk; s.Admitted != callers*each || s.Limit > 55 {
-		t.Fatalf("limiter stats %+v: want every request admitted through it and a limit near 50", s)
-	}
+		limiter, err := middleware.NewLimiter(middleware.LimiterConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := mustNew(t, Config{Addresses: []string{"http://es1:9200"}, Transport: node, Limiter: limiter, DisableRetry: true})
+		const callers, each = 200, 10
+		var rejected atomic.Int64
+		var wg sync.WaitGroup
+		for range callers {
+			wg.Go(func() {
+				for range each {
+					req, _ := http.NewRequest("POST", "http://es/_bulk", strings.NewReader("{\"index\":{\"_index\":\"logs\"}}\n{\"m\":1}\n"))
+					req.Header.Set("Content-Type", "application/x-ndjson")
+					res, err := tr.RoundTrip(req)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if drainClose(res) == 429 {
+						rejected.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		// Slow start overshoots once before the first cut: allow that burst.
+		if got := rejected.Load(); got > callers*each/10 {
+			t.Fatalf("%d of %d bulk requests were rejected with 429", got, callers*each)
+		}
+		if s := limiter.Stats().Bulk; s.Admitted != callers*each || s.Limit > 55 {
+			t.Fatalf("limiter stats %+v: want every request admitted through it and a limit near 50", s)
+		}
+		t.Logf("%d rejected, limit %d, peak %d in flight", rejected.Load(), limiter.Stats().Bulk.Limit, peak.Load())
+	})
 }
 
 // The overall timeout covers every attempt: with a node that hangs and a
