@@ -383,7 +383,7 @@ func (t *retryTransport) stopReason(req *http.Request, res *http.Response, err e
 }
 
 // safeToRepeat reports whether another attempt may follow one that ended
-// with res or err (which no retry cannot fix), given the operation's
+// with res or err (an outcome a retry may fix), given the operation's
 // safety: whether the attempt may have been applied matters only for
 // operations that are not safe to repeat.
 func (t *retryTransport) safeToRepeat(req *http.Request, res *http.Response, err error, safe safety, wrote *atomic.Bool) bool {

@@ -1163,3 +1163,17 @@ func TestRetryAfterUnsentFailure(t *testing.T) {
 		})
 	}
 }
+
+// A body whose GetBody fails cannot be sent again: the request stops with
+// StopBodyNotReplayable, and the error reaches GetBody's cause.
+func TestRetryErrorWhenGetBodyFails(t *testing.T) {
+	errGone := errors.New("spool file gone")
+	base := &script{outcomes: []outcome{{err: reset, written: true}, {status: 200}}}
+	req, _ := http.NewRequest("POST", "http://es/idx/_search", strings.NewReader(`{}`))
+	req.GetBody = func() (io.ReadCloser, error) { return nil, errGone }
+	_, err := mustRetry(t, RetryConfig{Backoff: noWait})(base).RoundTrip(req)
+	var re *rt.RetryError
+	if !errors.As(err, &re) || re.Reason != rt.StopBodyNotReplayable || !errors.Is(err, errGone) || base.count() != 1 {
+		t.Fatalf("error %v after %d attempts, want an *rt.RetryError (body not replayable) wrapping GetBody's error", err, base.count())
+	}
+}
