@@ -78,7 +78,9 @@ type Config struct {
 	Header http.Header
 
 	// RetryOnStatus lists the retried statuses. If nil, 429, 502, 503 and
-	// 504.
+	// 504. Only error statuses, 400 to 599, may be listed: a success or a
+	// redirect is an *rt.ConfigError naming RetryOnStatus, since retrying
+	// it would send a request again after it worked.
 	RetryOnStatus []int
 
 	// DisableRetry makes every request a single attempt.
@@ -225,9 +227,13 @@ type Config struct {
 
 	// MaxResponseSize caps a response body as received (its compressed
 	// size when gzipped); MaxDecompressedResponseSize caps it after
-	// decompression. Over a cap, RoundTrip or the body's Read fails with
-	// an *rt.ResponseTooLargeError; a body is never silently truncated. If
-	// zero, no cap.
+	// decompression. Over a cap, RoundTrip (when Content-Length declares
+	// more, without reading the body) or the body's Read fails with an
+	// *rt.ResponseTooLargeError; a body is never silently truncated. If
+	// zero, 512 MiB each (middleware.DefaultMaxSize and
+	// DefaultMaxDecompressedSize), far above any legitimate response, so
+	// that an endless body or a gzip bomb stops there; if negative, no
+	// cap.
 	MaxResponseSize             int64
 	MaxDecompressedResponseSize int64
 

@@ -247,6 +247,7 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 		RetryOnStatus: cfg.RetryOnStatus,
 		Backoff:       cfg.RetryBackoff,
 		Budget:        budget,
+		NodeCount:     func() int { return len(pool.Status()) },
 		Hooks:         retryHooks,
 	})
 	if err != nil {

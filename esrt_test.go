@@ -75,8 +75,6 @@ func TestNewConfigErrors(t *testing.T) {
 		{"negative AttemptTimeout", Config{AttemptTimeout: -time.Second}, "AttemptTimeout"},
 		{"bad hedge quantile", Config{Hedge: &middleware.HedgeConfig{Quantile: 2}}, "Hedge.Quantile"},
 		{"bad cluster breaker ratio", Config{ClusterBreaker: &middleware.ClusterBreakerConfig{Ratio: 2}}, "ClusterBreaker.Ratio"},
-		{"negative MaxResponseSize", Config{MaxResponseSize: -1}, "MaxResponseSize"},
-		{"negative MaxDecompressedResponseSize", Config{MaxDecompressedResponseSize: -1}, "MaxDecompressedResponseSize"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

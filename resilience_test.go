@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/esrt-dev/esrt/estest"
@@ -335,43 +339,65 @@ func TestClusterBreakerThroughNew(t *testing.T) {
 }
 
 // With a Limiter, a node that rejects work above 50 requests in flight sees
-// few 429s even from 200 concurrent bulk callers.
+// few 429s even from 200 concurrent bulk callers. The node is a stand-in
+// that answers after 20 ms of virtual time, so that the limiter's
+// adaptation depends on the requests alone, never on how busy the machine
+// running the test is.
 func TestLimiterThroughNew(t *testing.T) {
-	c := estest.New(t, estest.Config{})
-	c.Node(0).SetMaxInFlight(50)
-	c.Node(0).SetLatency(20 * time.Millisecond)
-	limiter, err := middleware.NewLimiter(middleware.LimiterConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := mustNew(t, Config{Addresses: c.URLs(), Limiter: limiter, DisableRetry: true})
-	const callers, each = 200, 10
-	var rejected atomic.Int64
-	var wg sync.WaitGroup
-	for range callers {
-		wg.Go(func() {
-			for range each {
-				req, _ := http.NewRequest("POST", "http://es/_bulk", strings.NewReader("{\"index\":{\"_index\":\"logs\"}}\n{\"m\":1}\n"))
-				req.Header.Set("Content-Type", "application/x-ndjson")
-				res, err := tr.RoundTrip(req)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if drainClose(res) == 429 {
-					rejected.Add(1)
-				}
+	synctest.Test(t, func(t *testing.T) {
+		const capacity, latency = 50, 20 * time.Millisecond
+		var inFlight, peak atomic.Int64
+		node := rt.Func(func(req *http.Request) (*http.Response, error) {
+			io.Copy(io.Discard, req.Body)
+			req.Body.Close()
+			n := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			header := http.Header{"Content-Type": {"application/json"}}
+			if n > capacity {
+				// Elasticsearch rejects work beyond its queue at once.
+				body := `{"error":{"type":"es_rejected_execution_exception","reason":"rejected execution of coordinating operation"},"status":429}`
+				return &http.Response{StatusCode: 429, Header: header, Body: io.NopCloser(strings.NewReader(body)), Request: req}, nil
 			}
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			time.Sleep(latency)
+			body := `{"took":20,"errors":false,"items":[{"index":{"_index":"logs","_id":"x","status":201}}]}`
+			return &http.Response{StatusCode: 200, Header: header, Body: io.NopCloser(strings.NewReader(body)), Request: req}, nil
 		})
-	}
-	wg.Wait()
-	// Slow start overshoots once before the first cut: allow that burst.
-	if got := rejected.Load(); got > callers*each/10 {
-		t.Fatalf("%d of %d bulk requests were rejected with 429", got, callers*each)
-	}
-	if s := limiter.Stats().Bulk; s.Admitted != callers*each || s.Limit > 55 {
-		t.Fatalf("limiter stats %+v: want every request admitted through it and a limit near 50", s)
-	}
+		limiter, err := middleware.NewLimiter(middleware.LimiterConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := mustNew(t, Config{Addresses: []string{"http://es1:9200"}, Transport: node, Limiter: limiter, DisableRetry: true})
+		const callers, each = 200, 10
+		var rejected atomic.Int64
+		var wg sync.WaitGroup
+		for range callers {
+			wg.Go(func() {
+				for range each {
+					req, _ := http.NewRequest("POST", "http://es/_bulk", strings.NewReader("{\"index\":{\"_index\":\"logs\"}}\n{\"m\":1}\n"))
+					req.Header.Set("Content-Type", "application/x-ndjson")
+					res, err := tr.RoundTrip(req)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if drainClose(res) == 429 {
+						rejected.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		// Slow start overshoots once before the first cut: allow that burst.
+		if got := rejected.Load(); got > callers*each/10 {
+			t.Fatalf("%d of %d bulk requests were rejected with 429", got, callers*each)
+		}
+		if s := limiter.Stats().Bulk; s.Admitted != callers*each || s.Limit > 55 {
+			t.Fatalf("limiter stats %+v: want every request admitted through it and a limit near 50", s)
+		}
+		t.Logf("%d rejected, limit %d, peak %d in flight", rejected.Load(), limiter.Stats().Bulk.Limit, peak.Load())
+	})
 }
 
 // The overall timeout covers every attempt: with a node that hangs and a
@@ -436,5 +462,176 @@ func TestHedgeThroughNew(t *testing.T) {
 	}
 	if hedges.Load() == 0 {
 		t.Fatal("no hedge was sent although a node hangs")
+	}
+}
+
+// A create whose first attempt was applied before the connection was reset
+// is retried and answered 409 for a write that succeeded; a delete in the
+// same situation is answered 404. Both responses say they come from a
+// retried write, and a first-time 409 does not.
+func TestRetriedWriteIsMarked(t *testing.T) {
+	c := estest.New(t, estest.Config{})
+	var resetNext atomic.Bool
+	c.Node(0).SetResetFunc(func(*http.Request) estest.ResetMode {
+		if resetNext.CompareAndSwap(true, false) {
+			return estest.ResetAfterApply
+		}
+		return estest.NoReset
+	})
+	tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff})
+	send := func(method, path, body string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, "http://es"+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drainClose(res)
+		return res
+	}
+
+	resetNext.Store(true)
+	if res := send("PUT", "/docs/_create/1", `{"n":1}`); res.StatusCode != 409 || !rt.RetriedWrite(res.Header) {
+		t.Errorf("retried create: status %d, %s %q; want 409 marked as a retried write",
+			res.StatusCode, rt.RetriedWriteHeader, res.Header.Get(rt.RetriedWriteHeader))
+	}
+	if res := send("PUT", "/docs/_create/1", `{"n":1}`); res.StatusCode != 409 || rt.RetriedWrite(res.Header) {
+		t.Errorf("second create: status %d, marked %v; want an unmarked 409", res.StatusCode, rt.RetriedWrite(res.Header))
+	}
+	resetNext.Store(true)
+	if res := send("DELETE", "/docs/_doc/1", ""); res.StatusCode != 404 || !rt.RetriedWrite(res.Header) {
+		t.Errorf("retried delete: status %d, marked %v; want 404 marked as a retried write", res.StatusCode, rt.RetriedWrite(res.Header))
+	}
+	if n := len(c.Node(0).Requests()); n != 5 {
+		t.Errorf("%d requests reached the node, want 5", n)
+	}
+}
+
+// Through New: a request whose first node refuses the connection is sent
+// at once to another node, without the backoff; with a single node, the
+// retry waits it.
+func TestRefusedConnectionRetriedAtOnceThroughNew(t *testing.T) {
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	first := selector.SelectorFunc(func(cands []selector.Candidate) int {
+		best := 0
+		for i, c := range cands {
+			if c.Node.URL.Host < cands[best].Node.URL.Host {
+				best = i
+			}
+		}
+		return best
+	})
+	for _, tt := range []struct {
+		name      string
+		addresses []string
+		wantWait  time.Duration
+	}{
+		{"three nodes", []string{"http://es1:9200", "http://es2:9200", "http://es3:9200"}, 0},
+		{"one node", []string{"http://es1:9200"}, time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var refused atomic.Bool
+				base := rt.Func(func(req *http.Request) (*http.Response, error) {
+					if req.URL.Host == "es1:9200" && refused.CompareAndSwap(false, true) {
+						return nil, dial
+					}
+					return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+				})
+				tr := mustNew(t, Config{Addresses: tt.addresses, Transport: base, Selector: first,
+					RetryBackoff: func(int) time.Duration { return time.Second }})
+				start := time.Now()
+				res, err := get(t, tr, "/_search")
+				if err != nil {
+					t.Fatal(err)
+				}
+				drainClose(res)
+				if took := time.Since(start); took != tt.wantWait || !refused.Load() {
+					t.Fatalf("took %v (refused: %v), want %v", took, refused.Load(), tt.wantWait)
+				}
+			})
+		})
+	}
+}
+
+// A request's own bad option is never a node's fault: through New, with
+// three healthy nodes, requests whose per-request options cannot work fail
+// with an error naming the option, nothing reaches a node, and every node
+// stays up.
+func TestRequestOwnBadOptionsThroughNew(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 3})
+	tr := mustNew(t, Config{Addresses: c.URLs(), BreakerFailures: 1})
+	bg := context.Background()
+	for _, tt := range []struct {
+		field string
+		ctx   context.Context
+	}{
+		{"rt.WithAttemptTimeout", rt.WithAttemptTimeout(bg, -time.Second)},
+		{"rt.WithRequestTimeout", rt.WithRequestTimeout(bg, -time.Second)},
+		{"rt.WithOpaqueID", rt.WithOpaqueID(bg, "job-1\r\nX-Injected: 1")},
+		{"rt.WithHeader", rt.WithHeader(bg, http.Header{"X-Tenant": {"blue\n"}})},
+		{"rt.WithHeader", rt.WithHeader(bg, http.Header{"Bad Name": {"x"}})},
+		{"rt.WithAuth", rt.WithAuth(bg, rt.APIKeyAuth("hunter2\n"))},
+	} {
+		for range 3 {
+			req, _ := http.NewRequestWithContext(tt.ctx, "GET", "http://es/_search", nil)
+			_, err := tr.RoundTrip(req)
+			var ce *rt.ConfigError
+			if !errors.As(err, &ce) || ce.Field != tt.field {
+				t.Fatalf("%s: error %v, want an *rt.ConfigError naming it", tt.field, err)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("%s: the error reveals the credential: %v", tt.field, err)
+			}
+		}
+	}
+	for i, n := range c.Nodes() {
+		if got := len(n.Requests()); got != 0 {
+			t.Errorf("node %d received %d requests", i, got)
+		}
+	}
+	for _, st := range tr.Pool().Status() {
+		if st.Dead || st.Failures != 0 {
+			t.Errorf("node %v: dead %v after %d failures; a request's own option is not its fault", st.Node, st.Dead, st.Failures)
+		}
+	}
+	if res, err := get(t, tr, "/"); err != nil {
+		t.Fatalf("a valid request after the invalid ones: %v", err)
+	} else if s := drainClose(res); s != 200 {
+		t.Fatalf("a valid request after the invalid ones: status %d", s)
+	}
+}
+
+// By default, a response that declares a huge Content-Length and then
+// stalls fails at once with the default cap's error, without waiting for a
+// deadline; with the caps turned off, the response is returned.
+func TestDefaultResponseSizeCapThroughNew(t *testing.T) {
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1073741824") // 1 GiB, never sent
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(stop) }) // runs first: the handler returns
+
+	_, err := get(t, mustNew(t, Config{Addresses: []string{srv.URL}}), "/logs/_search")
+	var tooLarge *rt.ResponseTooLargeError
+	if !errors.As(err, &tooLarge) || tooLarge.Limit != middleware.DefaultMaxSize {
+		t.Fatalf("error %v, want an *rt.ResponseTooLargeError at the default cap", err)
+	}
+
+	res, err := get(t, mustNew(t, Config{Addresses: []string{srv.URL}, MaxResponseSize: -1, MaxDecompressedResponseSize: -1}), "/logs/_search")
+	if err != nil {
+		t.Fatalf("caps off: %v", err)
+	}
+	res.Body.Close()
+	if res.ContentLength != 1<<30 {
+		t.Fatalf("caps off: Content-Length %d", res.ContentLength)
 	}
 }

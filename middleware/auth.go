@@ -34,6 +34,11 @@ type AuthConfig struct {
 // Userinfo is always removed from the URL that goes on, so it never reaches
 // the wire, a log line or an error. Auth does not know where a request will
 // finally go; [WarnPlaintextCredentials], placed after routing, does.
+//
+// A credential set with rt.WithAuth that cannot be sent in a header (a
+// control character) fails the request without sending it, with an
+// [*rt.LocalError] wrapping an [*rt.ConfigError] naming rt.WithAuth: the
+// request's fault, never a node's. The error never includes the secret.
 func Auth(cfg AuthConfig) rt.Middleware {
 	static := cfg.Credential().Header()
 	return func(next http.RoundTripper) http.RoundTripper {
@@ -69,6 +74,9 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case hasAuth(req):
 		a, _ := rt.AuthFrom(req.Context())
 		header = a.Header()
+		if !validHeaderValue(header) {
+			return nil, optionError(req, "rt.WithAuth", errControlChar)
+		}
 	case req.URL.User != nil:
 		password, _ := req.URL.User.Password()
 		header = rt.BasicAuth(req.URL.User.Username(), password).Header()

@@ -38,7 +38,10 @@ func UserAgent() string {
 //   - cfg.Header, for keys still missing.
 //
 // So the request's own headers win, then per-request context values, then
-// the configured defaults.
+// the configured defaults. A per-request value that cannot be sent in a
+// header (a control character, an invalid name) fails the request without
+// sending it, with an [*rt.LocalError] wrapping an [*rt.ConfigError] that
+// names the option: it is the request's fault, never a node's.
 func Headers(cfg HeadersConfig) rt.Middleware {
 	ua := cfg.UserAgent
 	if ua == "" {
@@ -65,6 +68,12 @@ func (t *headersTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	o := rt.OptionsFrom(req.Context())
 	extra, _ := o.Header()
 	opaqueID, _ := o.OpaqueID()
+	if err := checkHeaderOption(extra); err != nil {
+		return nil, optionError(req, "rt.WithHeader", err)
+	}
+	if !validHeaderValue(opaqueID) {
+		return nil, optionError(req, "rt.WithOpaqueID", errControlChar)
+	}
 	if !t.missing(req.Header, extra, opaqueID) {
 		return t.next.RoundTrip(req)
 	}

@@ -11,7 +11,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +24,7 @@ import (
 	"time"
 
 	"github.com/esrt-dev/esrt/rt"
+	"github.com/esrt-dev/esrt/selector"
 )
 
 // outcome is what a scripted attempt does.
@@ -765,5 +769,411 @@ func TestRetryUnsent(t *testing.T) {
 		if got := unsent(tt.err, tt.wrote); got != tt.want {
 			t.Errorf("%s: unsent = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// Whenever the retry middleware ends a request with an error, the error is
+// an *rt.RetryError that says why no further attempt was made, names the
+// request without its query string and each node without credentials, and
+// still lets errors.Is and errors.As reach the last cause.
+func TestRetryErrorSaysWhy(t *testing.T) {
+	node := &rt.Node{URL: &url.URL{Scheme: "http", Host: "10.0.0.1:9200", User: url.UserPassword("elastic", "hunter2")}}
+	routed := func(err error) error { return &rt.AttemptError{Attempt: 1, Node: node, Err: err} }
+	resetErr := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	certErr := &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}
+	local := &rt.LocalError{Err: errNoCredentials}
+	tests := []struct {
+		name         string
+		cfg          RetryConfig
+		method, path string
+		body         io.Reader
+		ctx          func() (context.Context, context.CancelFunc)
+		outcomes     []outcome
+		wantReason   rt.StopReason
+		wantAttempts int
+		wantCause    error
+		wantMessage  string // "" to skip
+	}{
+		{name: "write that may have been applied", method: "POST", path: "/logs/_doc?refresh=true&api_key=c2VjcmV0",
+			body:     strings.NewReader(`{"m":1}`),
+			outcomes: []outcome{{err: routed(syscall.ECONNRESET), written: true}}, wantReason: rt.StopMayHaveBeenApplied, wantAttempts: 1,
+			wantCause:   syscall.ECONNRESET,
+			wantMessage: "esrt: POST /logs/_doc: not retried: may have been applied: attempt 1 to http://elastic:xxxxx@10.0.0.1:9200: connection reset by peer"},
+		{name: "exhausted", method: "GET", path: "/_search", outcomes: []outcome{{err: dial}},
+			wantReason: rt.StopExhausted, wantAttempts: 4, wantCause: syscall.ECONNREFUSED},
+		{name: "retries disabled", cfg: RetryConfig{Disable: true}, method: "GET", path: "/_search",
+			outcomes: []outcome{{err: routed(dial)}}, wantReason: rt.StopDisabled, wantAttempts: 1, wantCause: syscall.ECONNREFUSED,
+			wantMessage: "esrt: GET /_search: not retried: retries disabled: attempt 1 to http://elastic:xxxxx@10.0.0.1:9200: dial tcp: connection refused"},
+		{name: "MaxRetries 0 per request", method: "GET", path: "/_search",
+			ctx: func() (context.Context, context.CancelFunc) {
+				return rt.WithMaxRetries(context.Background(), 0), func() {}
+			},
+			outcomes: []outcome{{err: resetErr}}, wantReason: rt.StopDisabled, wantAttempts: 1, wantCause: syscall.ECONNRESET},
+		{name: "certificate error", method: "GET", path: "/", outcomes: []outcome{{err: certErr}},
+			wantReason: rt.StopPermanent, wantAttempts: 1, wantCause: certErr},
+		{name: "local error", method: "GET", path: "/", outcomes: []outcome{{err: local}},
+			wantReason: rt.StopPermanent, wantAttempts: 1, wantCause: errNoCredentials},
+		{name: "permanent after a retry", method: "GET", path: "/", outcomes: []outcome{{status: 503}, {err: local}},
+			wantReason: rt.StopPermanent, wantAttempts: 2, wantCause: errNoCredentials,
+			wantMessage: "esrt: GET /: 2 attempts failed, not retried: permanent error: attempt 1: status 503 Service Unavailable; attempt 2: esrt: attempt not sent: sign: no credentials"},
+		{name: "empty budget", cfg: RetryConfig{Budget: emptyBudget(t)}, method: "GET", path: "/_search",
+			outcomes: []outcome{{err: resetErr}}, wantReason: rt.StopBudget, wantAttempts: 1, wantCause: syscall.ECONNRESET},
+		{name: "deadline too close", cfg: RetryConfig{Backoff: func(int) time.Duration { return time.Hour }}, method: "GET", path: "/_search",
+			ctx: func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), time.Minute)
+			},
+			outcomes: []outcome{{err: resetErr}}, wantReason: rt.StopDeadline, wantAttempts: 1, wantCause: syscall.ECONNRESET},
+		{name: "body not replayable", cfg: RetryConfig{MaxBufferedBody: 4}, method: "POST", path: "/_search",
+			body:     io.NopCloser(strings.NewReader(`{"query":{"match_all":{}}}`)),
+			outcomes: []outcome{{err: resetErr, written: true}}, wantReason: rt.StopBodyNotReplayable, wantAttempts: 1, wantCause: syscall.ECONNRESET},
+		{name: "caller cancelled", method: "GET", path: "/_search",
+			ctx: func() (context.Context, context.CancelFunc) {
+				ctx, cancel := context.WithCancel(context.Background())
+				cancel()
+				return ctx, func() {}
+			},
+			outcomes: []outcome{{err: context.Canceled}}, wantReason: rt.StopCanceled, wantAttempts: 1, wantCause: context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.Background(), context.CancelFunc(func() {})
+			if tt.ctx != nil {
+				ctx, cancel = tt.ctx()
+			}
+			defer cancel()
+			cfg := tt.cfg
+			if cfg.Backoff == nil {
+				cfg.Backoff = noWait
+			}
+			base := &script{outcomes: tt.outcomes}
+			_, err := do(t, mustRetry(t, cfg)(base), tt.method, tt.path, tt.body, ctx)
+			var re *rt.RetryError
+			if !errors.As(err, &re) {
+				t.Fatalf("error %v (%T), want an *rt.RetryError", err, err)
+			}
+			if re.Reason != tt.wantReason || len(re.Attempts) != tt.wantAttempts {
+				t.Errorf("reason %v after %d attempts, want %v after %d", re.Reason, len(re.Attempts), tt.wantReason, tt.wantAttempts)
+			}
+			if !errors.Is(err, tt.wantCause) {
+				t.Errorf("errors.Is(%v, %v) is false", err, tt.wantCause)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "esrt: "+tt.method+" "+strings.SplitN(tt.path, "?", 2)[0]+": ") {
+				t.Errorf("message %q does not name the request", msg)
+			}
+			if tt.wantMessage != "" && msg != tt.wantMessage {
+				t.Errorf("message\n%q\nwant\n%q", msg, tt.wantMessage)
+			}
+			for _, secret := range []string{"hunter2", "c2VjcmV0", "refresh"} {
+				if strings.Contains(msg, secret) {
+					t.Errorf("message %q carries %q", msg, secret)
+				}
+			}
+		})
+	}
+}
+
+// A request whose caller gives up, during an attempt or during the wait for
+// a retry, ends with an *rt.RetryError that still matches the caller's own
+// error and lists only the attempts made.
+func TestRetryErrorWhenCallerGivesUp(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		after  time.Duration // when the caller's context ends
+		cancel bool          // cancelled, rather than past its deadline
+		reason rt.StopReason
+		want   error
+		made   int
+	}{
+		{"cancel during the wait", 500 * time.Millisecond, true, rt.StopCanceled, context.Canceled, 1},
+		{"cancel during an attempt", 1500 * time.Millisecond, true, rt.StopCanceled, context.Canceled, 2},
+		{"deadline during an attempt", 1500 * time.Millisecond, false, rt.StopDeadlineExceeded, context.DeadlineExceeded, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var ctx context.Context
+				var cancel context.CancelFunc
+				if tt.cancel {
+					ctx, cancel = context.WithCancel(context.Background())
+					time.AfterFunc(tt.after, cancel)
+				} else {
+					ctx, cancel = context.WithTimeout(context.Background(), tt.after)
+				}
+				defer cancel()
+				var calls atomic.Int32
+				base := rt.Func(func(req *http.Request) (*http.Response, error) {
+					if calls.Add(1) == 1 {
+						return &http.Response{StatusCode: 503, Header: http.Header{}, Body: http.NoBody}, nil
+					}
+					<-req.Context().Done() // a node that does not answer
+					return nil, req.Context().Err()
+				})
+				start := time.Now()
+				_, err := do(t, mustRetry(t, RetryConfig{Backoff: func(int) time.Duration { return time.Second }})(base), "GET", "/_search", nil, ctx)
+				var re *rt.RetryError
+				if !errors.As(err, &re) || re.Reason != tt.reason || !errors.Is(err, tt.want) {
+					t.Fatalf("error %v, want an *rt.RetryError with reason %v matching %v", err, tt.reason, tt.want)
+				}
+				if len(re.Attempts) != tt.made || int(calls.Load()) != tt.made {
+					t.Errorf("%d attempts in the error, %d made; want %d", len(re.Attempts), calls.Load(), tt.made)
+				}
+				if took := time.Since(start); took != tt.after {
+					t.Errorf("returned after %v, want %v", took, tt.after)
+				}
+			})
+		})
+	}
+}
+
+func emptyBudget(t testing.TB) *Budget {
+	t.Helper()
+	b, err := NewBudget(BudgetConfig{Ratio: 1e-9, MinPerSecond: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The response of a write sent again after an earlier attempt may have
+// reached a server carries rt.RetriedWriteHeader, so that a 409 to a
+// create or a 404 to a delete can be told from a real conflict or a
+// missing document; reads, and writes whose earlier attempts never reached
+// a server or were rejected with 429, are not marked, and a server cannot
+// set the header itself.
+func TestRetryMarksRetriedWrites(t *testing.T) {
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	forged := http.Header{rt.RetriedWriteHeader: {"1"}}
+	tests := []struct {
+		name         string
+		cfg          RetryConfig
+		method, path string
+		body         string
+		outcomes     []outcome
+		want         string // the header's value; "" for none
+	}{
+		{name: "delete reset after it was sent", method: "DELETE", path: "/idx/_doc/1",
+			outcomes: []outcome{{err: reset, written: true}, {status: 404}}, want: "1"},
+		{name: "create by PUT answered 503", method: "PUT", path: "/idx/_create/1", body: `{"a":1}`,
+			outcomes: []outcome{{status: 503, written: true}, {status: 409}}, want: "1"},
+		{name: "create by POST answered 502", method: "POST", path: "/idx/_create/1", body: `{"a":1}`,
+			outcomes: []outcome{{status: 502, written: true}, {status: 409}}, want: "1"},
+		{name: "op_type=create timed out", method: "PUT", path: "/idx/_doc/1?op_type=create", body: `{"a":1}`,
+			outcomes: []outcome{{err: context.DeadlineExceeded, written: true}, {status: 409}}, want: "1"},
+		{name: "two earlier attempts", method: "DELETE", path: "/idx/_doc/1",
+			outcomes: []outcome{{err: reset, written: true}, {status: 503}, {status: 404}}, want: "2"},
+		{name: "success is marked too", method: "PUT", path: "/idx/_doc/1", body: `{"a":1}`,
+			outcomes: []outcome{{status: 504, written: true}, {status: 200}}, want: "1"},
+		{name: "refused, then 404", method: "DELETE", path: "/idx/_doc/1",
+			outcomes: []outcome{{err: dial}, {status: 404}}},
+		{name: "reset before it was written, then 409", method: "PUT", path: "/idx/_create/1", body: `{"a":1}`,
+			outcomes: []outcome{{err: reset}, {status: 409}}},
+		{name: "429, then 404", method: "DELETE", path: "/idx/_doc/1",
+			outcomes: []outcome{{status: 429, written: true}, {status: 404}}},
+		{name: "breaker refused, then 409", method: "PUT", path: "/idx/_create/1", body: `{"a":1}`,
+			outcomes: []outcome{{err: fmt.Errorf("node x: %w", rt.ErrBreakerOpen)}, {status: 409}}},
+		{name: "read", method: "GET", path: "/idx/_doc/1",
+			outcomes: []outcome{{status: 503, written: true}, {status: 404}}},
+		{name: "search", method: "POST", path: "/idx/_search", body: `{}`,
+			outcomes: []outcome{{err: reset, written: true}, {status: 200}}},
+		{name: "first attempt", method: "DELETE", path: "/idx/_doc/1",
+			outcomes: []outcome{{status: 404}}},
+		{name: "forged by the server", method: "DELETE", path: "/idx/_doc/1",
+			outcomes: []outcome{{status: 404, header: forged}}},
+		{name: "forged, retries disabled", cfg: RetryConfig{Disable: true}, method: "DELETE", path: "/idx/_doc/1",
+			outcomes: []outcome{{status: 404, header: forged}}},
+		{name: "forged on a read after a retry", method: "GET", path: "/idx/_doc/1",
+			outcomes: []outcome{{status: 503}, {status: 404, header: forged}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tt.cfg
+			cfg.Backoff = noWait
+			base := &script{outcomes: tt.outcomes}
+			var body io.Reader
+			if tt.body != "" {
+				body = strings.NewReader(tt.body)
+			}
+			res, err := do(t, mustRetry(t, cfg)(base), tt.method, tt.path, body, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if base.count() != len(tt.outcomes) {
+				t.Fatalf("%d attempts, want %d", base.count(), len(tt.outcomes))
+			}
+			if got := res.Header.Get(rt.RetriedWriteHeader); got != tt.want {
+				t.Errorf("%s: %q, want %q", rt.RetriedWriteHeader, got, tt.want)
+			}
+			if rt.RetriedWrite(res.Header) != (tt.want != "") {
+				t.Errorf("rt.RetriedWrite = %v", rt.RetriedWrite(res.Header))
+			}
+		})
+	}
+}
+
+// RetryOnStatus takes error statuses only: retrying a success or a
+// redirect would send a request again after it worked.
+func TestRetryOnStatusRefusesNonErrors(t *testing.T) {
+	for _, s := range []int{100, 200, 201, 204, 301, 304, 399} {
+		_, err := Retry(RetryConfig{RetryOnStatus: []int{503, s}})
+		var ce *rt.ConfigError
+		if !errors.As(err, &ce) || ce.Field != "RetryOnStatus" || !strings.Contains(err.Error(), strconv.Itoa(s)) {
+			t.Errorf("RetryOnStatus with %d: error %v, want an *rt.ConfigError naming RetryOnStatus and %d", s, err, s)
+		}
+	}
+	for _, s := range []int{400, 408, 409, 429, 500, 599} {
+		if _, err := Retry(RetryConfig{RetryOnStatus: []int{s}}); err != nil {
+			t.Errorf("RetryOnStatus with %d: %v", s, err)
+		}
+	}
+}
+
+// An https:// address of a node that speaks plain http fails the TLS
+// handshake with a tls.RecordHeaderError: a configuration error that no
+// retry can fix, also when a layer wraps the error to add a hint.
+func TestRetryNeverRetriesHTTPSToPlainHTTP(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	base := srv.Client().Transport.(*http.Transport).Clone()
+	defer base.CloseIdleConnections()
+	for _, wrap := range []bool{false, true} {
+		t.Run(fmt.Sprintf("wrapped=%v", wrap), func(t *testing.T) {
+			var calls atomic.Int32
+			counting := rt.Func(func(req *http.Request) (*http.Response, error) {
+				calls.Add(1)
+				res, err := base.RoundTrip(req)
+				if err != nil && wrap {
+					err = fmt.Errorf("esrt: the node may speak plain http: %w", err)
+				}
+				return res, err
+			})
+			req, _ := http.NewRequest("GET", "https://"+srv.Listener.Addr().String()+"/", nil)
+			_, err := mustRetry(t, RetryConfig{Backoff: noWait})(counting).RoundTrip(req)
+			var record tls.RecordHeaderError
+			if !errors.As(err, &record) {
+				t.Fatalf("error %v, want a tls.RecordHeaderError", err)
+			}
+			var re *rt.RetryError
+			if !errors.As(err, &re) || re.Reason != rt.StopPermanent {
+				t.Errorf("error %v, want an *rt.RetryError with reason %v", err, rt.StopPermanent)
+			}
+			if n := calls.Load(); n != 1 {
+				t.Errorf("%d attempts, want 1", n)
+			}
+		})
+	}
+}
+
+// firstByHost is a selector that always chooses the candidate with the
+// smallest host, so that tests know where each attempt goes.
+var firstByHost = selector.SelectorFunc(func(cands []selector.Candidate) int {
+	best := 0
+	for i, c := range cands {
+		if c.Node.URL.Host < cands[best].Node.URL.Host {
+			best = i
+		}
+	}
+	return best
+})
+
+// A retry after an attempt that never reached a server (its connection
+// was refused) goes at once to a node the request has not tried: it does
+// not wait a backoff meant for a node or a cluster that is failing. A
+// retry that has to go back to a node already tried — the only node, every
+// node tried, a pinned request — still waits, and so does one whose
+// attempt reached its node.
+func TestRetryAfterUnsentFailure(t *testing.T) {
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	read := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	tests := []struct {
+		name      string
+		hosts     []string
+		fail      map[string]int // failures of each host before it answers
+		err       error
+		pin       bool
+		noCount   bool
+		wantHosts string
+		wantWait  time.Duration
+	}{
+		{name: "to another node", hosts: []string{"a", "b", "c"}, fail: map[string]int{"a": 1}, err: dial,
+			wantHosts: "[a b]", wantWait: 0},
+		{name: "two refused, then a third node", hosts: []string{"a", "b", "c"}, fail: map[string]int{"a": 1, "b": 1}, err: dial,
+			wantHosts: "[a b c]", wantWait: 0},
+		{name: "the only node", hosts: []string{"a"}, fail: map[string]int{"a": 1}, err: dial,
+			wantHosts: "[a a]", wantWait: time.Second},
+		{name: "every node tried", hosts: []string{"a", "b"}, fail: map[string]int{"a": 1, "b": 1}, err: dial,
+			wantHosts: "[a b *]", wantWait: time.Second}, // the dead node due first: jittered
+		{name: "pinned", hosts: []string{"a", "b", "c"}, fail: map[string]int{"a": 1}, err: dial, pin: true,
+			wantHosts: "[a a]", wantWait: time.Second},
+		{name: "no node count", hosts: []string{"a", "b", "c"}, fail: map[string]int{"a": 1}, err: dial, noCount: true,
+			wantHosts: "[a b]", wantWait: time.Second},
+		{name: "reset after it was sent", hosts: []string{"a", "b", "c"}, fail: map[string]int{"a": 1}, err: read,
+			wantHosts: "[a b]", wantWait: time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var seeds []*rt.Node
+				for _, h := range tt.hosts {
+					seeds = append(seeds, &rt.Node{URL: &url.URL{Scheme: "http", Host: h}})
+				}
+				pool, err := selector.NewPool(selector.PoolConfig{Seeds: seeds, Selector: firstByHost})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var mu sync.Mutex
+				var hosts []string
+				base := rt.Func(func(req *http.Request) (*http.Response, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					hosts = append(hosts, req.URL.Host)
+					if tt.fail[req.URL.Host] > 0 {
+						tt.fail[req.URL.Host]--
+						return nil, tt.err
+					}
+					return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+				})
+				cfg := RetryConfig{Backoff: func(int) time.Duration { return time.Second }, NodeCount: func() int { return len(pool.Status()) }}
+				if tt.noCount {
+					cfg.NodeCount = nil
+				}
+				ctx := context.Background()
+				if tt.pin {
+					ctx = rt.WithNode(ctx, seeds[0])
+				}
+				tr := rt.Chain(base, mustRetry(t, cfg), selector.Middleware(pool))
+				start := time.Now()
+				res, err := do(t, tr, "GET", "/_search", nil, ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				got := fmt.Sprint(hosts)
+				if len(hosts) == 3 && strings.HasSuffix(tt.wantHosts, " *]") {
+					got = fmt.Sprint(append(hosts[:2:2], "*"))
+				}
+				if got != tt.wantHosts {
+					t.Errorf("attempts went to %v, want %s", hosts, tt.wantHosts)
+				}
+				if took := time.Since(start); took != tt.wantWait {
+					t.Errorf("took %v, want %v", took, tt.wantWait)
+				}
+			})
+		})
+	}
+}
+
+// A body whose GetBody fails cannot be sent again: the request stops with
+// StopBodyNotReplayable, and the error reaches GetBody's cause.
+func TestRetryErrorWhenGetBodyFails(t *testing.T) {
+	errGone := errors.New("spool file gone")
+	base := &script{outcomes: []outcome{{err: reset, written: true}, {status: 200}}}
+	req, _ := http.NewRequest("POST", "http://es/idx/_search", strings.NewReader(`{}`))
+	req.GetBody = func() (io.ReadCloser, error) { return nil, errGone }
+	_, err := mustRetry(t, RetryConfig{Backoff: noWait})(base).RoundTrip(req)
+	var re *rt.RetryError
+	if !errors.As(err, &re) || re.Reason != rt.StopBodyNotReplayable || !errors.Is(err, errGone) || base.count() != 1 {
+		t.Fatalf("error %v after %d attempts, want an *rt.RetryError (body not replayable) wrapping GetBody's error", err, base.count())
 	}
 }

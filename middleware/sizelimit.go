@@ -2,7 +2,6 @@ package middleware
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -14,24 +13,38 @@ import (
 	"github.com/esrt-dev/esrt/rt"
 )
 
-// SizeLimitConfig configures [SizeLimit]. The zero value caps nothing.
+// Default caps of [SizeLimit], for a SizeLimitConfig field left zero:
+// 512 MiB, five times the 100 MB that Elasticsearch's Java low-level client
+// buffers per response at most, so that no legitimate response reaches
+// them, while an endless body, a huge declared Content-Length or a gzip
+// bomb ends there instead of at the caller's deadline or out of memory.
+const (
+	DefaultMaxSize             = 512 << 20
+	DefaultMaxDecompressedSize = 512 << 20
+)
+
+// SizeLimitConfig configures [SizeLimit]. The zero value caps both sizes
+// at their defaults.
 type SizeLimitConfig struct {
 	// MaxSize caps the bytes of a response body as received: the
-	// compressed size when the body came gzipped. If zero, no cap.
+	// compressed size when the body came gzipped. If zero,
+	// [DefaultMaxSize]; if negative, no cap.
 	MaxSize int64
 
 	// MaxDecompressedSize caps a response body after decompression, which
-	// guards against small bodies that expand enormously. If zero, no cap.
+	// guards against small bodies that expand enormously. If zero,
+	// [DefaultMaxDecompressedSize]; if negative, no cap.
 	MaxDecompressedSize int64
 }
 
 // SizeLimit returns a middleware that refuses response bodies over the
 // configured sizes with an [*rt.ResponseTooLargeError] (matching
 // [rt.ErrResponseTooLarge]) instead of letting them fill memory. The error
-// comes from RoundTrip, with the body closed, when Content-Length already
-// tells; otherwise from the body's Read once the cap is crossed, after
-// exactly the bytes up to the cap. A body under the caps reads to the end
-// byte for byte, as without the middleware: never silently truncated.
+// comes from RoundTrip, with the body closed and without reading it, when
+// Content-Length already tells; otherwise from the body's Read once the
+// cap is crossed, after exactly the bytes up to the cap. A body under the
+// caps reads to the end byte for byte, as without the middleware: never
+// silently truncated.
 //
 // To count the bytes received, SizeLimit asks for gzip itself: a request
 // without Accept-Encoding (and without Range, and not HEAD — the cases in
@@ -45,22 +58,29 @@ type SizeLimitConfig struct {
 //
 // It belongs outside retry and routing: a body that is too large is no
 // fault of the node, and trying another one does not help. The returned
-// body is safe to Close concurrently with Read. Negative sizes are an error
-// wrapping [rt.ErrInvalidConfig]. With both sizes zero, the middleware
-// returns next itself.
+// body is safe to Close concurrently with Read. It never returns an error
+// itself. With both sizes negative, the middleware returns next itself.
 func SizeLimit(cfg SizeLimitConfig) (rt.Middleware, error) {
-	if cfg.MaxSize < 0 {
-		return nil, &rt.ConfigError{Field: "MaxSize", Err: fmt.Errorf("negative size %d", cfg.MaxSize)}
-	}
-	if cfg.MaxDecompressedSize < 0 {
-		return nil, &rt.ConfigError{Field: "MaxDecompressedSize", Err: fmt.Errorf("negative size %d", cfg.MaxDecompressedSize)}
-	}
+	maxSize := sizeCap(cfg.MaxSize, DefaultMaxSize)
+	maxDecompressed := sizeCap(cfg.MaxDecompressedSize, DefaultMaxDecompressedSize)
 	return func(next http.RoundTripper) http.RoundTripper {
-		if cfg.MaxSize == 0 && cfg.MaxDecompressedSize == 0 {
+		if maxSize == 0 && maxDecompressed == 0 {
 			return next
 		}
-		return &sizeLimitTransport{next: next, maxSize: cfg.MaxSize, maxDecompressed: cfg.MaxDecompressedSize}
+		return &sizeLimitTransport{next: next, maxSize: maxSize, maxDecompressed: maxDecompressed}
 	}, nil
+}
+
+// sizeCap returns the cap a configured size stands for: the default for
+// zero, none (0) for a negative size.
+func sizeCap(size, def int64) int64 {
+	switch {
+	case size == 0:
+		return def
+	case size < 0:
+		return 0
+	}
+	return size
 }
 
 type sizeLimitTransport struct {

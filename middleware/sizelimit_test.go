@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -419,24 +420,136 @@ func TestSizeLimitCloseDuringRead(t *testing.T) {
 	}
 }
 
-func TestSizeLimitConfig(t *testing.T) {
-	tests := []struct {
-		cfg   SizeLimitConfig
-		field string
-	}{
-		{SizeLimitConfig{MaxSize: -1}, "MaxSize"},
-		{SizeLimitConfig{MaxDecompressedSize: -1}, "MaxDecompressedSize"},
+// endlessBody is a response body that never ends; its Read leaves p as it
+// is, which costs nothing, and it records whether it was closed.
+type endlessBody struct{ closed atomic.Bool }
+
+func (b *endlessBody) Read(p []byte) (int, error) {
+	if b.closed.Load() {
+		return 0, errors.New("read on closed body")
 	}
-	for _, tt := range tests {
-		_, err := SizeLimit(tt.cfg)
-		var ce *rt.ConfigError
-		if !errors.As(err, &ce) || ce.Field != tt.field || !errors.Is(err, rt.ErrInvalidConfig) {
-			t.Errorf("SizeLimit(%+v) = %v, want a ConfigError for %s", tt.cfg, err, tt.field)
+	return len(p), nil
+}
+func (b *endlessBody) Close() error { b.closed.Store(true); return nil }
+
+// stalledBody is a response body whose Read blocks until it is closed, as
+// a server that declared a length and then sent nothing.
+type stalledBody struct {
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (b *stalledBody) Read([]byte) (int, error) {
+	<-b.closed
+	return 0, errors.New("read on closed body")
+}
+func (b *stalledBody) Close() error { b.once.Do(func() { close(b.closed) }); return nil }
+
+// By default, both sizes are capped: an endless body stops after the cap,
+// a declared Content-Length over it fails in RoundTrip without a read, and
+// a gzip bomb stops at the decompressed cap.
+func TestSizeLimitDefaultCaps(t *testing.T) {
+	get := func(t *testing.T, tr http.RoundTripper) (*http.Response, error) {
+		req, _ := http.NewRequest("GET", "http://es.invalid/logs/_search", nil)
+		return tr.RoundTrip(req)
+	}
+	t.Run("endless body", func(t *testing.T) {
+		body := &endlessBody{}
+		base := rt.Func(func(req *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: -1, Body: body, Request: req}, nil
+		})
+		resp, err := get(t, mustSizeLimit(t, SizeLimitConfig{})(base))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		defer resp.Body.Close()
+		n, err := io.CopyN(io.Discard, resp.Body, DefaultMaxSize+1) // bounded, cap or not
+		var tooLarge *rt.ResponseTooLargeError
+		if !errors.As(err, &tooLarge) || tooLarge.Limit != DefaultMaxSize || n != DefaultMaxSize {
+			t.Fatalf("read %d bytes, then %v; want %d bytes, then the default cap's error", n, err, DefaultMaxSize)
+		}
+	})
+	t.Run("declared length, then a stall", func(t *testing.T) {
+		body := &stalledBody{closed: make(chan struct{})}
+		base := rt.Func(func(req *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Length": {"1073741824"}},
+				ContentLength: 1 << 30, Body: body, Request: req}, nil
+		})
+		resp, err := get(t, mustSizeLimit(t, SizeLimitConfig{})(base))
+		var tooLarge *rt.ResponseTooLargeError
+		if resp != nil || !errors.As(err, &tooLarge) || tooLarge.Limit != DefaultMaxSize {
+			t.Fatalf("RoundTrip = %v, %v; want the default cap's error at once", resp, err)
+		}
+		select {
+		case <-body.closed:
+		default:
+			t.Fatal("the stalled body was not closed")
+		}
+	})
+	t.Run("gzip bomb", func(t *testing.T) {
+		// Decompressing 512 MiB takes seconds under the race detector, so
+		// the bomb goes to a copy of the default transport with a cap of
+		// 1 MiB: the same code path, after checking that the default
+		// transport carries the default caps.
+		tr, ok := mustSizeLimit(t, SizeLimitConfig{})(nil).(*sizeLimitTransport)
+		if !ok || tr.maxSize != DefaultMaxSize || tr.maxDecompressed != DefaultMaxDecompressedSize {
+			t.Fatalf("the zero config gives %#v, want the default caps", tr)
+		}
+		var member bytes.Buffer
+		zw, _ := stdgzip.NewWriterLevel(&member, stdgzip.BestCompression)
+		zw.Write(make([]byte, 1<<20))
+		zw.Close()
+		bomb := bytes.Repeat(member.Bytes(), 4) // 4 MiB in about 4 KiB
+		small := *tr
+		small.maxDecompressed = 1 << 20
+		small.next = rt.Func(func(req *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Encoding": {"gzip"}},
+				ContentLength: int64(len(bomb)), Body: io.NopCloser(bytes.NewReader(bomb)), Request: req}, nil
+		})
+		resp, err := get(t, &small)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		n, err := io.Copy(io.Discard, resp.Body)
+		var tooLarge *rt.ResponseTooLargeError
+		if !errors.As(err, &tooLarge) || !tooLarge.Decompressed || n != 1<<20 {
+			t.Fatalf("read %d bytes, then %v; want 1 MiB, then the decompressed cap's error", n, err)
+		}
+	})
+}
+
+// A negative size turns its cap off; both negative, the middleware is not
+// there at all.
+func TestSizeLimitOptOut(t *testing.T) {
 	stub := &sizeLimitStub{}
-	if got := mustSizeLimit(t, SizeLimitConfig{})(stub); got != http.RoundTripper(stub) {
-		t.Error("the zero config does not return next itself")
+	if got := mustSizeLimit(t, SizeLimitConfig{MaxSize: -1, MaxDecompressedSize: -1})(stub); got != http.RoundTripper(stub) {
+		t.Error("with both caps off, SizeLimit does not return next itself")
+	}
+	for _, tt := range []struct {
+		name             string
+		cfg              SizeLimitConfig
+		wantDecompressed bool // which cap stops an endless plain body
+	}{
+		{"MaxSize off", SizeLimitConfig{MaxSize: -1, MaxDecompressedSize: 1 << 20}, true},
+		{"MaxDecompressedSize off", SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: -1}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			base := rt.Func(func(req *http.Request) (*http.Response, error) {
+				return &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: -1, Body: &endlessBody{}, Request: req}, nil
+			})
+			req, _ := http.NewRequest("GET", "http://es.invalid/", nil)
+			resp, err := mustSizeLimit(t, tt.cfg)(base).RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			_, err = io.CopyN(io.Discard, resp.Body, 2<<20)
+			var tooLarge *rt.ResponseTooLargeError
+			if !errors.As(err, &tooLarge) || tooLarge.Decompressed != tt.wantDecompressed || tooLarge.Limit != 1<<20 {
+				t.Fatalf("error %v, want the cap left on", err)
+			}
+		})
 	}
 }
 

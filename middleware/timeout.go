@@ -18,9 +18,12 @@ import (
 // starts no attempt, and waits no backoff, past it.
 //
 // d is the default; [rt.WithRequestTimeout] replaces it per request. Zero
-// means no timeout. A negative d is an [*rt.ConfigError]; so is a negative
-// per-request value, which RoundTrip returns without sending anything. A
-// deadline the caller's context already has is kept when it is earlier.
+// means no timeout. A negative d is an [*rt.ConfigError]. A negative
+// per-request value is the request's own mistake: RoundTrip returns it,
+// without sending anything, as an [*rt.LocalError] wrapping an
+// [*rt.ConfigError] that names rt.WithRequestTimeout, which no breaker
+// counts as a failure. A deadline the caller's context already has is
+// kept when it is earlier.
 //
 // The deadline covers the response body: the request's context stays alive
 // after RoundTrip returns, until the caller closes the body or reads it to
@@ -49,8 +52,12 @@ func RequestTimeout(d time.Duration) (rt.Middleware, error) {
 // to another node, when the operation is safe to repeat.
 //
 // d is the default; [rt.WithAttemptTimeout] replaces it per request. Zero
-// means no timeout. A negative d is an [*rt.ConfigError]; so is a negative
-// per-request value, which RoundTrip returns without sending anything.
+// means no timeout. A negative d is an [*rt.ConfigError]. A negative
+// per-request value is the request's own mistake, never the node's:
+// RoundTrip returns it, without sending anything, as an [*rt.LocalError]
+// wrapping an [*rt.ConfigError] that names rt.WithAttemptTimeout, so that
+// the router does not mark the node down, the breakers do not count it,
+// and retry does not send the request again.
 //
 // As with [RequestTimeout], the attempt's context lives until its response
 // body is closed or read to its end, so the timeout also bounds the reading
@@ -124,7 +131,10 @@ func (t *deadlineTransport) RoundTrip(req *http.Request) (*http.Response, error)
 			if req.Body != nil {
 				req.Body.Close()
 			}
-			return nil, &rt.ConfigError{Field: t.kind.option(), Err: fmt.Errorf("negative duration %v", v)}
+			// The request's own option, never the node's fault: a
+			// LocalError, so that neither the router nor a breaker
+			// counts it against a node or the cluster.
+			return nil, &rt.LocalError{Err: &rt.ConfigError{Field: t.kind.option(), Err: fmt.Errorf("negative duration %v", v)}}
 		}
 		d, cause = v, &deadlineError{kind: t.kind, d: v}
 	}

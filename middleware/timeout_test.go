@@ -153,8 +153,9 @@ func TestDeadlineConfig(t *testing.T) {
 	}
 }
 
-// TestDeadlineNegativeOverride: a negative per-request timeout is a
-// configuration error; nothing is sent and the body is closed.
+// TestDeadlineNegativeOverride: a negative per-request timeout is the
+// request's own configuration error, an *rt.LocalError wrapping an
+// *rt.ConfigError; nothing is sent and the body is closed.
 func TestDeadlineNegativeOverride(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -176,6 +177,10 @@ func TestDeadlineNegativeOverride(t *testing.T) {
 			if res != nil || !errors.As(err, &ce) || ce.Field != tt.field {
 				t.Errorf("RoundTrip = %v, %v; want a *rt.ConfigError for %s", res, err, tt.field)
 			}
+			var le *rt.LocalError
+			if !errors.As(err, &le) {
+				t.Errorf("error %v is not an *rt.LocalError: a layer above would hold it against a node", err)
+			}
 			if len(base.arrivals()) != 0 {
 				t.Error("request sent despite the invalid timeout")
 			}
@@ -184,6 +189,81 @@ func TestDeadlineNegativeOverride(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A negative per-request attempt timeout through routing and the per-node
+// breakers: the request fails with the option's error, nothing is sent, and
+// no node is marked down or has its breaker count a failure, however many
+// such requests come. Through retry, it is not retried either.
+func TestNegativeAttemptTimeoutIsNoNodeFailure(t *testing.T) {
+	var nodes []*rt.Node
+	for _, h := range []string{"es1:9200", "es2:9200", "es3:9200"} {
+		n, err := rt.NewNode("http://" + h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes = append(nodes, n)
+	}
+	var changes []string
+	hooks := &rt.Hooks{
+		OnNodeDown:      func(i rt.NodeInfo) { changes = append(changes, "down "+i.Node.String()) },
+		OnBreakerChange: func(i rt.BreakerInfo) { changes = append(changes, "breaker "+i.Node.String()) },
+	}
+	breakers, err := NewBreakers(BreakerConfig{Failures: 1, Hooks: hooks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := selector.NewPool(selector.PoolConfig{Seeds: nodes, Exclude: breakers.Open, Hooks: hooks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := &deadlineBase{}
+	attemptTimeout := mustDeadline(t, deadlineAttempt, time.Second)
+	tr := rt.Chain(base, mustRetry(t, RetryConfig{Backoff: noWait}), selector.Middleware(pool), breakers.Middleware(), attemptTimeout)
+	for i := range 9 {
+		req, _ := http.NewRequestWithContext(rt.WithAttemptTimeout(t.Context(), -time.Second), "GET", "http://es/_search", nil)
+		_, err := tr.RoundTrip(req)
+		var ce *rt.ConfigError
+		var re *rt.RetryError
+		if !errors.As(err, &ce) || ce.Field != "rt.WithAttemptTimeout" || !errors.As(err, &re) || re.Reason != rt.StopPermanent {
+			t.Fatalf("request %d: error %v, want an *rt.RetryError (permanent) wrapping the *rt.ConfigError", i, err)
+		}
+	}
+	if n := len(base.arrivals()); n != 0 {
+		t.Errorf("%d attempts sent", n)
+	}
+	for _, st := range pool.Status() {
+		if st.Dead || st.Failures != 0 {
+			t.Errorf("node %v: dead %v after %d failures, want healthy", st.Node, st.Dead, st.Failures)
+		}
+	}
+	if len(changes) != 0 {
+		t.Errorf("health changes %v, want none", changes)
+	}
+}
+
+// A negative per-request request timeout does not count as a failure of
+// the cluster: the cluster breaker above stays closed however many such
+// requests come, and the next request goes through.
+func TestNegativeRequestTimeoutIsNoClusterFailure(t *testing.T) {
+	cb, err := ClusterBreaker(ClusterBreakerConfig{MinRequests: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := &deadlineBase{}
+	tr := rt.Chain(base, cb, mustDeadline(t, deadlineRequest, 0))
+	for range 20 {
+		req, _ := http.NewRequestWithContext(rt.WithRequestTimeout(t.Context(), -time.Second), "GET", "http://es/", nil)
+		if _, err := tr.RoundTrip(req); !errors.Is(err, rt.ErrInvalidConfig) {
+			t.Fatalf("error %v, want the option's configuration error", err)
+		}
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://es/", nil)
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("a valid request after invalid ones: %v", err)
+	}
+	res.Body.Close()
 }
 
 // TestDeadlineTimes checks which timeout applies and when it fires: the

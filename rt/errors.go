@@ -1,6 +1,7 @@
 package rt
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -97,11 +98,32 @@ func (e *LocalError) Error() string {
 
 func (e *LocalError) Unwrap() error { return e.Err }
 
-// RetryError is returned when every attempt of a request failed without a
-// response that could be returned. It carries every attempt's error, oldest
-// first, and wraps the last one: [errors.Is] and [errors.As] look at the
-// final failure.
+// RetryError is the error of a request that the retry middleware ended
+// with an error, whatever the reason: every attempt allowed failed, or it
+// stopped before that (retries off, an operation that may have been
+// applied, an error no retry can fix, an empty retry budget, a deadline too
+// close, a body it cannot send again, the caller's context ended). It is
+// returned for a single attempt too. Reason says why it stopped; Attempts
+// holds each attempt's error, oldest first, and RetryError wraps the last
+// one: [errors.Is] and [errors.As] look at the final failure. When the
+// caller's context ended (Reason [StopCanceled] or [StopDeadlineExceeded]),
+// errors.Is also matches [context.Canceled] or
+// [context.DeadlineExceeded].
+//
+// Its message names the request by method and path, never its query
+// string (which may carry secrets), and each attempt's node as
+// [Node.String] prints it, without credentials:
+//
+//	esrt: POST /logs/_doc: not retried: may have been applied: attempt 1 to http://10.0.0.1:9200: connection reset by peer
+//	esrt: GET /_search: 4 attempts failed: attempt 1 to ...; attempt 2 to ...
 type RetryError struct {
+	// Method and Path are the request's method and escaped path, as the
+	// caller sent it (before routing added a node's path prefix), without
+	// the query string. Empty when unknown.
+	Method, Path string
+	// Reason says why no further attempt was made. The zero value is
+	// [StopExhausted].
+	Reason StopReason
 	// Attempts holds one error per attempt, oldest first, usually
 	// [*AttemptError] values.
 	Attempts []error
@@ -109,7 +131,22 @@ type RetryError struct {
 
 func (e *RetryError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "esrt: %d attempts failed", len(e.Attempts))
+	b.WriteString("esrt: ")
+	if e.Method != "" || e.Path != "" {
+		b.WriteString(e.Method)
+		b.WriteByte(' ')
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	switch {
+	case e.Reason == StopExhausted:
+		fmt.Fprintf(&b, "%d attempts failed", len(e.Attempts))
+	case len(e.Attempts) > 1:
+		fmt.Fprintf(&b, "%d attempts failed, not retried: %s", len(e.Attempts), e.Reason)
+	default:
+		b.WriteString("not retried: ")
+		b.WriteString(e.Reason.String())
+	}
 	for i, err := range e.Attempts {
 		if i == 0 {
 			b.WriteString(": ")
@@ -127,6 +164,74 @@ func (e *RetryError) Unwrap() error {
 		return nil
 	}
 	return e.Attempts[len(e.Attempts)-1]
+}
+
+// Is makes errors.Is(err, context.Canceled) true when Reason is
+// [StopCanceled], and errors.Is(err, context.DeadlineExceeded) when it is
+// [StopDeadlineExceeded], whatever the last attempt's error says.
+func (e *RetryError) Is(target error) bool {
+	switch e.Reason {
+	case StopCanceled:
+		return target == context.Canceled
+	case StopDeadlineExceeded:
+		return target == context.DeadlineExceeded
+	}
+	return false
+}
+
+// StopReason says why the retry middleware made no further attempt of a
+// request that failed: the Reason of a [RetryError]. Branch on its values;
+// their String is for messages and may change.
+type StopReason uint8
+
+const (
+	// StopExhausted: every attempt allowed (MaxRetries+1) failed.
+	StopExhausted StopReason = iota
+	// StopDisabled: retries are off for the request (DisableRetry, or
+	// [WithMaxRetries] 0), so it made a single attempt.
+	StopDisabled
+	// StopMayHaveBeenApplied: the attempt reached the server and the
+	// operation is not safe to repeat (an automatic-id index, a scripted
+	// update, a _bulk without ids, ...): it may have been applied, so it
+	// is not sent again. Check before sending it again yourself.
+	StopMayHaveBeenApplied
+	// StopPermanent: the error is one no retry can fix: a certificate
+	// the client does not trust, https to a node that speaks plain http,
+	// an [*LocalError] (such as a bad per-request option), a request
+	// net/http refuses to send.
+	StopPermanent
+	// StopBudget: the retry budget was empty (a cluster failing as a
+	// whole is not sent every request several times).
+	StopBudget
+	// StopDeadline: the wait before the next attempt would have passed
+	// the request's deadline.
+	StopDeadline
+	// StopBodyNotReplayable: the request body cannot be sent again: it
+	// has no GetBody and was too large to buffer, or GetBody failed.
+	StopBodyNotReplayable
+	// StopCanceled: the caller's context was cancelled.
+	StopCanceled
+	// StopDeadlineExceeded: the caller's context's deadline passed.
+	StopDeadlineExceeded
+)
+
+var stopReasons = [...]string{
+	StopExhausted:          "retries exhausted",
+	StopDisabled:           "retries disabled",
+	StopMayHaveBeenApplied: "may have been applied",
+	StopPermanent:          "permanent error",
+	StopBudget:             "retry budget exhausted",
+	StopDeadline:           "deadline too close",
+	StopBodyNotReplayable:  "body not replayable",
+	StopCanceled:           "context canceled",
+	StopDeadlineExceeded:   "context deadline exceeded",
+}
+
+func (r StopReason) String() string {
+	if int(r) < len(stopReasons) {
+		return stopReasons[r]
+	}
+	return "stop reason " + strconv.Itoa(int(r))
 }
 
 // ResponseTooLargeError is returned while reading a response body that goes

@@ -117,3 +117,46 @@ func TestStatusError(t *testing.T) {
 		t.Fatalf("Error() = %q", got)
 	}
 }
+
+func TestRetryErrorReasons(t *testing.T) {
+	n := &Node{URL: &url.URL{Scheme: "http", Host: "10.0.0.1:9200", User: url.UserPassword("u", "hunter2")}}
+	reset := &AttemptError{Attempt: 1, Node: n, Err: errors.New("connection reset by peer")}
+	tests := []struct {
+		err  *RetryError
+		want string
+	}{
+		{&RetryError{Method: "POST", Path: "/logs/_doc", Reason: StopMayHaveBeenApplied, Attempts: []error{reset}},
+			"esrt: POST /logs/_doc: not retried: may have been applied: attempt 1 to http://u:xxxxx@10.0.0.1:9200: connection reset by peer"},
+		{&RetryError{Method: "GET", Path: "/_search", Attempts: []error{reset, &AttemptError{Attempt: 2, Err: &StatusError{StatusCode: 503}}}},
+			"esrt: GET /_search: 2 attempts failed: attempt 1 to http://u:xxxxx@10.0.0.1:9200: connection reset by peer; attempt 2: status 503 Service Unavailable"},
+		{&RetryError{Method: "GET", Path: "/", Reason: StopBudget, Attempts: []error{&StatusError{StatusCode: 503}, reset}},
+			"esrt: GET /: 2 attempts failed, not retried: retry budget exhausted: status 503 Service Unavailable; attempt 1 to http://u:xxxxx@10.0.0.1:9200: connection reset by peer"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() =\n%q\nwant\n%q", got, tt.want)
+		}
+	}
+	for r := StopExhausted; r <= StopDeadlineExceeded; r++ {
+		if s := r.String(); s == "" || strings.HasPrefix(s, "stop reason") {
+			t.Errorf("reason %d has no name: %q", r, s)
+		}
+	}
+	if s := StopReason(200).String(); s != "stop reason 200" {
+		t.Errorf("unknown reason prints %q", s)
+	}
+
+	// The caller's context: matched whatever the last attempt says.
+	last := []error{&AttemptError{Attempt: 1, Err: &StatusError{StatusCode: 503}}}
+	canceled := &RetryError{Reason: StopCanceled, Attempts: last}
+	deadline := &RetryError{Reason: StopDeadlineExceeded, Attempts: last}
+	if !errors.Is(canceled, context.Canceled) || errors.Is(canceled, context.DeadlineExceeded) {
+		t.Error("StopCanceled must match context.Canceled only")
+	}
+	if !errors.Is(deadline, context.DeadlineExceeded) || errors.Is(deadline, context.Canceled) {
+		t.Error("StopDeadlineExceeded must match context.DeadlineExceeded only")
+	}
+	if errors.Is(&RetryError{Reason: StopDeadline, Attempts: last}, context.DeadlineExceeded) {
+		t.Error("a deadline too close for a retry is not the caller's deadline")
+	}
+}
