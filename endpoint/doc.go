@@ -15,8 +15,10 @@
 // The table holds every endpoint of the Elasticsearch REST API
 // specification (9.4 development line, February 2026) and of the OpenSearch
 // API specification (August 2026), including deprecated paths and
-// OpenSearch's legacy /_opendistro paths; testdata/README.md gives the
-// sources. It is one table for both: a request does not say which product
+// OpenSearch's legacy /_opendistro paths, and Elasticsearch's newer
+// security.clone_api_key (PUT|POST /_security/api_key/clone), which would
+// otherwise pass for update_api_key; testdata/README.md gives the sources.
+// It is one table for both: a request does not say which product
 // it goes to. Where both define the same method and path they give it the
 // same id. The decisions the specifications leave open — the safety of
 // each endpoint, which bodies are NDJSON or carry secrets — are listed,
@@ -88,8 +90,9 @@
 // SecretRequest marks the endpoints whose request body may carry a
 // password, key or token: nodes.reload_secure_settings, the security
 // endpoints that take passwords or tokens (put_user, change_password,
-// get_token, grant_api_key, activate_user_profile, invalidate_token, the
-// SAML and OIDC endpoints, delegate_pki, clone_api_key; OpenSearch
+// get_token, grant_api_key, activate_user_profile, invalidate_token,
+// saml_authenticate, saml_logout, saml_invalidate, oidc_authenticate,
+// oidc_logout, delegate_pki, clone_api_key; OpenSearch
 // create_user, patch_user(s), update/patch_configuration), reindex (remote
 // credentials), snapshot.create_repository, every inference.put* and
 // inference.update, the connector and Fleet secrets, connector.put, post,

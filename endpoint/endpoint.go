@@ -91,8 +91,8 @@ func (s Safety) String() string {
 // one segment. A decoded path works as well unless a value holds a slash;
 // a date-math index name ("<logs-{now/d}>") is recognised either way. A
 // query ("?...") is ignored, and so are empty segments ("//", a trailing
-// "/"), as Elasticsearch ignores them. An empty method means GET, as in
-// net/http.
+// "/"), as Elasticsearch ignores them. method is matched as written, in
+// upper case as net/http sends it; an empty method means GET.
 //
 // When no endpoint matches, the result has ID "" and the safety of the
 // method's REST contract: GET, HEAD and OPTIONS are ReadOnly, PUT and
