@@ -191,7 +191,8 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 		productCheck = middleware.ProductCheck()
 	}
 	if cfg.Logger != nil {
-		logging = middleware.Logging(middleware.LoggingConfig{Logger: cfg.Logger, Curl: cfg.LogCurl, MaxBodySize: cfg.MaxLogBodySize})
+		logging = middleware.Logging(middleware.LoggingConfig{Logger: cfg.Logger, Curl: cfg.LogCurl, MaxBodySize: cfg.MaxLogBodySize,
+			Auth: creds.CurlAuth(), Header: cfg.Header, CACert: len(cfg.CACert) > 0 || cfg.CertificateFingerprint != ""})
 	}
 	switch strings.ToUpper(cfg.SendGetBodyAs) {
 	case "", "GET":

@@ -5,8 +5,8 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 
+	"github.com/esrt-dev/esrt/endpoint"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -19,9 +19,9 @@ import (
 // Accept becomes "application/vnd.elasticsearch+json; compatible-with=N"
 // when it is absent or application/json. A body's Content-Type becomes the
 // vendored form of its media type: "+json" for JSON, "+x-ndjson" for NDJSON
-// (_bulk, _msearch and friends; also when a request without a Content-Type
-// goes to one of those endpoints), "+vnd.mapbox-vector-tile" for vector
-// tiles. Other media types are left alone. Errors are [*rt.ConfigError]
+// (also when a request without a Content-Type goes to an endpoint whose
+// body is NDJSON, [endpoint.Endpoint.NDJSON]: _bulk, _msearch and friends),
+// "+vnd.mapbox-vector-tile" for vector tiles. Other media types are left alone. Errors are [*rt.ConfigError]
 // values for a major below 7, where compatibility mode does not exist.
 func Compatibility(major int) (rt.Middleware, error) {
 	if major < 7 {
@@ -72,7 +72,7 @@ func (t *compatTransport) contentType(req *http.Request) (string, bool) {
 	}
 	ct := headerValue(req.Header, "Content-Type")
 	switch {
-	case ct == "" && isNDJSONEndpoint(req.URL.Path):
+	case ct == "" && endpoint.Lookup(req.Method, req.URL.EscapedPath()).NDJSON:
 		return t.types.ndjson, true
 	case ct == "" || isMedia(ct, "application/json"):
 		return t.types.json, true
@@ -87,18 +87,6 @@ func (t *compatTransport) contentType(req *http.Request) (string, bool) {
 func isMedia(header, want string) bool {
 	mt, _, err := mime.ParseMediaType(header)
 	return err == nil && mt == want
-}
-
-// isNDJSONEndpoint reports whether path ends in an endpoint whose body is
-// newline-delimited JSON.
-func isNDJSONEndpoint(path string) bool {
-	path = strings.TrimRight(path, "/")
-	for _, ep := range []string{"/_bulk", "/_msearch", "/_msearch/template", "/_monitoring/bulk"} {
-		if strings.HasSuffix(path, ep) {
-			return true
-		}
-	}
-	return false
 }
 
 // Unwrap returns the next RoundTripper.

@@ -2,12 +2,10 @@ package middleware
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/esrt-dev/esrt/endpoint"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -32,6 +31,21 @@ type LoggingConfig struct {
 	// MaxBodySize caps the request and response bodies the curl trace
 	// shows, in bytes. If zero, 4096; if negative, bodies are not shown.
 	MaxBodySize int
+
+	// Auth describes the static credential that [Auth] adds further in
+	// ([AuthConfig.CurlAuth]), for the curl trace, which prints a
+	// placeholder for it. The zero value: none.
+	Auth CurlAuth
+
+	// Header holds the default headers that [Headers] adds further in;
+	// the curl trace prints those a request lacks. If nil, none.
+	Header http.Header
+
+	// CACert reports that the base transport trusts a configured CA
+	// certificate or pins a certificate fingerprint rather than trusting
+	// the system's roots: the curl trace of an https request then adds
+	// --cacert "$ES_CA_CERT".
+	CACert bool
 
 	// Now returns the current time, for durations. If nil, time.Now.
 	Now func() time.Time
@@ -64,14 +78,25 @@ type LoggingConfig struct {
 // a larger one is not shown. The response body is copied, up to
 // MaxBodySize, as the caller reads it: the caller still gets all of it.
 //
-// Secrets are never written: URLs lose their userinfo entirely (not only
-// the password), userinfo inside error messages is masked, headers whose
-// names suggest a credential (Authorization, Cookie, *token*, *key*,
-// *secret*, ...) show "[redacted]" (an Authorization header keeps its
-// scheme), and the bodies of security APIs (paths with _security or
-// /security/, where passwords and API keys travel) are not shown. The
-// trace shows the caller's headers: credentials added further in, by
-// [Auth], never reach it. Bodies of other APIs are shown as they are.
+// The curl command is meant to run: besides the caller's headers it shows
+// what the middlewares inside Logging add, as cfg.Auth, cfg.Header and
+// cfg.CACert describe it — the credential, per-request and default
+// headers, --cacert for a configured CA — with environment variables in
+// place of secrets (-u "elastic:$ES_PASSWORD", -H "Authorization: ApiKey
+// $ES_API_KEY"; [CurlAuth] lists them).
+//
+// Secrets are never written. Every URL is redacted with [rt.RedactURL], as
+// in esrt's errors, and so are the URLs inside error messages; the curl
+// command takes URL userinfo out of the URL and shows it as -u with
+// placeholders. Credentials and headers whose names suggest one
+// (Authorization, Cookie, *token*, *key*, *secret*, ...) become
+// placeholders. Request bodies that carry secrets and response bodies that
+// return them ([endpoint.Endpoint] SecretRequest and SecretResponse:
+// passwords, API keys, tokens, secure settings, repository, connector and
+// inference credentials), and every body of the security APIs (_security,
+// _plugins/_security, _opendistro/_security), are replaced by a marker that
+// says why: "[body redacted: security.create_api_key returns secrets]".
+// Bodies of other APIs are shown as they are.
 //
 // Records are written with [slog.Logger.LogAttrs] on the request's
 // context. Logging is safe for concurrent use.
@@ -88,7 +113,10 @@ func Logging(cfg LoggingConfig) rt.Middleware {
 		if cfg.Logger == nil {
 			return next
 		}
-		return &loggingTransport{next: next, logger: cfg.Logger, curl: cfg.Curl, maxBody: maxBody, now: now}
+		header := make(http.Header, len(cfg.Header))
+		fill(header, cfg.Header)
+		return &loggingTransport{next: next, logger: cfg.Logger, curl: cfg.Curl, maxBody: maxBody, now: now,
+			auth: cfg.Auth, header: header, caCert: cfg.CACert}
 	}
 }
 
@@ -98,6 +126,11 @@ type loggingTransport struct {
 	curl    bool
 	maxBody int // negative: bodies not shown
 	now     func() time.Time
+
+	// What the chain adds further in, for the curl trace.
+	auth   CurlAuth
+	header http.Header // canonical keys
+	caCert bool
 }
 
 var _ http.RoundTripper = (*loggingTransport)(nil)
@@ -114,6 +147,7 @@ func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	out := req
 	if t.curl && t.logger.Enabled(ctx, slog.LevelDebug) {
 		c.curl = true
+		c.reqRedacted, c.respRedacted = loggingSecretBodies(req)
 		var release func()
 		var err error
 		if out, release, err = c.captureRequest(req); err != nil {
@@ -139,6 +173,9 @@ type loggingCall struct {
 	// about it.
 	reqBody []byte
 	reqNote string
+
+	// The markers that replace the request and response bodies, or "".
+	reqRedacted, respRedacted string
 
 	mu       sync.Mutex
 	attempts []loggingAttempt // in the order they ended
@@ -262,8 +299,8 @@ func (c *loggingCall) finish(resp *http.Response, err error) *http.Response {
 	}
 	b := &loggingBody{ReadCloser: resp.Body, c: c, cmd: cmd, status: resp.StatusCode, elapsed: elapsed}
 	switch {
-	case loggingSecret(c.req.URL.Path):
-		b.skip = "security API body not logged"
+	case c.respRedacted != "":
+		b.redacted = c.respRedacted
 	case resp.Header.Get("Content-Encoding") != "":
 		b.skip = resp.Header.Get("Content-Encoding") + "-encoded body not shown"
 	}
@@ -284,8 +321,8 @@ func (c *loggingCall) captureRequest(req *http.Request) (*http.Request, func(), 
 	switch {
 	case req.Body == nil || req.Body == http.NoBody || limit < 0:
 		return req, nothing, nil
-	case loggingSecret(req.URL.Path):
-		c.reqNote = "request body not shown: security API"
+	case c.reqRedacted != "":
+		c.reqNote = c.reqRedacted
 		return req, nothing, nil
 	case req.Header.Get("Content-Encoding") != "":
 		c.reqNote = "request body not shown: " + req.Header.Get("Content-Encoding") + "-encoded"
@@ -329,56 +366,16 @@ func (c *loggingCall) captureRequest(req *http.Request) (*http.Request, func(), 
 	return out, release, nil
 }
 
-// curlCommand renders the request as a curl command line to u, with the
-// caller's headers (credentials redacted) and body as captured.
-func (c *loggingCall) curlCommand(u *url.URL) string {
-	var b strings.Builder
-	b.WriteString("curl")
-	switch m := loggingMethod(c.req.Method); m {
-	case http.MethodHead:
-		b.WriteString(" --head")
-	default:
-		b.WriteString(" -X ")
-		b.WriteString(m)
-	}
-	b.WriteByte(' ')
-	b.WriteString(loggingQuote(loggingURL(u)))
-	keys := slices.Sorted(func(yield func(string) bool) {
-		for k := range c.req.Header {
-			if !yield(k) {
-				return
-			}
-		}
-	})
-	for _, k := range keys {
-		if http.CanonicalHeaderKey(k) == "Content-Length" {
-			continue
-		}
-		for _, v := range c.req.Header[k] {
-			b.WriteString(" -H ")
-			b.WriteString(loggingQuote(k + ": " + loggingHeaderValue(k, v)))
-		}
-	}
-	if c.reqBody != nil {
-		b.WriteString(" --data-binary ")
-		b.WriteString(loggingQuote(string(c.reqBody)))
-	}
-	if c.reqNote != "" {
-		b.WriteString(" # ")
-		b.WriteString(c.reqNote)
-	}
-	return b.String()
-}
-
 // loggingBody copies up to maxBody bytes of a response body as the caller
 // reads it, and writes the curl trace when the body is done.
 type loggingBody struct {
 	io.ReadCloser
-	c       *loggingCall
-	cmd     string
-	status  int
-	elapsed time.Duration
-	skip    string // why the body is not shown, or ""
+	c        *loggingCall
+	cmd      string
+	status   int
+	elapsed  time.Duration
+	skip     string // why the body is not shown, or ""
+	redacted string // the marker shown in place of a secret-bearing body, or ""
 
 	mu   sync.Mutex
 	buf  []byte
@@ -390,7 +387,7 @@ func (b *loggingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if n > 0 {
 		b.mu.Lock()
-		if b.skip == "" && b.c.t.showBodies() {
+		if b.skip == "" && b.redacted == "" && b.c.t.showBodies() {
 			if room := b.c.t.maxBody - len(b.buf); room > 0 {
 				b.buf = append(b.buf, p[:min(n, room)]...)
 			}
@@ -427,6 +424,8 @@ func (b *loggingBody) done(end error) {
 	var note string
 	switch {
 	case !b.c.t.showBodies():
+	case b.redacted != "":
+		attrs = append(attrs, slog.String("response", b.redacted))
 	case b.skip != "":
 		note = b.skip
 	default:
@@ -462,18 +461,13 @@ func loggingMethod(m string) string {
 	return m
 }
 
-// loggingURL renders u without any userinfo: not even a user name is
-// written.
+// loggingURL renders u redacted as esrt's errors redact URLs
+// ([rt.RedactURL]): userinfo becomes "xxxxx".
 func loggingURL(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
-	if u.User == nil {
-		return u.String()
-	}
-	c := *u
-	c.User = nil
-	return c.String()
+	return rt.RedactURL(u.String())
 }
 
 // loggingOpaqueID returns the request's X-Opaque-Id, from its header or
@@ -486,9 +480,57 @@ func loggingOpaqueID(req *http.Request) string {
 	return id
 }
 
-// loggingError renders err with any userinfo of the URLs in its message
-// masked: net/url's Redacted keeps the user name, which can itself be the
-// credential (a token given as https://TOKEN@host).
+// loggingSecretBodies returns the markers that replace req's request and
+// response bodies in the curl trace, or "" where a body may be shown: the
+// endpoint takes or returns secrets ([endpoint.Endpoint] SecretRequest and
+// SecretResponse), or the path is under a security API, where any body may
+// hold one.
+func loggingSecretBodies(req *http.Request) (request, response string) {
+	path := req.URL.EscapedPath()
+	e := endpoint.Lookup(req.Method, path)
+	if e.SecretRequest {
+		request = "[body redacted: " + e.ID + " carries secrets]"
+	}
+	if e.SecretResponse {
+		response = "[body redacted: " + e.ID + " returns secrets]"
+	}
+	if loggingSecurityAPI(path) {
+		marker := "[body redacted: security API]"
+		if e.Known() {
+			marker = "[body redacted: " + e.ID + " is a security API]"
+		}
+		if request == "" {
+			request = marker
+		}
+		if response == "" {
+			response = marker
+		}
+	}
+	return request, response
+}
+
+// loggingSecurityAPI reports whether path is under a security API:
+// Elasticsearch's /_security (/_xpack/security in 6.x), OpenSearch's
+// /_plugins/_security and /_opendistro/_security.
+func loggingSecurityAPI(path string) bool {
+	segs := strings.FieldsFunc(path, func(r rune) bool { return r == '/' })
+	switch {
+	case len(segs) == 0:
+		return false
+	case segs[0] == "_security":
+		return true
+	case len(segs) == 1:
+		return false
+	case segs[0] == "_plugins" || segs[0] == "_opendistro":
+		return segs[1] == "_security"
+	}
+	return segs[0] == "_xpack" && segs[1] == "security"
+}
+
+// loggingError renders err with every URL in its message redacted by
+// [rt.RedactURL], the redaction of esrt's own errors. A URL runs from its
+// scheme to the end of its authority: the first "/", "?", "#", blank, or
+// the next "://".
 func loggingError(err error) string {
 	s := err.Error()
 	if !strings.Contains(s, "@") {
@@ -500,67 +542,24 @@ func loggingError(err error) string {
 		if i < 0 {
 			break
 		}
-		b.WriteString(s[:i+3])
-		s = s[i+3:]
-		end := strings.IndexAny(s, "/?# \t\n\"'<>;,)]}")
-		if end < 0 {
-			end = len(s)
+		start := i
+		for start > 0 && loggingSchemeChar(s[start-1]) {
+			start--
 		}
-		if at := strings.LastIndexByte(s[:end], '@'); at >= 0 {
-			b.WriteString("xxxxx")
-			s = s[at:]
+		end := i + 3
+		for end < len(s) && !strings.ContainsRune("/?# \t\r\n", rune(s[end])) && !strings.HasPrefix(s[end:], "://") {
+			end++
 		}
+		b.WriteString(s[:start])
+		b.WriteString(rt.RedactURL(s[start:end]))
+		s = s[end:]
 	}
 	b.WriteString(s)
 	return b.String()
 }
 
-// loggingSensitive reports whether a header's value may be a credential.
-func loggingSensitive(name string) bool {
-	n := strings.ToLower(name)
-	for _, s := range []string{"auth", "cookie", "token", "secret", "password", "passwd", "key", "session", "credential", "signature"} {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// loggingHeaderValue returns v, or "[redacted]" for a header that may hold
-// a credential; Authorization headers keep their scheme ("Basic
-// [redacted]").
-func loggingHeaderValue(name, v string) string {
-	if !loggingSensitive(name) {
-		return v
-	}
-	if strings.Contains(strings.ToLower(name), "authorization") {
-		if scheme, _, ok := strings.Cut(strings.TrimSpace(v), " "); ok && loggingScheme(scheme) {
-			return scheme + " [redacted]"
-		}
-	}
-	return "[redacted]"
-}
-
-// loggingScheme reports whether s looks like an HTTP auth scheme name
-// ("Basic", "ApiKey", "AWS4-HMAC-SHA256"), not part of a secret.
-func loggingScheme(s string) bool {
-	if s == "" || len(s) > 24 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// loggingSecret reports whether path is a security API's, whose bodies
-// carry passwords, API keys and tokens: Elasticsearch's _security (and
-// 6.x's _xpack/security), OpenSearch's _plugins/_security and
-// _opendistro/_security.
-func loggingSecret(path string) bool {
-	return strings.Contains(path, "_security") || strings.Contains(path, "/security/")
+func loggingSchemeChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'
 }
 
 // loggingText returns b as text, less a rune cut in two at its end by a
@@ -578,39 +577,6 @@ func loggingText(b []byte) ([]byte, bool) {
 		}
 	}
 	return nil, false
-}
-
-// loggingQuote quotes s for a POSIX shell: in single quotes, or as $'...'
-// with escapes when it holds control characters (NDJSON's newlines), so
-// that a command stays on one line.
-func loggingQuote(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-	}
-	var b strings.Builder
-	b.WriteString("$'")
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; ch {
-		case '\\':
-			b.WriteString(`\\`)
-		case '\'':
-			b.WriteString(`\'`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if ch < 0x20 || ch == 0x7f {
-				fmt.Fprintf(&b, `\x%02x`, ch)
-			} else {
-				b.WriteByte(ch)
-			}
-		}
-	}
-	b.WriteByte('\'')
-	return b.String()
 }
 
 // Unwrap returns the next RoundTripper.

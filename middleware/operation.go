@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/esrt-dev/esrt/endpoint"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -22,57 +23,43 @@ const (
 )
 
 // classify maps a request's method and path to the safety of the
-// Elasticsearch operation it calls, without allocating. Unknown POST
-// endpoints are unsafe.
+// operation it calls, from the endpoint table ([endpoint.Lookup]), without
+// allocating:
 //
-//	GET, HEAD, OPTIONS, PUT, DELETE                  idempotent
-//	POST _search, _msearch, _count, _mget,
-//	     _field_caps, _search/template,
-//	     _msearch/template, _validate/query,
-//	     _explain/{id}, _termvectors, _mtermvectors   idempotent
-//	POST {index}/_doc/{id}, {index}/_create/{id}     idempotent (same id, same document)
-//	POST {index}/_update/{id}                        by body: not when scripted
-//	POST _bulk, {index}/_bulk                        by body: only when every action has an id
-//	POST {index}/_doc (auto id), _search/scroll,
-//	     _update_by_query, _delete_by_query,
-//	     _reindex, anything else                      unsafe
+//	endpoint.ReadOnly                          idempotent
+//	endpoint.Idempotent                        idempotent, except POST (below)
+//	endpoint.IdempotentWithIDs (_bulk),
+//	endpoint.IdempotentWithoutScript (_update) byBody
+//	endpoint.Unsafe                            unsafe
+//
+// So PUT /_bulk is judged by its body like POST, and PUT
+// /_security/api_key, PUT /_connector, GET /_search/scroll and the other
+// endpoints that do something twice when sent twice are unsafe. Unknown
+// endpoints follow the method: GET, HEAD, OPTIONS, PUT, DELETE idempotent,
+// anything else unsafe.
+//
+// Of the POST endpoints that endpoint calls Idempotent without being
+// reads, only index and create with an id are idempotent here; the others
+// (_refresh, _open, start and stop calls, ...) stay unsafe, as they were.
+// The hedging and limiting middlewares take an idempotent POST for a read,
+// apart from those two; they must not hedge a _forcemerge.
 func classify(method, path string) safety {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
+	e := endpoint.Lookup(method, path)
+	switch e.Safety {
+	case endpoint.ReadOnly:
 		return idempotent
-	case http.MethodPost:
-	default:
-		return unsafe
-	}
-	path = strings.Trim(path, "/")
-	last, rest := cutLast(path)
-	prev, _ := cutLast(rest)
-	switch last {
-	case "_search", "_msearch", "_count", "_mget", "_field_caps", "_termvectors", "_mtermvectors":
-		return idempotent
-	case "_bulk":
-		return byBody
-	case "template":
-		if prev == "_search" || prev == "_msearch" {
+	case endpoint.Idempotent:
+		if method != http.MethodPost || e.ID == "index" || e.ID == "create" {
 			return idempotent
 		}
-	case "query":
-		if prev == "_validate" {
-			return idempotent
-		}
-	case "_doc":
-		return unsafe // POST {index}/_doc: the server picks the id
-	}
-	switch prev {
-	case "_doc", "_create", "_explain", "_termvectors":
-		return idempotent
-	case "_update":
+	case endpoint.IdempotentWithIDs, endpoint.IdempotentWithoutScript:
 		return byBody
 	}
 	return unsafe
 }
 
-// cutLast splits path at its last slash: ("a/b/c") → ("c", "a/b").
+// cutLast splits path at its last slash: ("a/b/c") → ("c", "a/b"). The
+// hedging and limiting middlewares use it.
 func cutLast(path string) (last, rest string) {
 	i := strings.LastIndexByte(path, '/')
 	if i < 0 {
@@ -82,8 +69,10 @@ func cutLast(path string) (last, rest string) {
 }
 
 // idempotentBody decides a byBody operation from its body, read through
-// getBody (and gunzipped when the request is compressed). Any doubt —
-// unreadable body, malformed line — answers false.
+// GetBody (and gunzipped when the request is compressed): a bulk request
+// when every action names its id, an update when it runs no script. Any
+// doubt — unreadable body, malformed line, another endpoint — answers
+// false.
 func idempotentBody(req *http.Request) bool {
 	if req.GetBody == nil {
 		return false
@@ -102,11 +91,10 @@ func idempotentBody(req *http.Request) bool {
 		defer zr.Close()
 		r = zr
 	}
-	last, rest := cutLast(strings.Trim(req.URL.Path, "/"))
-	if last == "_bulk" {
+	switch endpoint.Lookup(req.Method, req.URL.EscapedPath()).Safety {
+	case endpoint.IdempotentWithIDs:
 		return bulkHasIDs(r)
-	}
-	if prev, _ := cutLast(rest); prev == "_update" {
+	case endpoint.IdempotentWithoutScript:
 		return !isScripted(r)
 	}
 	return false

@@ -6,7 +6,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/esrt-dev/esrt/estest"
+	"github.com/esrt-dev/esrt/rt"
+	"github.com/esrt-dev/esrt/selector"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -44,9 +48,20 @@ func TestClassify(t *testing.T) {
 		{"POST", "/idx/_update_by_query", unsafe},
 		{"POST", "/idx/_delete_by_query", unsafe},
 		{"POST", "/_reindex", unsafe},
-		{"POST", "/idx/_refresh", unsafe},
+		{"POST", "/idx/_refresh", unsafe}, // idempotent, but hedge and limiter read an idempotent POST as a read
 		{"POST", "/", unsafe},
 		{"POST", "", unsafe},
+		// From the endpoint, not the method.
+		{"PUT", "/_bulk", byBody},
+		{"PUT", "/idx/_bulk", byBody},
+		{"PUT", "/_security/api_key", unsafe},
+		{"PUT", "/_connector", unsafe},
+		{"PUT", "/_slm/policy/nightly/_execute", unsafe},
+		{"GET", "/_search/scroll", unsafe},
+		{"GET", "/_security/enroll/kibana", unsafe},
+		{"PUT", "/idx/_frobnicate", idempotent},         // unknown: the REST contract
+		{"POST", "/<logs-{now/d}>/_search", idempotent}, // a decoded date-math name, as in URL.Path
+		{"POST", "/idx/_doc/a/b", unsafe},               // a decoded id with a slash: unknown
 	}
 	for _, tt := range tests {
 		if got := classify(tt.method, tt.path); got != tt.want {
@@ -87,6 +102,9 @@ func TestIdempotentBody(t *testing.T) {
 		{"update doc", "/idx/_update/1", `{"doc":{"a":1},"doc_as_upsert":true}`, true},
 		{"update script", "/idx/_update/1", `{"script":"ctx._source.a++"}`, false},
 		{"update malformed", "/idx/_update/1", `{`, false},
+		{"bulk stream all ids", "/_bulk/stream", "{\"delete\":{\"_id\":\"1\"}}\n", true},
+		{"not a bulk endpoint", "/_monitoring/bulk", "{\"delete\":{\"_id\":\"1\"}}\n", false},
+		{"not an update endpoint", "/idx/_doc/1", `{"doc":{"a":1}}`, false},
 	}
 	for _, tt := range tests {
 		for _, gz := range []bool{false, true} {
@@ -135,4 +153,74 @@ func FuzzIdempotentBody(f *testing.F) {
 			t.Fatalf("%s %q judged idempotent without any id", path, body)
 		}
 	})
+}
+
+// TestRetryAppliedWrites sends writes through Retry to nodes that apply
+// each request and then reset its connection, so that the client cannot
+// know the write happened: only what is safe to repeat may be sent again.
+func TestRetryAppliedWrites(t *testing.T) {
+	tests := []struct {
+		name, method, path, body string
+		wantSent                 int // requests that reached a node
+		wantDocs                 int // documents in "logs" afterwards; -1: not checked
+	}{
+		{"PUT _bulk, auto id", "PUT", "/_bulk", "{\"index\":{\"_index\":\"logs\"}}\n{\"n\":1}\n", 1, 1},
+		{"PUT {index}/_bulk, auto id", "PUT", "/logs/_bulk", "{\"index\":{}}\n{\"n\":1}\n", 1, 1},
+		{"PUT _bulk, one id missing", "PUT", "/_bulk", "{\"index\":{\"_index\":\"logs\",\"_id\":\"1\"}}\n{\"n\":1}\n{\"create\":{\"_index\":\"logs\"}}\n{\"n\":2}\n", 1, 2},
+		{"PUT _security/api_key", "PUT", "/_security/api_key", `{"name":"ingest"}`, 1, -1},
+		{"GET _search/scroll", "GET", "/_search/scroll", `{"scroll":"1m","scroll_id":"x"}`, 1, -1},
+		{"PUT _bulk, every id", "PUT", "/_bulk", "{\"index\":{\"_index\":\"logs\",\"_id\":\"1\"}}\n{\"n\":1}\n{\"delete\":{\"_index\":\"logs\",\"_id\":\"2\"}}\n", 3, 1},
+		{"PUT {index}/_doc/{id}", "PUT", "/logs/_doc/1", `{"n":1}`, 3, 1},
+		{"POST {index}/_create/{id}", "POST", "/logs/_create/1", `{"n":1}`, 3, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := estest.New(t, estest.Config{Nodes: 3})
+			for _, n := range c.Nodes() {
+				n.SetResetFunc(func(*http.Request) estest.ResetMode { return estest.ResetAfterApply })
+			}
+			var seeds []*rt.Node
+			for _, u := range c.URLs() {
+				n, err := rt.NewNode(u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				seeds = append(seeds, n)
+			}
+			pool, err := selector.NewPool(selector.PoolConfig{Seeds: seeds, Selector: selector.RoundRobin()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			retry, err := Retry(RetryConfig{MaxRetries: 2, Backoff: func(int) time.Duration { return 0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := &http.Transport{}
+			t.Cleanup(base.CloseIdleConnections)
+			tr := rt.Chain(base, retry, selector.Middleware(pool))
+
+			req, _ := http.NewRequest(tt.method, "http://es.invalid"+tt.path, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			if strings.Contains(tt.path, "_bulk") {
+				req.Header.Set("Content-Type", "application/x-ndjson")
+			}
+			resp, err := tr.RoundTrip(req)
+			if err == nil {
+				resp.Body.Close()
+				t.Fatal("no error although every connection was reset")
+			}
+			sent := 0
+			for _, n := range c.Nodes() {
+				sent += len(n.Requests())
+			}
+			if sent != tt.wantSent {
+				t.Errorf("%s %s reached the nodes %d times, want %d (err %v)", tt.method, tt.path, sent, tt.wantSent, err)
+			}
+			if tt.wantDocs >= 0 {
+				if got := c.DocCount("logs"); got != tt.wantDocs {
+					t.Errorf("%d documents in logs, want %d", got, tt.wantDocs)
+				}
+			}
+		})
+	}
 }

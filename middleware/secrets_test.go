@@ -197,7 +197,7 @@ func secretsChain(t *testing.T, c *estest.Cluster, cred secretsCredential, logge
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
 	return rt.Chain(base,
-		Logging(LoggingConfig{Logger: logger, Curl: curl}),
+		Logging(LoggingConfig{Logger: logger, Curl: curl, Auth: auth.CurlAuth(), Header: http.Header{"X-App": {"shop"}}}),
 		Headers(HeadersConfig{Header: http.Header{"X-App": {"shop"}}}),
 		limit,
 		Auth(auth),

@@ -73,15 +73,25 @@ func ExampleLogging() {
 	clock := time.Unix(0, 0)
 	now := func() time.Time { clock = clock.Add(12 * time.Millisecond); return clock }
 
-	tr := rt.Chain(base, middleware.Logging(middleware.LoggingConfig{
-		Logger: slog.New(handler),
-		Curl:   true,
-		Now:    now,
-	}))
-	req, _ := http.NewRequest("POST", "http://elastic:changeme@localhost:9200/logs/_search",
+	// The credential and default headers that Auth and Headers add
+	// further in: the curl trace shows them, with a placeholder for the
+	// password.
+	auth := middleware.AuthConfig{Username: "elastic", Password: "changeme"}
+	header := http.Header{"X-App": {"shop"}}
+	tr := rt.Chain(base,
+		middleware.Logging(middleware.LoggingConfig{
+			Logger: slog.New(handler),
+			Curl:   true,
+			Now:    now,
+			Auth:   auth.CurlAuth(),
+			Header: header,
+		}),
+		middleware.Headers(middleware.HeadersConfig{Header: header}),
+		middleware.Auth(auth),
+	)
+	req, _ := http.NewRequest("POST", "http://localhost:9200/logs/_search",
 		strings.NewReader(`{"query":{"match":{"message":"timeout"}}}`))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==")
 	res, err := tr.RoundTrip(req)
 	if err != nil {
 		panic(err)
@@ -90,7 +100,7 @@ func ExampleLogging() {
 	res.Body.Close()
 	// Output:
 	// level=INFO msg="esrt: request" method=POST url=http://localhost:9200/logs/_search status=200 duration=12ms attempts=1
-	// level=DEBUG msg="esrt: curl" curl="curl -X POST 'http://localhost:9200/logs/_search' -H 'Authorization: ApiKey [redacted]' -H 'Content-Type: application/json' --data-binary '{\"query\":{\"match\":{\"message\":\"timeout\"}}}'" status=200 duration=12ms response="{\"took\":3,\"hits\":{\"total\":{\"value\":0}}}"
+	// level=DEBUG msg="esrt: curl" curl="curl -X POST 'http://localhost:9200/logs/_search' -u \"elastic:$ES_PASSWORD\" -H 'Content-Type: application/json' -H 'X-App: shop' --data-binary '{\"query\":{\"match\":{\"message\":\"timeout\"}}}'" status=200 duration=12ms response="{\"took\":3,\"hits\":{\"total\":{\"value\":0}}}"
 }
 
 func ExampleGetBodyAsPost() {
