@@ -550,6 +550,13 @@ func loggingError(err error) string {
 		for end < len(s) && !strings.ContainsRune("/?# \t\r\n", rune(s[end])) && !strings.HasPrefix(s[end:], "://") {
 			end++
 		}
+		if strings.HasPrefix(s[end:], "://") {
+			// Another URL follows without a separator: its scheme is not
+			// part of this one.
+			for end > i+3 && loggingSchemeChar(s[end-1]) {
+				end--
+			}
+		}
 		b.WriteString(s[:start])
 		b.WriteString(rt.RedactURL(s[start:end]))
 		s = s[end:]

@@ -58,6 +58,14 @@ func classify(method, path string) safety {
 	return unsafe
 }
 
+// readOnly reports whether a request only reads: its endpoint is
+// [endpoint.ReadOnly] (GET and HEAD of everything but scroll continuations
+// and the enrollment calls, and the POST searches). Every other request is
+// a write, scroll continuations included: they move a cursor.
+func readOnly(method, path string) bool {
+	return endpoint.Lookup(method, path).Safety == endpoint.ReadOnly
+}
+
 // cutLast splits path at its last slash: ("a/b/c") → ("c", "a/b"). The
 // hedging and limiting middlewares use it.
 func cutLast(path string) (last, rest string) {

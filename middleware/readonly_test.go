@@ -33,6 +33,9 @@ func TestReadOnly(t *testing.T) {
 		{"PUT", "/idx", false},
 		{"DELETE", "/idx/_doc/1", false},
 		{"DELETE", "/_search/scroll", false},
+		{"GET", "/_search/scroll", false},
+		{"GET", "/_security/enroll/node", false},
+		{"POST", "/idx%2Fx/_search", true},
 		{"PATCH", "/idx", false},
 	}
 	for _, tt := range tests {

@@ -253,8 +253,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	defer release()
 
-	read := readOnly(req.Method, req.URL.Path)
-	safe := classify(req.Method, req.URL.Path)
+	path := req.URL.EscapedPath() // the endpoint table matches escaped segments: an id may hold %2F
+	read := readOnly(req.Method, path)
+	safe := classify(req.Method, path)
 	if v, ok := opts.Idempotent(); ok {
 		safe = unsafe
 		if v {
