@@ -94,7 +94,7 @@ func candidates(s *snapshot, tried []*health) []Candidate {
 // choose runs the selector over cands.
 func (p *Pool) choose(cands []Candidate, now int64) int {
 	if _, ok := p.sel.(latencyAware); ok {
-		return selectP2C(cands, now) // the attempt's time: no clock read per candidate
+		return selectP2C(cands, now, true) // the attempt's time: no clock read per candidate
 	}
 	return p.sel.Select(cands)
 }

@@ -148,6 +148,7 @@ type health struct {
 	inflight atomic.Int64
 	lat      ewma
 	explored atomic.Int64 // Unix nanoseconds of the last exploration pick
+	picked   atomic.Int64 // Unix nanoseconds of the latency-aware selector's last choice of it
 }
 
 // NewPool returns a pool of cfg.Seeds. It returns an error wrapping
