@@ -34,12 +34,24 @@
 //
 // A node goes down on a connection error or a 502, 503 or 504, and on
 // [PoolConfig.TimeoutFailures] consecutive attempt timeouts. It then stays
-// out of rotation for min(DeadTimeout·2^(n-1), MaxDeadTimeout) ±Jitter,
-// n being its consecutive failures. When that time has passed, exactly one
-// request at a time (the probe) goes to it; others keep avoiding it. A
-// successful probe brings the node back (its failure count resets, its
-// latency estimate restarts from the pool's median); a failed one doubles
-// the timeout. No goroutine is involved: the requests themselves probe.
+// out of rotation until its probe is due: DeadTimeout after it went down,
+// then, after each failed probe, half the time it has been dead so far,
+// at least DeadTimeout and at most MaxDeadTimeout, ±Jitter (with the
+// defaults, probes at about 1, 2, 3, 4.5, 6.8, 10 s... into an outage,
+// then every 60 s). So a node that returns after an outage of T is found
+// within max(DeadTimeout, T/2) ±Jitter, however long the outage: within
+// 1.8 s after 3 s. When the probe is due, exactly one request at a time
+// (the probe) goes to the node; others keep avoiding it. A successful
+// probe brings the node back (its failure count resets, its latency
+// estimate restarts from the pool's median); a failed one counts one more
+// failure and waits again. No goroutine is involved: the requests
+// themselves probe.
+//
+// An attempt reports its outcome only if its node has not gone down since
+// the attempt started: the calls in flight when a node dies count as the
+// one failure that took it down, and an answer that comes late from
+// before the fall does not bring the node back; only an attempt that
+// started after it (the probe, or a forced or pinned attempt) does.
 //
 // A request never fails for lack of a node while the pool has one. When no
 // node of the set is live the pool falls back to its seeds (the configured
@@ -105,5 +117,7 @@
 // "choose another node" rather than a failed attempt. The hook is asked
 // about the selector's choice only (one call per pick while nothing is
 // excluded); when it vetoes, the pick is made again among the nodes it
-// accepts, and a due dead node it vetoes is not probed.
+// accepts. A due dead node it vetoes is probed all the same, as a last
+// resort ([rt.WithLastResort]): a dead node's return is found on its
+// schedule, whatever a breaker says.
 package selector

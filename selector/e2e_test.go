@@ -49,8 +49,9 @@ func (b *countingBase) count(host string) int64 {
 }
 
 // TestKilledNode kills one of three estest nodes: with a retry layer no GET
-// fails; the dead node gets no request until its dead timeout expires, then
-// exactly one probe; consecutive failures give timeouts of 1, 2, 4, 8 s.
+// fails; the dead node gets no request until its probe is due, then
+// exactly one probe; failed probes wait half the time the node has been
+// dead, at least 1 s: 1, 1, 1, 1.5 s.
 func TestKilledNode(t *testing.T) {
 	c := estest.New(t, estest.Config{Nodes: 3})
 	killed := c.Node(1)
@@ -83,13 +84,13 @@ func TestKilledNode(t *testing.T) {
 	if got := killedHits(); got != 1 {
 		t.Fatalf("killed node got %d requests before its timeout, want 1 (the failure)", got)
 	}
-	for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
+	for i, want := range []time.Duration{time.Second, time.Second, time.Second, 1500 * time.Millisecond} {
 		st := status(t, p, killed.Addr())
 		if !st.Dead || st.Failures != i+1 {
 			t.Fatalf("after %d failures: dead=%v failures=%d", i+1, st.Dead, st.Failures)
 		}
 		if got := st.RetryAt.Sub(clock.Now()); got != want {
-			t.Fatalf("dead timeout after %d failures = %v, want %v", i+1, got, want)
+			t.Fatalf("wait for the probe after %d failures = %v, want %v", i+1, got, want)
 		}
 		clock.Advance(want - time.Millisecond)
 		run(30)
