@@ -165,9 +165,11 @@ type health struct {
 	probing  atomic.Bool  // a probe is in flight (single-flight resurrection)
 	timeouts atomic.Int32 // consecutive attempt timeouts
 	inflight atomic.Int64
+	// picked is when the latency-aware selector last chose the node, in
+	// Unix nanoseconds; next to inflight, which an attempt writes anyway.
+	picked   atomic.Int64
 	lat      ewma
 	explored atomic.Int64 // Unix nanoseconds of the last exploration pick
-	picked   atomic.Int64 // Unix nanoseconds of the latency-aware selector's last choice of it
 }
 
 // NewPool returns a pool of cfg.Seeds. It returns an error wrapping

@@ -156,11 +156,11 @@ func Random() Selector { return SelectorFunc(func(c []Candidate) int { return ra
 // It draws two distinct candidates at random and compares their loads: a
 // node's latency estimate (the geometric mean of its recent latencies, see
 // [Candidate.Latency]) times the square root of (outstanding requests +
-// 1). When the two latency estimates are within a factor of [Tolerance]
-// of each other, and the two loads too, the nodes are equal and the one
-// chosen longer ago wins: over equal nodes the choice rotates, so that
-// each gets its share of every second's requests at any request rate,
-// one request at a time included. Otherwise the lower load wins.
+// 1). When the two latency estimates are within a factor of two of each
+// other, and the two loads too, the nodes are equal and the one chosen
+// longer ago wins: over equal nodes the choice rotates, so that each gets
+// its share of every second's requests at any request rate, one request
+// at a time included. Otherwise the lower load wins.
 //
 // So a node ten times slower than the others loses every draw against
 // them until they have about a hundred requests outstanding each; it gets
@@ -193,9 +193,9 @@ func Random() Selector { return SelectorFunc(func(c []Candidate) int { return ra
 // would bring it down, for several decay times.
 func LatencyAware() Selector { return latencyAware{} }
 
-// Tolerance is the factor within which the latency-aware selector treats
+// tolerance is the factor within which the latency-aware selector treats
 // two nodes' latency estimates, and their loads, as equal.
-const Tolerance = 2
+const tolerance = 2
 
 type latencyAware struct{}
 
@@ -245,18 +245,18 @@ func selectP2C(c []Candidate, now int64, exploring bool) int {
 }
 
 // equal reports whether a and b, of loads la and lb, are equal for the
-// latency-aware selector: loads within Tolerance of each other, and, when
+// latency-aware selector: loads within tolerance of each other, and, when
 // both estimates are trusted, latency estimates too. A new node is free
 // (0) or costs +Inf, so it is equal only to a node in the same state.
 func equal(a, b Candidate, la, lb float64, now int64) bool {
-	if la > Tolerance*lb || lb > Tolerance*la {
+	if la > tolerance*lb || lb > tolerance*la {
 		return false
 	}
 	if !a.warm() || !b.warm() {
 		return true
 	}
 	ta, tb := float64(a.latencyAt(now)), float64(b.latencyAt(now))
-	return ta <= Tolerance*tb && tb <= Tolerance*ta
+	return ta <= tolerance*tb && tb <= tolerance*ta
 }
 
 // exploreAfter is how old a node's latest latency sample may get before the

@@ -79,7 +79,7 @@ func TestLatencyAwareLoad(t *testing.T) {
 }
 
 // TestLatencyAwareRotates: candidates whose latencies and loads are
-// within selector.Tolerance of each other are equal, and take turns,
+// within a factor of two of each other are equal, and take turns,
 // whatever their order and small differences.
 func TestLatencyAwareRotates(t *testing.T) {
 	n1, n2 := mustNode(t, "http://a:9200"), mustNode(t, "http://b:9200")
