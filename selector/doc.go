@@ -26,11 +26,11 @@
 // a pick costs the same with 3 nodes as with 100. Health transitions (a
 // node going down, a node coming back, a dead node rescheduled) and Update
 // publish a new snapshot under a mutex that only writers take; they are
-// rare by construction, bounded by the dead timeouts. What changes on every
-// request (in-flight count, latency estimate, the consecutive timeout
-// count, the probe flag) lives in per-node atomics that the snapshots
-// share: building a snapshot per request would cost an allocation and a
-// lock each time.
+// rare by construction, bounded by the dead-node schedule. What changes on
+// every request (in-flight count, latency estimate, the consecutive
+// timeout count, the probe flag) lives in per-node atomics that the
+// snapshots share: building a snapshot per request would cost an
+// allocation and a lock each time.
 //
 // A node goes down on a connection error or a 502, 503 or 504, and on
 // [PoolConfig.TimeoutFailures] consecutive attempt timeouts. It then stays
@@ -59,9 +59,9 @@
 // at all, each attempt is forced to the dead node whose resurrection is due
 // first (fewest failures on ties), skipping the nodes the request already
 // tried; a forced attempt that fails moves its node to the back of the
-// queue (without doubling its timeout). So successive requests, and the
+// queue (without counting a failure). So successive requests, and the
 // successive attempts of one request, go round every dead node, and a node
-// that returns is found by the next request, not after its dead timeout.
+// that returns is found by the next request, not when its probe is due.
 // A pool of one node therefore never excludes it.
 //
 // A node that leaves the pool (Update without it) between an attempt's

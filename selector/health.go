@@ -11,10 +11,11 @@ type pick struct {
 	node *rt.Node
 	h    *health // nil for a pinned node that is not in the pool
 	// probe: the single-flight resurrection probe of a dead node whose
-	// dead timeout has expired. Its failure doubles the timeout.
+	// probe is due. Its failure counts one more failure and waits half
+	// the time the node has been dead.
 	probe bool
 	// forced: a dead node used because no node is live, or a pinned node.
-	// Its failure moves it to the back of the queue without doubling.
+	// Its failure moves it to the back of the queue without counting.
 	forced bool
 	// lastResort: a node the Exclude hook rejects, used because every
 	// other node is excluded too, because it is pinned, or to probe it
@@ -46,6 +47,7 @@ func (p *Pool) pick(triedNodes []*rt.Node, now int64) (pick, bool) {
 	return pk, ok
 }
 
+// choosePick is pick without the node's count of falls.
 func (p *Pool) choosePick(triedNodes []*rt.Node, now int64) (pick, bool) {
 	s := p.snap.Load()
 	var tried []*health
@@ -354,9 +356,9 @@ func (p *Pool) succeeded(pk pick, elapsed time.Duration, now int64, hooks *rt.Ho
 	}
 	p.mu.Lock()
 	if h.removed.Load() || h.downs.Load() != pk.downs || h.dead.Load() && !pk.probe && !pk.forced {
-		// Started before the node went down (the second test catches a
-		// pick that raced with the node's fall): it cannot bring the
-		// node back.
+		// Started before the node went down (it fell since the pick, or
+		// the pick of a live node raced with its fall): it cannot bring
+		// the node back.
 		p.mu.Unlock()
 		return
 	}

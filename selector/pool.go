@@ -78,9 +78,9 @@ type PoolConfig struct {
 	LatencyDecay time.Duration
 
 	// Now returns the current time; tests inject a fake clock. It drives
-	// dead timeouts, latency decay and attempt durations. If nil, the system
-	// clock, read through its monotonic reading so that a wall-clock step
-	// does not distort attempt durations.
+	// the dead-node schedule, latency decay and attempt durations. If nil,
+	// the system clock, read through its monotonic reading so that a
+	// wall-clock step does not distort attempt durations.
 	Now func() time.Time
 
 	// Rand returns a number in [0, 1) for jitter; it must be safe for
