@@ -135,9 +135,13 @@ type Config struct {
 	// healthy, such as those in the caller's zone.
 	PreferNode func(*rt.Node) bool
 
-	// DeadNodeTimeout is how long a node that failed stays out of rotation;
-	// each further consecutive failure doubles it, up to
-	// MaxDeadNodeTimeout, with ±20 % jitter. If zero, 1 s and 60 s.
+	// DeadNodeTimeout is how long a node that failed stays out of rotation
+	// before one request probes it; after each failed probe the next waits
+	// half the time the node has been dead, at least DeadNodeTimeout and
+	// at most MaxDeadNodeTimeout, with ±20 % jitter (probes at about 1, 2,
+	// 3, 4.5, 6.8 s... into an outage with the defaults), so a node that
+	// returns after an outage of T is back in rotation within
+	// max(DeadNodeTimeout, T/2) plus the jitter. If zero, 1 s and 60 s.
 	DeadNodeTimeout    time.Duration
 	MaxDeadNodeTimeout time.Duration
 
@@ -187,18 +191,24 @@ type Config struct {
 	// spend the retry budget. If nil, reads are not hedged.
 	Hedge *middleware.HedgeConfig
 
-	// BreakerFailures is how many consecutive failed attempts to a node
+	// BreakerFailures is how many consecutive failures of a node
 	// (connection errors, 502, 503, 504, attempt timeouts; never 429 or a
 	// cancelled request) open that node's circuit breaker; while it is
-	// open the router sends to other nodes. With every node's breaker open
-	// requests still go to the nodes, as last resorts (rt.WithLastResort),
-	// so that the client is back as soon as one node answers: to fail fast
-	// while the whole cluster fails, add ClusterBreaker. If zero, 5. A
-	// negative value turns the per-node breakers off.
+	// open the router sends to other nodes. Attempts that were in flight
+	// together count once: a failure counts only if its attempt started
+	// after the previous counted failure, so a node's death is one failure
+	// however many calls it broke. With every node's breaker open requests
+	// still go to the nodes, as last resorts (rt.WithLastResort), so that
+	// the client is back as soon as one node answers: to fail fast while
+	// the whole cluster fails, add ClusterBreaker. If zero, 5. A negative
+	// value turns the per-node breakers off.
 	BreakerFailures int
 
 	// BreakerTimeout is how long a node's breaker stays open before one
-	// probe attempt may go to the node again. If zero, 10 s.
+	// probe attempt may go to the node again. A dead node's probes on the
+	// DeadNodeTimeout schedule pass an open breaker, and the first that
+	// succeeds closes it, so the breaker never keeps a returning node out
+	// longer than that schedule. If zero, 10 s.
 	BreakerTimeout time.Duration
 
 	// ClusterBreaker, if not nil, adds a cluster-wide breaker that fails

@@ -32,8 +32,8 @@ const (
 )
 
 // BreakerConfig configures the per-node circuit breakers of [NewBreakers].
-// The zero value opens a node's breaker after 5 consecutive failed attempts,
-// keeps it open for 10 s, then lets one probe attempt through.
+// The zero value opens a node's breaker after 5 consecutive failures, keeps
+// it open for 10 s, then lets one probe attempt through.
 //
 // What counts, per attempt, at the time its response headers arrive:
 // 502, 503 and 504 and every transport error (connection refused or reset,
@@ -44,9 +44,23 @@ const (
 // a refusal by another breaker below and an [*rt.LocalError] (an attempt
 // that failed in the client before it was sent, whatever the error wraps)
 // count as nothing.
+//
+// An attempt that started before the node's last counted failure counts as
+// nothing either: that failure already told what it could. So the attempts
+// in flight when a node dies, which fail together, count as one failure,
+// and Failures counts failures one after another, each of an attempt sent
+// after the previous one failed (in the routing middleware's chain, the
+// dead node's probes). A late success from before the failure does not end
+// the run.
+//
+// An attempt the breaker would refuse but lets through as a last resort
+// ([rt.WithLastResort]: the router had no other node, the node is pinned,
+// or the attempt probes a dead node on the pool's schedule) is not counted
+// when it fails, and closes the breaker when it succeeds: the node is back,
+// and its breaker does not keep it out until Timeout runs out.
 type BreakerConfig struct {
-	// Failures is how many consecutive failed attempts to a node open its
-	// breaker. If 0, 5.
+	// Failures is how many consecutive failures (see above) of a node open
+	// its breaker. If 0, 5.
 	Failures int
 
 	// Timeout is the cool-down: how long a breaker stays open before it
@@ -121,8 +135,11 @@ type ClusterBreakerConfig struct {
 //	tr := rt.Chain(base, retry, selector.Middleware(pool), breakers.Middleware())
 //
 // So an open breaker means "pick another node", not a failed request; when
-// no other node can be picked, the router sends the attempt as a last
-// resort ([rt.WithLastResort]) and the middleware lets it through.
+// no other node can be picked, or to probe a dead node when its probe is
+// due, the router sends the attempt as a last resort ([rt.WithLastResort])
+// and the middleware lets it through; when it succeeds, the breaker
+// closes. A node that the pool found dead and that comes back is thus
+// found on the pool's schedule, whatever its breaker's Timeout.
 //
 // Which node an attempt is for: the router rewrites each attempt's URL to
 // its node's scheme, host and path prefix, and the middleware finds the
@@ -230,12 +247,12 @@ func breakerHalfOpen(n int) (uint32, error) {
 // is closed and the error wraps [rt.ErrBreakerOpen] (the router counts
 // that as nothing against the node). The exception is an attempt marked
 // with [rt.WithLastResort], which the router sends when every node is
-// excluded (or the node is pinned): it goes to next all the same, and its
-// outcome is not counted, so a request never fails for lack of a node, and
-// a cluster whose nodes all tripped their breakers is used again as soon
-// as a node answers. Otherwise the attempt goes to next and next's
-// response or error is returned as it is. Every RoundTripper the
-// middleware builds shares the set's breakers.
+// excluded, when the node is pinned, or to probe a dead node: it goes to
+// next all the same; a failure is not counted, and a success closes the
+// breaker. So a request never fails for lack of a node, and a node whose
+// breaker opened is used again as soon as it answers. Otherwise the
+// attempt goes to next and next's response or error is returned as it
+// is. Every RoundTripper the middleware builds shares the set's breakers.
 func (b *Breakers) Middleware() rt.Middleware {
 	return func(next http.RoundTripper) http.RoundTripper {
 		if next == nil {
@@ -257,11 +274,12 @@ func (b *Breakers) Open(n *rt.Node) bool {
 		return false
 	}
 	defer e.flush(nil)
-	switch e.cb.State() {
+	cb := e.cb.Load()
+	switch cb.State() {
 	case gobreaker.StateOpen:
 		return true
 	case gobreaker.StateHalfOpen:
-		c := e.cb.Counts()
+		c := cb.Counts()
 		return c.Requests >= c.TotalExclusions && c.Requests-c.TotalExclusions >= e.max
 	}
 	return false
@@ -275,7 +293,7 @@ func (b *Breakers) State(n *rt.Node) rt.BreakerState {
 		return rt.BreakerClosed
 	}
 	defer e.flush(nil)
-	return breakerStateOf(e.cb.State())
+	return breakerStateOf(e.cb.Load().State())
 }
 
 // forNode returns n's breaker, creating it if create is set; nil for a nil
@@ -455,12 +473,14 @@ func (t *clusterBreakerTransport) CloseIdleConnections() { rt.CloseIdleConnectio
 // nothing from it, its refusal errors built once, and the queue of state
 // changes waiting to reach the hooks.
 type breakerEntry struct {
-	name          string
-	node          *rt.Node // nil for the cluster breaker
-	scheme        string   // the node's scheme
-	prefix        string   // the node's path prefix, without trailing slash
-	cb            *gobreaker.CircuitBreaker[struct{}]
-	max           uint32 // half-open probe slots
+	name   string
+	node   *rt.Node // nil for the cluster breaker
+	scheme string   // the node's scheme
+	prefix string   // the node's path prefix, without trailing slash
+	// cb is the breaker; closeNow replaces it (see there).
+	cb            atomic.Pointer[gobreaker.CircuitBreaker[struct{}]]
+	settings      gobreaker.Settings // cb's, without the callbacks
+	max           uint32             // half-open probe slots
 	trip          func(gobreaker.Counts) bool
 	countRefusals bool
 	consecutive   bool
@@ -475,11 +495,18 @@ type breakerEntry struct {
 	gen   atomic.Uint64
 	clean atomic.Bool
 
+	// failures counts the failures counted in the closed or half-open
+	// state (consecutive breakers only). An attempt notes it when it
+	// starts; if it has changed when the attempt ends, a failure was
+	// counted meanwhile, and the attempt says nothing new.
+	failures atomic.Uint64
+
 	errOpen, errBusy error
 
 	// State changes happen under gobreaker's lock, where calling hooks
 	// could deadlock (a hook that asks Open); they queue here and are
-	// delivered, in order, by whoever gets deliver.
+	// delivered, in order, by whoever gets deliver. evMu also serialises
+	// the mirrors' updates with closeNow.
 	evMu    sync.Mutex
 	events  []rt.BreakerInfo
 	pending atomic.Int32
@@ -501,15 +528,47 @@ func newBreakerEntry(name string, n *rt.Node, scheme, prefix string, s breakerSe
 		errOpen:       fmt.Errorf("%w: %s", rt.ErrBreakerOpen, name),
 		errBusy:       fmt.Errorf("%w: %s is half-open and its probes are in flight", rt.ErrBreakerOpen, name),
 	}
-	st := s.st
-	st.Name = name
-	st.ReadyToTrip = e.readyToTrip
-	st.IsExcluded = e.isExcluded
-	st.IsSuccessful = e.isSuccessful
-	st.OnStateChange = e.changed
+	e.settings = s.st
+	e.settings.Name = name
 	e.clean.Store(true)
-	e.cb = gobreaker.NewCircuitBreaker[struct{}](st)
+	e.cb.Store(e.newBreaker())
 	return e
+}
+
+// newBreaker returns a closed gobreaker for e. Its callbacks act only while
+// it is e's current breaker: once closeNow has replaced it, outcomes still
+// due to it count as nothing and its state changes are not e's.
+func (e *breakerEntry) newBreaker() *gobreaker.CircuitBreaker[struct{}] {
+	var cb *gobreaker.CircuitBreaker[struct{}]
+	st := e.settings
+	st.ReadyToTrip = e.readyToTrip
+	st.IsExcluded = func(err error) bool { return e.cb.Load() != cb || e.isExcluded(err) }
+	st.IsSuccessful = e.isSuccessful
+	st.OnStateChange = func(_ string, from, to gobreaker.State) { e.changed(cb, from, to) }
+	cb = gobreaker.NewCircuitBreaker[struct{}](st)
+	return cb
+}
+
+// closeNow closes the breaker, for a last resort that succeeded while it
+// was open or half-open. gobreaker/v2 has no way to close a breaker from
+// outside: its only way to closed is through half-open, once Timeout has
+// run out. So closeNow replaces the breaker with a new, closed one, with
+// the state change a transition would have: outcomes of attempts that
+// the old breaker admitted count as nothing, as gobreaker drops outcomes
+// from before a state change.
+func (e *breakerEntry) closeNow() {
+	e.evMu.Lock()
+	defer e.evMu.Unlock()
+	from := gobreaker.State(e.state.Load())
+	if from == gobreaker.StateClosed {
+		return // closed meanwhile
+	}
+	e.cb.Store(e.newBreaker())
+	e.gen.Add(1)
+	e.state.Store(int32(gobreaker.StateClosed))
+	e.clean.Store(true)
+	e.events = append(e.events, rt.BreakerInfo{Name: e.name, Node: e.node, From: breakerStateOf(from), To: rt.BreakerClosed})
+	e.pending.Add(1)
 }
 
 // Verdicts of an attempt, as gobreaker sees them: nil is a success.
@@ -559,6 +618,28 @@ func (e *breakerEntry) readyToTrip(c gobreaker.Counts) bool {
 	return e.trip(c)
 }
 
+// fresh returns the verdict v of an attempt that started when e.failures
+// was seen, for a consecutive breaker: nothing when a failure was counted
+// since the attempt started, which tells all it could (the attempts in
+// flight when a node dies fail together, as one event); and for a
+// failure, it claims the count, so that of several attempts that started
+// together and fail together, one counts.
+func (e *breakerEntry) fresh(v error, seen uint64) error {
+	if !e.consecutive || v == errBreakerExcluded {
+		return v
+	}
+	if v == nil {
+		if e.failures.Load() != seen {
+			return errBreakerExcluded
+		}
+		return nil
+	}
+	if !e.failures.CompareAndSwap(seen, seen+1) {
+		return errBreakerExcluded
+	}
+	return v
+}
+
 // roundTrip sends req through next if the breaker allows it, and reports
 // the outcome exactly once, when next returns.
 func (e *breakerEntry) roundTrip(next http.RoundTripper, req *http.Request) (*http.Response, error) {
@@ -571,22 +652,29 @@ func (e *breakerEntry) roundTrip(next http.RoundTripper, req *http.Request) (*ht
 		err  error
 		sent bool
 	)
+	seen := e.failures.Load()
 	// Execute reports the verdict when the function returns, or panics;
 	// the function does not escape, so none of this allocates.
-	_, refused := e.cb.Execute(func() (struct{}, error) {
+	_, refused := e.cb.Load().Execute(func() (struct{}, error) {
 		sent = true
 		res, err = next.RoundTrip(req)
-		return struct{}{}, e.verdict(ctx, res, err)
+		return struct{}{}, e.fresh(e.verdict(ctx, res, err), seen)
 	})
 	if e.pending.Load() != 0 {
 		e.flush(rt.HooksFrom(ctx))
 	}
 	if !sent {
 		if e.lastResort && rt.LastResortFrom(ctx) {
-			// The router had no other node to send it to. Not counted:
-			// the breaker did not admit it, and gobreaker drops the
-			// outcomes of an open breaker anyway.
-			return next.RoundTrip(req)
+			// The router had no other node to send it to, or probes a
+			// dead node. A failure is not counted: the breaker did not
+			// admit it, and gobreaker drops the outcomes of an open
+			// breaker anyway. A success means the node is back.
+			res, err = next.RoundTrip(req)
+			if e.verdict(ctx, res, err) == nil {
+				e.closeNow()
+				e.flush(rt.HooksFrom(ctx))
+			}
+			return res, err
 		}
 		if req.Body != nil {
 			req.Body.Close()
@@ -610,6 +698,7 @@ func (e *breakerEntry) roundTrip(next http.RoundTripper, req *http.Request) (*ht
 func (e *breakerEntry) roundTripClean(next http.RoundTripper, req *http.Request) (res *http.Response, err error) {
 	ctx := req.Context()
 	gen := e.gen.Load()
+	seen := e.failures.Load()
 	returned := false
 	defer func() {
 		if !returned {
@@ -618,7 +707,7 @@ func (e *breakerEntry) roundTripClean(next http.RoundTripper, req *http.Request)
 	}()
 	res, err = next.RoundTrip(req)
 	returned = true
-	if v := e.verdict(ctx, res, err); v != nil || !e.clean.Load() {
+	if v := e.fresh(e.verdict(ctx, res, err), seen); v != nil || !e.clean.Load() {
 		e.report(ctx, gen, v)
 	}
 	return res, err
@@ -628,7 +717,7 @@ func (e *breakerEntry) roundTripClean(next http.RoundTripper, req *http.Request)
 // without being admitted by gobreaker.
 func (e *breakerEntry) report(ctx context.Context, gen uint64, verdict error) {
 	late := &breakerLate{gen: gen, verdict: verdict}
-	e.cb.Execute(func() (struct{}, error) { return struct{}{}, late })
+	e.cb.Load().Execute(func() (struct{}, error) { return struct{}{}, late })
 	if e.pending.Load() != 0 {
 		e.flush(rt.HooksFrom(ctx))
 	}
@@ -667,15 +756,18 @@ func (e *breakerEntry) verdict(ctx context.Context, res *http.Response, err erro
 	return nil
 }
 
-// changed is gobreaker's OnStateChange; it runs under the breaker's lock.
-func (e *breakerEntry) changed(_ string, from, to gobreaker.State) {
+// changed is cb's OnStateChange; it runs under cb's lock.
+func (e *breakerEntry) changed(cb *gobreaker.CircuitBreaker[struct{}], from, to gobreaker.State) {
+	e.evMu.Lock()
+	defer e.evMu.Unlock()
+	if e.cb.Load() != cb {
+		return // replaced by closeNow
+	}
 	e.gen.Add(1)
 	e.state.Store(int32(to))
 	e.clean.Store(to == gobreaker.StateClosed) // a new generation starts without counts
-	e.evMu.Lock()
 	e.events = append(e.events, rt.BreakerInfo{Name: e.name, Node: e.node, From: breakerStateOf(from), To: breakerStateOf(to)})
 	e.pending.Add(1)
-	e.evMu.Unlock()
 }
 
 // flush delivers the queued state changes to the configured hooks, then

@@ -41,7 +41,9 @@ func ExampleNewBreakers() {
 	// The pool passes over nodes whose breaker is open. Once every node's
 	// breaker is open there is no other choice: the router sends the
 	// attempt anyway, as a last resort, and the breaker lets it through.
-	pool, err := selector.NewPool(selector.PoolConfig{Seeds: []*rt.Node{node, other}, Exclude: breakers.Open, Selector: selector.RoundRobin()})
+	// A last resort that succeeds closes the breaker: the node is back.
+	first := selector.SelectorFunc(func([]selector.Candidate) int { return 0 })
+	pool, err := selector.NewPool(selector.PoolConfig{Seeds: []*rt.Node{node, other}, Exclude: breakers.Open, Selector: first, Jitter: -1})
 	if err != nil {
 		panic(err)
 	}
@@ -56,7 +58,7 @@ func ExampleNewBreakers() {
 	// 503
 	// 503
 	// 200
-	// open open
+	// closed open
 }
 
 func ExampleClusterBreaker() {

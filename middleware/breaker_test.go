@@ -130,7 +130,7 @@ func breakerCounts(t testing.TB, b *Breakers, n *rt.Node) gobreaker.Counts {
 	if e == nil {
 		t.Fatalf("no breaker for %v", n)
 	}
-	return e.cb.Counts()
+	return e.cb.Load().Counts()
 }
 
 // TestBreakerVerdicts pins what each attempt counts as, for the per-node
@@ -215,7 +215,7 @@ func TestBreakerVerdicts(t *testing.T) {
 				v := tt.node
 				if br.name == "cluster" {
 					tr = mustClusterBreaker(t, ClusterBreakerConfig{})(stub)
-					counts = tr.(*clusterBreakerTransport).e.cb.Counts
+					counts = tr.(*clusterBreakerTransport).e.cb.Load().Counts
 					v = tt.cluster
 				} else {
 					b := mustBreakers(t, BreakerConfig{})
@@ -256,9 +256,10 @@ func breakerErr(err error) func(*http.Request, context.CancelCauseFunc) (*http.R
 }
 
 // TestBreakerLateOutcomes pins the fast path's reports, for attempts that
-// started while the breaker was closed without failures: a success counts
-// when a failure was counted meanwhile; an outcome from before a state
-// change is dropped, as gobreaker drops its own late outcomes.
+// started while the breaker was closed without failures: a success from
+// before a counted failure does not end the run of failures; an outcome
+// from before a state change is dropped, as gobreaker drops its own late
+// outcomes.
 func TestBreakerLateOutcomes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		b := mustBreakers(t, BreakerConfig{Failures: 2, Timeout: time.Second})
@@ -287,15 +288,19 @@ func TestBreakerLateOutcomes(t *testing.T) {
 		stub.setStatus(503)
 		breakerSend(t, tr, t.Context(), url) // one failure while the success is in flight
 		release()
-		if c := breakerCounts(t, b, n); c.ConsecutiveFailures != 0 {
-			t.Fatalf("counts %+v: the success did not end the run of failures", c)
+		if c := breakerCounts(t, b, n); c.ConsecutiveFailures != 1 {
+			t.Fatalf("counts %+v: a success from before the failure ended the run of failures", c)
 		}
 		breakerSend(t, tr, t.Context(), url)
-		if b.State(n) != rt.BreakerClosed {
-			t.Fatal("opened after one failure since the success")
+		if b.State(n) != rt.BreakerOpen {
+			t.Fatalf("state %v after two failures in a row, want open", b.State(n))
 		}
+		time.Sleep(2 * time.Second)
 		stub.setStatus(200)
-		breakerSend(t, tr, t.Context(), url)
+		breakerSend(t, tr, t.Context(), url) // the half-open probe
+		if b.State(n) != rt.BreakerClosed {
+			t.Fatalf("state %v after the probe, want closed", b.State(n))
+		}
 
 		release = slow(503)
 		breakerTrip(t, tr, stub, url, 2)
@@ -311,6 +316,48 @@ func TestBreakerLateOutcomes(t *testing.T) {
 		breakerSend(t, tr, t.Context(), url)
 		if b.State(n) != rt.BreakerClosed {
 			t.Errorf("state %v after the probe, want closed", b.State(n))
+		}
+	})
+}
+
+// TestBreakerOverlappingFailures: the attempts in flight when a node dies
+// fail together and count as one failure; each attempt sent after the
+// last counted failure counts again.
+func TestBreakerOverlappingFailures(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := mustBreakers(t, BreakerConfig{Failures: 3, Timeout: 10 * time.Second})
+		n := breakerNode(t, "http://es1:9200")
+		b.Open(n)
+		dies := make(chan struct{})
+		errReset := errors.New("read tcp: connection reset by peer")
+		stub := new(breakerStub)
+		stub.set(func(req *http.Request) (*http.Response, error) {
+			<-dies
+			return nil, errReset
+		})
+		tr := b.Middleware()(stub)
+		url := "http://es1:9200/_search"
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Go(func() {
+				if _, err := breakerSend(t, tr, t.Context(), url); !errors.Is(err, errReset) {
+					t.Errorf("attempt in flight: %v, want the reset", err)
+				}
+			})
+		}
+		synctest.Wait()
+		close(dies)
+		wg.Wait()
+		if c := breakerCounts(t, b, n); c.ConsecutiveFailures != 1 || b.State(n) != rt.BreakerClosed {
+			t.Fatalf("counts %+v, state %v after 10 attempts failed together; want 1 failure, closed", c, b.State(n))
+		}
+		breakerSend(t, tr, t.Context(), url)
+		if c := breakerCounts(t, b, n); c.ConsecutiveFailures != 2 || b.State(n) != rt.BreakerClosed {
+			t.Fatalf("counts %+v, state %v after one more failure; want 2 failures, closed", c, b.State(n))
+		}
+		breakerSend(t, tr, t.Context(), url)
+		if b.State(n) != rt.BreakerOpen {
+			t.Fatalf("state %v after three failures one after another, want open", b.State(n))
 		}
 	})
 }
@@ -444,11 +491,13 @@ func breakerTrip(t *testing.T, tr http.RoundTripper, stub *breakerStub, url stri
 
 // TestBreakerLastResort: an attempt the router marks as a last resort
 // passes a per-node breaker that would refuse it, open or half-open with
-// its probe in flight, without being counted; the cluster breaker, which
-// is meant to fail fast, refuses it all the same.
+// its probe in flight; its failure is not counted, and its success closes
+// the breaker. The cluster breaker, which is meant to fail fast, refuses
+// it all the same.
 func TestBreakerLastResort(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := mustBreakers(t, BreakerConfig{Failures: 2, Timeout: 10 * time.Second})
+		var events breakerEvents
+		b := mustBreakers(t, BreakerConfig{Failures: 2, Timeout: 10 * time.Second, Hooks: events.hooks()})
 		n := breakerNode(t, "http://es1:9200")
 		stub := newBreakerStub(503)
 		tr := b.Middleware()(stub)
@@ -456,19 +505,17 @@ func TestBreakerLastResort(t *testing.T) {
 		breakerTrip(t, tr, stub, url, 2)
 		last := rt.WithLastResort(t.Context())
 
-		// Open: sent, and neither a success nor a failure changes it.
-		for _, status := range []int{200, 503} {
-			stub.setStatus(status)
-			before := stub.calls.Load()
-			if code, err := breakerSend(t, tr, last, url); err != nil || code != status {
-				t.Fatalf("last resort through the open breaker: %d, %v; want the %d", code, err, status)
-			}
-			if stub.calls.Load() != before+1 {
-				t.Fatal("the last resort was not sent")
-			}
-			if b.State(n) != rt.BreakerOpen {
-				t.Fatalf("state %v after an uncounted %d, want open", b.State(n), status)
-			}
+		// Open: sent, and a failure changes nothing.
+		stub.setStatus(503)
+		before := stub.calls.Load()
+		if code, err := breakerSend(t, tr, last, url); err != nil || code != 503 {
+			t.Fatalf("last resort through the open breaker: %d, %v; want the 503", code, err)
+		}
+		if stub.calls.Load() != before+1 {
+			t.Fatal("the last resort was not sent")
+		}
+		if b.State(n) != rt.BreakerOpen {
+			t.Fatalf("state %v after an uncounted 503, want open", b.State(n))
 		}
 		if _, err := breakerSend(t, tr, t.Context(), url); !errors.Is(err, rt.ErrBreakerOpen) {
 			t.Fatalf("an ordinary attempt after the last resorts: %v, want refused", err)
@@ -499,6 +546,34 @@ func TestBreakerLastResort(t *testing.T) {
 		}
 		if b.State(n) != rt.BreakerClosed {
 			t.Fatalf("state %v after the probe succeeded, want closed", b.State(n))
+		}
+
+		// Open again: a last resort that succeeds closes it, long before
+		// its cool-down is over.
+		breakerTrip(t, tr, stub, url, 2)
+		events.take()
+		time.Sleep(time.Second)
+		stub.setStatus(200)
+		if code, err := breakerSend(t, tr, last, url); err != nil || code != 200 {
+			t.Fatalf("last resort through the open breaker: %d, %v; want the 200", code, err)
+		}
+		if b.Open(n) || b.State(n) != rt.BreakerClosed {
+			t.Fatalf("state %v after a last resort succeeded, want closed", b.State(n))
+		}
+		if got := events.take(); strings.Join(got, ", ") != "es1:9200 es1:9200 open>closed" {
+			t.Errorf("hooks got %q, want the change from open to closed", got)
+		}
+		if code, err := breakerSend(t, tr, t.Context(), url); err != nil || code != 200 {
+			t.Fatalf("an ordinary attempt after the breaker closed: %d, %v", code, err)
+		}
+		stub.setStatus(503)
+		breakerSend(t, tr, t.Context(), url)
+		if b.State(n) != rt.BreakerClosed {
+			t.Fatal("the closed breaker remembered failures from before")
+		}
+		breakerSend(t, tr, t.Context(), url)
+		if b.State(n) != rt.BreakerOpen {
+			t.Fatalf("state %v after two more failures, want open", b.State(n))
 		}
 
 		// The cluster breaker has no last resort.
@@ -692,7 +767,7 @@ func clusterBreaker(failures int) func(*testing.T, http.RoundTripper) (http.Roun
 	return func(t *testing.T, next http.RoundTripper) (http.RoundTripper, func() rt.BreakerState) {
 		tr := mustClusterBreaker(t, ClusterBreakerConfig{MinRequests: failures})(next)
 		e := tr.(*clusterBreakerTransport).e
-		return tr, func() rt.BreakerState { return breakerStateOf(e.cb.State()) }
+		return tr, func() rt.BreakerState { return breakerStateOf(e.cb.Load().State()) }
 	}
 }
 
@@ -1022,7 +1097,7 @@ func TestBreakerDefaults(t *testing.T) {
 
 		stub := newBreakerStub(200)
 		ctr := mustClusterBreaker(t, ClusterBreakerConfig{})(stub)
-		state := ctr.(*clusterBreakerTransport).e.cb.State
+		state := ctr.(*clusterBreakerTransport).e.cb.Load().State
 		for range 10 {
 			breakerSend(t, ctr, t.Context(), "http://es/")
 		}
@@ -1258,19 +1333,25 @@ func breakerPool(t *testing.T, cfg selector.PoolConfig) *selector.Pool {
 }
 
 // TestBreakersRouteAround: once a node's breaker is open, the router
-// chooses other nodes and no request fails, although the pool, left to
-// itself, would probe the node again after its (here 1 ms) dead timeout.
-// Without the Exclude hook the same requests fail on the open breaker.
+// chooses other nodes and no request fails but the pool's probe of the
+// dead node, which passes the open breaker as a last resort when it is
+// due (here once) and, failing, is not counted. Without the Exclude hook
+// the pool does not know of the breaker, whose refusals of its probes
+// fail requests.
 func TestBreakersRouteAround(t *testing.T) {
 	for _, exclude := range []bool{true, false} {
 		t.Run(fmt.Sprintf("exclude=%v", exclude), func(t *testing.T) {
 			c, nodes, base := breakerCluster(t, 3)
 			b := mustBreakers(t, BreakerConfig{Failures: 3, Timeout: time.Minute})
 			var picks sync.Map // host -> *atomic.Int64
+			var mu sync.Mutex
+			now := time.Now()
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 			cfg := selector.PoolConfig{
 				Seeds:       nodes,
 				DeadTimeout: time.Millisecond,
 				Jitter:      -1,
+				Now:         clock,
 				Hooks: &rt.Hooks{OnAttemptStart: func(i rt.AttemptInfo) {
 					n, _ := picks.LoadOrStore(i.Node.URL.Host, new(atomic.Int64))
 					n.(*atomic.Int64).Add(1)
@@ -1294,26 +1375,29 @@ func TestBreakersRouteAround(t *testing.T) {
 			}
 			bad.ClearRequests()
 			picks.Clear()
-			time.Sleep(5 * time.Millisecond) // past the pool's dead timeout
+			mu.Lock()
+			now = now.Add(5 * time.Millisecond) // past the probe's wait; then the clock stands still
+			mu.Unlock()
 
 			failed := 0
 			for range 300 {
 				if code, err := breakerSend(t, tr, t.Context(), "http://es/_search"); err != nil || code != 200 {
 					failed++
-					if exclude {
-						t.Errorf("request failed: %d, %v", code, err)
-					}
 				}
 			}
 			var toBad int64
 			if n, ok := picks.Load(nodes[1].URL.Host); ok {
 				toBad = n.(*atomic.Int64).Load()
 			}
-			if got := len(bad.Requests()); got != 0 {
+			if exclude {
+				if got := len(bad.Requests()); failed != 1 || toBad != 1 || got != 1 {
+					t.Errorf("%d requests failed, %d attempts went to the node and it received %d; want 1, the probe", failed, toBad, got)
+				}
+				if b.State(nodes[1]) != rt.BreakerOpen {
+					t.Errorf("breaker %v after a failed probe, want open: a last resort's failure is not counted", b.State(nodes[1]))
+				}
+			} else if got := len(bad.Requests()); got != 0 {
 				t.Errorf("the node behind the open breaker received %d requests", got)
-			}
-			if exclude && (failed != 0 || toBad != 0) {
-				t.Errorf("%d requests failed and %d attempts went to the node, want 0 and 0", failed, toBad)
 			}
 			if !exclude && failed == 0 {
 				t.Error("without Exclude no request failed: the test does not show the hook at work")

@@ -302,10 +302,12 @@ func HedgeFrom(ctx context.Context) bool {
 // WithLastResort marks the attempts sent with ctx as last resorts: attempts
 // the routing middleware sends to a node that it would otherwise avoid,
 // because no other node could take them (every node is excluded, as when
-// every node's circuit breaker is open) or because the caller pinned that
-// node with [WithNode]. A request never fails for lack of a node; a per-node
+// every node's circuit breaker is open), because the caller pinned that
+// node with [WithNode], or because the attempt probes a dead node on the
+// pool's schedule. A request never fails for lack of a node; a per-node
 // circuit breaker that would refuse a last-resort attempt lets it through
-// instead, without counting its outcome. The routing middleware sets it.
+// instead, does not count it if it fails, and closes if it succeeds. The
+// routing middleware sets it.
 func WithLastResort(ctx context.Context) context.Context {
 	return withOptions(ctx, func(o *Options) { o.lastResort = true })
 }

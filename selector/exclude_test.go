@@ -32,8 +32,9 @@ func (e *excludeSet) exclude(n *rt.Node) bool {
 
 // TestExclude: the pool passes over excluded nodes at every step of a
 // pick while another node can be chosen, and keeps its choice when every
-// node is excluded: then, and for an excluded pinned node, the router
-// marks the attempt as a last resort, and only then.
+// node is excluded: then, for an excluded pinned node, and for the probe
+// of an excluded dead node, the router marks the attempt as a last
+// resort, and only then.
 func TestExclude(t *testing.T) {
 	zoned := func(raw, zone string) *rt.Node {
 		n := mustNode(t, raw)
@@ -48,8 +49,9 @@ func TestExclude(t *testing.T) {
 		pin      string
 		want     map[string]bool // hosts that may get requests; nil: any
 		// lastResort: every attempt is marked with rt.WithLastResort;
-		// otherwise none is.
+		// otherwise none is, but for probes.
 		lastResort bool
+		probes     int // attempts that probe an excluded dead node
 	}{
 		{name: "none", want: map[string]bool{"a1:9200": true, "a2:9200": true}},
 		{name: "one preferred", excluded: []string{"a1:9200"}, want: map[string]bool{"a2:9200": true}},
@@ -65,11 +67,19 @@ func TestExclude(t *testing.T) {
 			want:     map[string]bool{"b2:9200": true},
 		},
 		{
-			name:     "a due dead node is not probed",
+			name:     "a dead node not yet due",
+			excluded: []string{"b2:9200"},
+			down:     []string{"b2:9200"},
+			want:     map[string]bool{"a1:9200": true, "a2:9200": true},
+		},
+		{
+			// Its return is found on its schedule, whatever a breaker says.
+			name:     "a due dead node is probed as a last resort",
 			excluded: []string{"b2:9200"},
 			down:     []string{"b2:9200"},
 			advance:  time.Hour,
-			want:     map[string]bool{"a1:9200": true, "a2:9200": true},
+			want:     map[string]bool{"a1:9200": true, "a2:9200": true, "b2:9200": true},
+			probes:   1,
 		},
 		{
 			name:       "every node",
@@ -148,7 +158,7 @@ func TestExclude(t *testing.T) {
 					marked++
 				}
 			}
-			if want := map[bool]int{true: 40}[tt.lastResort]; marked != want {
+			if want := map[bool]int{true: 40}[tt.lastResort] + tt.probes; marked != want {
 				t.Errorf("%d of 40 attempts marked as last resorts, want %d", marked, want)
 			}
 		})

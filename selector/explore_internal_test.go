@@ -7,7 +7,7 @@ import (
 	"github.com/esrt-dev/esrt/rt"
 )
 
-// A node whose estimate went up with one slow request is not starved: once
+// A node whose estimate went up with slow requests is not starved: once
 // its latest sample is older than exploreAfter, it gets one request, and no
 // more until its next sample is that old again.
 func TestLatencyAwareExploresStaleNodes(t *testing.T) {
@@ -24,9 +24,9 @@ func TestLatencyAwareExploresStaleNodes(t *testing.T) {
 	s := p.snap.Load()
 	slow := s.live[0]
 	for _, c := range s.live {
-		c.h.lat.observe(float64(200*time.Microsecond), now.UnixNano(), p.tau)
+		c.h.lat.reset(float64(200*time.Microsecond), now.UnixNano())
 	}
-	slow.h.lat.observe(float64(50*time.Millisecond), now.UnixNano(), p.tau) // one slow bulk request
+	slow.h.lat.reset(float64(50*time.Millisecond), now.UnixNano()) // slow bulk requests
 
 	picks := func(n int) (slowPicks int) {
 		for range n {

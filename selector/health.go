@@ -11,16 +11,20 @@ type pick struct {
 	node *rt.Node
 	h    *health // nil for a pinned node that is not in the pool
 	// probe: the single-flight resurrection probe of a dead node whose
-	// dead timeout has expired. Its failure doubles the timeout.
+	// probe is due. Its failure counts one more failure and waits half
+	// the time the node has been dead.
 	probe bool
 	// forced: a dead node used because no node is live, or a pinned node.
-	// Its failure moves it to the back of the queue without doubling.
+	// Its failure moves it to the back of the queue without counting.
 	forced bool
 	// lastResort: a node the Exclude hook rejects, used because every
-	// other node is excluded too, or because it is pinned. The router
-	// marks its attempt with rt.WithLastResort, so that a breaker lets it
-	// through.
+	// other node is excluded too, because it is pinned, or to probe it
+	// while it is dead. The router marks its attempt with
+	// rt.WithLastResort, so that a breaker lets it through.
 	lastResort bool
+	// downs is h.downs when the node was picked: if the node goes down
+	// again before the attempt reports, the attempt's outcome is stale.
+	downs uint32
 }
 
 // pick chooses a node for an attempt, avoiding the nodes in tried when
@@ -30,10 +34,21 @@ type pick struct {
 // node chosen by the selector (preferred nodes first, untried first); the
 // dead node whose resurrection is due first (fewest failures on ties).
 // Nodes that the Exclude hook rejects are passed over at every step while
-// another node can be chosen.
+// another node can be chosen, except by the probe: a dead node's return
+// is found on its schedule, whatever a breaker says, so a node the hook
+// rejects is probed as a last resort.
 //
 // now is the attempt's start, in Unix nanoseconds.
 func (p *Pool) pick(triedNodes []*rt.Node, now int64) (pick, bool) {
+	pk, ok := p.choosePick(triedNodes, now)
+	if ok && pk.h != nil {
+		pk.downs = pk.h.downs.Load()
+	}
+	return pk, ok
+}
+
+// choosePick is pick without the node's count of falls.
+func (p *Pool) choosePick(triedNodes []*rt.Node, now int64) (pick, bool) {
 	s := p.snap.Load()
 	var tried []*health
 	for _, n := range triedNodes {
@@ -44,9 +59,9 @@ func (p *Pool) pick(triedNodes []*rt.Node, now int64) (pick, bool) {
 	if s.nextDue != never {
 		if now >= s.nextDue {
 			for _, c := range s.dead {
-				if c.h.retryAt.Load() <= now && !isTried(c.h, tried) && !p.excluded(c.Node) &&
+				if c.h.retryAt.Load() <= now && !isTried(c.h, tried) &&
 					c.h.probing.CompareAndSwap(false, true) {
-					return pick{node: c.Node, h: c.h, probe: true}, true
+					return pick{node: c.Node, h: c.h, probe: true, lastResort: p.excluded(c.Node)}, true
 				}
 			}
 		}
@@ -94,7 +109,7 @@ func candidates(s *snapshot, tried []*health) []Candidate {
 // choose runs the selector over cands.
 func (p *Pool) choose(cands []Candidate, now int64) int {
 	if _, ok := p.sel.(latencyAware); ok {
-		return selectP2C(cands, now) // the attempt's time: no clock read per candidate
+		return selectP2C(cands, now, true) // the attempt's time: no clock read per candidate
 	}
 	return p.sel.Select(cands)
 }
@@ -206,7 +221,11 @@ func untried(s *snapshot, tried []*health) []Candidate {
 // pinned returns the pick for a node pinned with rt.WithNode: that node,
 // whatever its health, with the pool's state for it when it is a member.
 func (p *Pool) pinned(n *rt.Node) pick {
-	return pick{node: n, h: p.snap.Load().lookup(n), forced: true, lastResort: p.excluded(n)}
+	pk := pick{node: n, h: p.snap.Load().lookup(n), forced: true, lastResort: p.excluded(n)}
+	if pk.h != nil {
+		pk.downs = pk.h.downs.Load()
+	}
+	return pk
 }
 
 // lookup returns the state of node n in s: the member that is n, or else
@@ -272,9 +291,16 @@ func (p *Pool) abandon(pk pick, inflight bool) {
 // report records the outcome of an attempt to pk. hooks are the request's
 // hooks, called after the pool's for node down/up events.
 // now is the time the attempt ended, in Unix nanoseconds.
+//
+// An attempt that started before its node last went down reports nothing:
+// the failure that took the node down already counted for it, and a late
+// success says nothing about the node now. So the calls in flight when a
+// node dies count as one failure, and only an attempt that started after
+// the node went down (its probe, or a forced or pinned attempt) may bring
+// it back.
 func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, now int64, cause error, hooks *rt.Hooks) {
 	h := pk.h
-	if h == nil || h.removed.Load() {
+	if h == nil || h.removed.Load() || h.downs.Load() != pk.downs {
 		return
 	}
 	switch oc {
@@ -303,7 +329,7 @@ func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, now int64, cau
 			}
 			h.timeouts.Store(0)
 		} else if !pk.probe && !pk.forced {
-			return // sent before the node went down; already counted
+			return // picked as the node went down: already counted
 		}
 		p.failed(pk, cause, hooks)
 	case unhealthy:
@@ -329,7 +355,10 @@ func (p *Pool) succeeded(pk pick, elapsed time.Duration, now int64, hooks *rt.Ho
 		return
 	}
 	p.mu.Lock()
-	if h.removed.Load() {
+	if h.removed.Load() || h.downs.Load() != pk.downs || h.dead.Load() && !pk.probe && !pk.forced {
+		// Started before the node went down (it fell since the pick, or
+		// the pick of a live node raced with its fall): it cannot bring
+		// the node back.
 		p.mu.Unlock()
 		return
 	}
@@ -341,6 +370,7 @@ func (p *Pool) succeeded(pk pick, elapsed time.Duration, now int64, hooks *rt.Ho
 		h.lat.reset(p.medianLocked(now), now)
 		h.dead.Store(false)
 		h.retryAt.Store(0)
+		h.deadAt.Store(0)
 		h.probing.Store(false)
 		p.publishLocked()
 	}
@@ -357,26 +387,36 @@ func (p *Pool) failed(pk pick, cause error, hooks *rt.Hooks) {
 	h := pk.h
 	now := p.nowNanos()
 	p.mu.Lock()
-	if h.removed.Load() {
+	if h.removed.Load() || h.downs.Load() != pk.downs {
 		p.mu.Unlock()
 		return
 	}
 	var info *rt.NodeInfo
 	switch {
-	case !h.dead.Load() || pk.probe:
-		// A live node goes down, or a probe failed: one more
-		// consecutive failure, and a doubled dead timeout.
+	case !h.dead.Load():
+		// A live node goes down: first probe after the shortest wait.
+		h.downs.Add(1)
+		h.deadAt.Store(now)
 		f := h.failures.Add(1)
-		at := time.Unix(0, now).Add(p.backoff(f))
+		at := time.Unix(0, now).Add(p.deadWait(0))
 		h.retryAt.Store(at.UnixNano())
 		h.dead.Store(true)
 		h.probing.Store(false)
 		info = &rt.NodeInfo{Node: pk.node, Failures: int(f), RetryAt: at, Err: cause}
+	case pk.probe:
+		// A probe failed: one more consecutive failure, and a wait of
+		// half the time the node has been dead.
+		f := h.failures.Add(1)
+		at := time.Unix(0, now).Add(p.deadWait(time.Duration(now - h.deadAt.Load())))
+		h.retryAt.Store(at.UnixNano())
+		h.probing.Store(false)
+		info = &rt.NodeInfo{Node: pk.node, Failures: int(f), RetryAt: at, Err: cause}
 	case pk.forced:
-		// Used because nothing was live: back of the queue, same timeout.
-		h.retryAt.Store(now + int64(p.backoff(max(h.failures.Load(), 1))))
+		// Used because nothing was live: to the back of the queue, on the
+		// same schedule, without counting a failure.
+		h.retryAt.Store(now + int64(p.deadWait(time.Duration(now-h.deadAt.Load()))))
 	default:
-		// Sent before the node went down: already counted.
+		// Picked as the node went down: already counted.
 		p.mu.Unlock()
 		return
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/esrt-dev/esrt/rt"
@@ -44,21 +46,26 @@ func TestRoundRobinSpread(t *testing.T) {
 	}
 }
 
-// TestBackoffSequence checks min(base·2^(n-1), max) and the jitter bounds.
-func TestBackoffSequence(t *testing.T) {
+// TestDeadSchedule pins the waits between a dead node's probes: half the
+// time the node has been dead, at least DeadTimeout and at most
+// MaxDeadTimeout, then jittered.
+func TestDeadSchedule(t *testing.T) {
 	tests := []struct {
 		name string
 		cfg  selector.PoolConfig
-		want []float64 // seconds
+		want []float64 // seconds: the wait after the node goes down, then after each failed probe
 	}{
 		{"defaults, no jitter", selector.PoolConfig{Jitter: -1},
-			[]float64{1, 2, 4, 8, 16, 32, 60, 60}},
+			[]float64{1, 1, 1, 1.5, 2.25, 3.375, 5.0625, 7.59375, 11.390625, 17.0859375, 25.62890625, 38.443359375, 57.6650390625, 60, 60}},
 		{"custom", selector.PoolConfig{Jitter: -1, DeadTimeout: 5 * time.Second, MaxDeadTimeout: 30 * time.Second},
-			[]float64{5, 10, 20, 30, 30}},
+			[]float64{5, 5, 5, 7.5, 11.25, 16.875, 25.3125, 30, 30}},
+		// Dead 2.4 s after three probes: 1.2 s, less 20 %.
 		{"jitter low", selector.PoolConfig{Rand: func() float64 { return 0 }},
-			[]float64{0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 48, 48}},
+			[]float64{0.8, 0.8, 0.8, 0.96, 1.344}},
 		{"jitter high", selector.PoolConfig{Jitter: 0.5, Rand: func() float64 { return 1 }},
-			[]float64{1.5, 3, 6, 12, 24, 48, 90}},
+			[]float64{1.5, 1.5, 2.25, 3.9375, 6.890625}},
+		{"max below base", selector.PoolConfig{Jitter: -1, DeadTimeout: 2 * time.Second, MaxDeadTimeout: time.Second},
+			[]float64{2, 2, 2, 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,28 +75,221 @@ func TestBackoffSequence(t *testing.T) {
 			cfg := tt.cfg
 			cfg.Seeds = mustNodes(t, "http://n1:9200", "http://n2:9200")
 			cfg.Now = clock.Now
-			cfg.Selector = selector.SelectorFunc(func([]selector.Candidate) int { return 0 })
+			cfg.Selector = selector.RoundRobin()
 			p := mustPool(t, cfg)
 			tr := selector.Middleware(p)(stub)
+			// The first failure, then each probe as soon as it is due.
+			ctx := rt.WithNode(t.Context(), cfg.Seeds[0])
 			for i, w := range tt.want {
-				want := time.Duration(float64(w) * float64(time.Second))
-				res, err := tr.RoundTrip(get(t, t.Context(), "/"))
-				if err == nil {
-					drain(res)
+				before := stub.hits("n1:9200")
+				if _, err := tr.RoundTrip(get(t, ctx, "/")); err == nil {
+					t.Fatal("n1 answered")
+				}
+				ctx = t.Context()
+				if got := stub.hits("n1:9200") - before; got != 1 {
+					t.Fatalf("step %d: %d requests reached n1, want 1", i+1, got)
 				}
 				st := status(t, p, "n1:9200")
-				if got := st.RetryAt.Sub(clock.Now()); got != want || st.Failures != i+1 {
-					t.Fatalf("failure %d: timeout %v, failures %d; want %v, %d", i+1, got, st.Failures, want, i+1)
+				want := time.Duration(w * float64(time.Second))
+				if got := st.RetryAt.Sub(clock.Now()); got < want-time.Microsecond || got > want+time.Microsecond || st.Failures != i+1 {
+					t.Fatalf("failure %d: wait %v, failures %d; want %v, %d", i+1, got, st.Failures, want, i+1)
 				}
-				clock.Advance(want)
+				clock.Advance(st.RetryAt.Sub(clock.Now()))
 			}
 		})
 	}
 }
 
+// outage takes node a of a pool built from cfg down for d, probes it
+// whenever it is due, and returns how long after its return it answered
+// a probe.
+func outage(t *testing.T, cfg selector.PoolConfig, d time.Duration) time.Duration {
+	t.Helper()
+	clock := newClock()
+	stub := newStub()
+	cfg.Seeds = mustNodes(t, "http://a:9200", "http://b:9200", "http://c:9200")
+	cfg.Now = clock.Now
+	p := mustPool(t, cfg)
+	tr := selector.Middleware(p)(stub)
+	a := stub.host("a:9200")
+	a.down.Store(true)
+	if _, err := tr.RoundTrip(get(t, rt.WithNode(t.Context(), cfg.Seeds[0]), "/")); err == nil {
+		t.Fatal("a answered")
+	}
+	back := clock.Now().Add(d)
+	for range 1000 {
+		st := status(t, p, "a:9200")
+		if !st.Dead {
+			return clock.Now().Sub(back)
+		}
+		clock.Advance(st.RetryAt.Sub(clock.Now()))
+		if !clock.Now().Before(back) {
+			a.down.Store(false)
+		}
+		before := a.hits.Load()
+		res, err := tr.RoundTrip(get(t, t.Context(), "/"))
+		if err == nil {
+			drain(res)
+		}
+		if a.hits.Load() != before+1 {
+			t.Fatalf("the due probe did not go to a")
+		}
+	}
+	t.Fatal("a never came back")
+	return 0
+}
+
+// TestDeadScheduleFindsTheReturn: a node that comes back after an outage
+// of T is found within max(DeadTimeout, T/2) plus the jitter, 1.8 s after
+// a 3 s outage with the defaults, whatever the jitter draws.
+func TestDeadScheduleFindsTheReturn(t *testing.T) {
+	// The extremes of the jitter, then random draws.
+	rands := map[string]func() float64{
+		"jitter -20 %":         func() float64 { return 0 },
+		"jitter +20 %":         func() float64 { return 1 },
+		"no jitter":            func() float64 { return 0.5 },
+		"alternating extremes": alternate(0, 1),
+	}
+	worst := time.Duration(0)
+	for name, r := range rands {
+		got := outage(t, selector.PoolConfig{Rand: r}, 3*time.Second)
+		if got > 1800*time.Millisecond {
+			t.Errorf("%s: a 3 s outage was found %v after the node's return, want at most 1.8 s", name, got)
+		}
+		worst = max(worst, got)
+	}
+	src := rand.New(rand.NewPCG(1, 2))
+	var mu sync.Mutex
+	draw := func() float64 { mu.Lock(); defer mu.Unlock(); return src.Float64() }
+	for range 300 {
+		got := outage(t, selector.PoolConfig{Rand: draw}, 3*time.Second)
+		if got > 1800*time.Millisecond {
+			t.Fatalf("random jitter: a 3 s outage was found %v after the node's return, want at most 1.8 s", got)
+		}
+		worst = max(worst, got)
+	}
+	t.Logf("3 s outage: found at most %v after the return", worst)
+
+	// Outages of every length, with the wait at its longest.
+	for d := 100 * time.Millisecond; d < 150*time.Second; d = d * 21 / 20 {
+		bound := time.Duration(float64(min(max(d/2, time.Second), time.Minute)) * 1.2)
+		if got := outage(t, selector.PoolConfig{Rand: func() float64 { return 1 }}, d); got > bound {
+			t.Errorf("an outage of %v was found %v after the return, want at most %v", d, got, bound)
+		}
+	}
+}
+
+// alternate returns a Rand that cycles through vs.
+func alternate(vs ...float64) func() float64 {
+	var i atomic.Int64
+	return func() float64 { return vs[int(i.Add(1)-1)%len(vs)] }
+}
+
+// TestStaleOutcomes: an attempt that started before its node went down
+// says nothing about the node: a late success does not bring the dead
+// node back (nor touch its schedule), and a late failure does not take
+// down a node that has come back. Only the probe revives it.
+func TestStaleOutcomes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var ev downEvents
+		nodes := mustNodes(t, "http://a:9200", "http://b:9200")
+		// Every attempt goes to b while it is live.
+		toB := selector.SelectorFunc(func(c []selector.Candidate) int {
+			return slices.IndexFunc(c, func(x selector.Candidate) bool { return x.Node.URL.Host == "b:9200" })
+		})
+		p := mustPool(t, selector.PoolConfig{Seeds: nodes, Selector: toB, Now: time.Now, Jitter: -1, Hooks: ev.hooks()})
+		var mu sync.Mutex
+		answers := map[string]chan error{} // by the request's X-Id
+		base := rt.Func(func(req *http.Request) (*http.Response, error) {
+			mu.Lock()
+			ch := answers[req.Header.Get("X-Id")]
+			mu.Unlock()
+			if ch != nil {
+				if err := <-ch; err != nil {
+					return nil, err
+				}
+			}
+			return &http.Response{StatusCode: 200, Body: http.NoBody, Request: req}, nil
+		})
+		tr := selector.Middleware(p)(base)
+		// start sends a request whose answer waits for the error sent on
+		// answer, and returns once the attempt is out.
+		start := func(id string) (answer chan error, done chan error) {
+			answer, done = make(chan error), make(chan error, 1)
+			mu.Lock()
+			answers[id] = answer
+			mu.Unlock()
+			req := get(t, t.Context(), "/")
+			req.Header.Set("X-Id", id)
+			go func() {
+				res, err := tr.RoundTrip(req)
+				if err == nil {
+					drain(res)
+				}
+				done <- err
+			}()
+			synctest.Wait()
+			return answer, done
+		}
+
+		lateOK, lateOKDone := start("late success")
+		lateErr, lateErrDone := start("late failure")
+		failing, failingDone := start("failure")
+		if st := status(t, p, "b:9200"); st.InFlight != 3 {
+			t.Fatalf("%d attempts in flight to b, want 3", st.InFlight)
+		}
+		time.Sleep(time.Millisecond)
+		failing <- errRefused
+		<-failingDone
+		down := status(t, p, "b:9200")
+		if !down.Dead || down.Failures != 1 {
+			t.Fatalf("b after a refused connection: %+v, want dead", down)
+		}
+
+		time.Sleep(10 * time.Millisecond)
+		lateOK <- nil
+		if err := <-lateOKDone; err != nil {
+			t.Fatal(err)
+		}
+		st := status(t, p, "b:9200")
+		if !st.Dead || st.Failures != 1 || !st.RetryAt.Equal(down.RetryAt) || !st.DeadSince.Equal(down.DeadSince) {
+			t.Errorf("b after a success that started before it went down: %+v, want still dead on the same schedule (%+v)", st, down)
+		}
+		if _, up := ev.counts(); up != 0 {
+			t.Errorf("%d NodeUp hooks for a stale success", up)
+		}
+
+		time.Sleep(time.Until(down.RetryAt))
+		res, err := tr.RoundTrip(get(t, t.Context(), "/")) // the probe
+		if err != nil {
+			t.Fatal(err)
+		}
+		drain(res)
+		if st := status(t, p, "b:9200"); st.Dead || st.Failures != 0 {
+			t.Fatalf("b after its probe succeeded: %+v, want live", st)
+		}
+		if _, up := ev.counts(); up != 1 {
+			t.Errorf("%d NodeUp hooks, want 1 for the probe", up)
+		}
+
+		lateErr <- errRefused
+		<-lateErrDone
+		if st := status(t, p, "b:9200"); st.Dead || st.Failures != 0 {
+			t.Errorf("b after a failure of an attempt from before its return: %+v, want live", st)
+		}
+		if down, _ := ev.counts(); down != 1 {
+			t.Errorf("%d NodeDown hooks, want 1", down)
+		}
+	})
+}
+
 // TestSingleFlightProbe: once a dead node is due, exactly one request at a
 // time goes to it; the others keep avoiding it until the probe succeeds.
 func TestSingleFlightProbe(t *testing.T) {
+	synctest.Test(t, testSingleFlightProbe)
+}
+
+func testSingleFlightProbe(t *testing.T) {
 	clock := newClock()
 	stub := newStub()
 	var ev downEvents
@@ -131,12 +331,9 @@ func TestSingleFlightProbe(t *testing.T) {
 			}
 		})
 	}
-	// Wait (bounded) until the probe is in flight, then let the others run.
-	deadline := time.Now().Add(5 * time.Second)
-	for b.hits.Load() == before && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(20 * time.Millisecond)
+	// Until every goroutine is done or blocked: the probe is in flight,
+	// the others have finished.
+	synctest.Wait()
 	if got := b.hits.Load() - before; got != 1 {
 		t.Errorf("%d requests reached the returning node while its probe was in flight, want 1", got)
 	}
@@ -177,46 +374,48 @@ func TestCallerCancel(t *testing.T) {
 		}, true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			stub := newStub()
-			var ev downEvents
-			p := mustPool(t, selector.PoolConfig{
-				Seeds:           mustNodes(t, "http://a:9200", "http://b:9200"),
-				TimeoutFailures: 1,
-				Hooks:           ev.hooks(),
-			})
-			tr := selector.Middleware(p)(stub)
-			if tt.hang {
-				never := make(chan struct{})
-				stub.host("a:9200").block.Store(&never)
-				stub.host("b:9200").block.Store(&never)
-			}
-			ctx, cancel := tt.ctx()
-			defer cancel()
-			res, err := send(tr, get(t, ctx, "/"), 3)
-			if err == nil {
-				drain(res)
-				t.Fatal("request with a done context succeeded")
-			}
-			var re *rt.RetryError
-			if !errors.As(err, &re) || len(re.Attempts) != 1 {
-				t.Fatalf("err = %v, want one attempt", err)
-			}
-			if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-				t.Errorf("err = %v, want the context's error", err)
-			}
-			if got := stub.hits("a:9200") + stub.hits("b:9200"); got > 1 {
-				t.Errorf("%d attempts reached the nodes, want at most 1", got)
-			}
-			for _, st := range p.Status() {
-				if st.Dead || st.Failures != 0 || st.Latency != 0 || st.InFlight != 0 {
-					t.Errorf("%v after a caller cancel: %+v", st.Node, st)
-				}
-			}
-			if down, _ := ev.counts(); down != 0 {
-				t.Errorf("%d NodeDown hooks", down)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { synctest.Test(t, func(t *testing.T) { testCallerCancel(t, tt.ctx, tt.hang) }) })
+	}
+}
+
+func testCallerCancel(t *testing.T, newCtx func() (context.Context, context.CancelFunc), hang bool) {
+	stub := newStub()
+	var ev downEvents
+	p := mustPool(t, selector.PoolConfig{
+		Seeds:           mustNodes(t, "http://a:9200", "http://b:9200"),
+		TimeoutFailures: 1,
+		Hooks:           ev.hooks(),
+	})
+	tr := selector.Middleware(p)(stub)
+	if hang {
+		never := make(chan struct{})
+		stub.host("a:9200").block.Store(&never)
+		stub.host("b:9200").block.Store(&never)
+	}
+	ctx, cancel := newCtx()
+	defer cancel()
+	res, err := send(tr, get(t, ctx, "/"), 3)
+	if err == nil {
+		drain(res)
+		t.Fatal("request with a done context succeeded")
+	}
+	var re *rt.RetryError
+	if !errors.As(err, &re) || len(re.Attempts) != 1 {
+		t.Fatalf("err = %v, want one attempt", err)
+	}
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want the context's error", err)
+	}
+	if got := stub.hits("a:9200") + stub.hits("b:9200"); got > 1 {
+		t.Errorf("%d attempts reached the nodes, want at most 1", got)
+	}
+	for _, st := range p.Status() {
+		if st.Dead || st.Failures != 0 || st.Latency != 0 || st.InFlight != 0 {
+			t.Errorf("%v after a caller cancel: %+v", st.Node, st)
+		}
+	}
+	if down, _ := ev.counts(); down != 0 {
+		t.Errorf("%d NodeDown hooks", down)
 	}
 }
 

@@ -42,7 +42,9 @@ type PoolConfig struct {
 	// fails for lack of a node: the router marks the attempt with
 	// [rt.WithLastResort], and the breaker that excluded the node lets it
 	// through. Nodes pinned with [rt.WithNode] are never passed over, and
-	// are last resorts when excluded. Exclude is called on the request
+	// are last resorts when excluded; so is the probe of a dead node that
+	// is due, so that a breaker never keeps a node out longer than the
+	// dead-node schedule (see [Pool]). Exclude is called on the request
 	// path, concurrently: it must be fast and must not block. If nil, no
 	// node is excluded.
 	Exclude func(*rt.Node) bool
@@ -52,16 +54,18 @@ type PoolConfig struct {
 	// selector chooses among preferred nodes only. If nil, no preference.
 	Prefer func(*rt.Node) bool
 
-	// DeadTimeout is how long a node stays out of rotation after its first
-	// failure; each further consecutive failure doubles it. If 0, 1 s.
+	// DeadTimeout is how long a node stays out of rotation after it fails
+	// (see [Pool] for the schedule of its probes), and the shortest wait
+	// between two probes of a dead node. If 0, 1 s.
 	DeadTimeout time.Duration
 
-	// MaxDeadTimeout caps the doubling. If 0, 60 s.
+	// MaxDeadTimeout is the longest wait between two probes of a dead
+	// node. If 0, 60 s; a value below DeadTimeout counts as DeadTimeout.
 	MaxDeadTimeout time.Duration
 
-	// Jitter spreads each dead timeout by up to this fraction either way,
-	// so that many clients do not probe a returning node at once. If 0,
-	// 0.2 (±20 %); a negative value disables jitter.
+	// Jitter spreads each wait by up to this fraction either way, so that
+	// many clients do not probe a returning node at once. If 0, 0.2
+	// (±20 %); a negative value disables jitter.
 	Jitter float64
 
 	// TimeoutFailures is how many consecutive attempt timeouts count as one
@@ -74,9 +78,9 @@ type PoolConfig struct {
 	LatencyDecay time.Duration
 
 	// Now returns the current time; tests inject a fake clock. It drives
-	// dead timeouts, latency decay and attempt durations. If nil, the system
-	// clock, read through its monotonic reading so that a wall-clock step
-	// does not distort attempt durations.
+	// the dead-node schedule, latency decay and attempt durations. If nil,
+	// the system clock, read through its monotonic reading so that a
+	// wall-clock step does not distort attempt durations.
 	Now func() time.Time
 
 	// Rand returns a number in [0, 1) for jitter; it must be safe for
@@ -96,6 +100,16 @@ type PoolConfig struct {
 // Counters that change on every request (in-flight count, latency estimate)
 // are atomics in per-node state that snapshots share, so that a request
 // does not cost a snapshot.
+//
+// A node that fails (see [Router] for what counts) is dead: out of
+// rotation until its probe. A node that has been dead for T is probed
+// after waiting T/2, at least DeadTimeout and at most MaxDeadTimeout,
+// ±Jitter: with the defaults at about 1, 2, 3, 4.5, 6.8, 10 s... into an
+// outage, then every 60 s once it has lasted two minutes. So a node that
+// comes back after an outage of T is found within max(DeadTimeout, T/2)
+// ±Jitter, at most MaxDeadTimeout ±Jitter: within 1.8 s of its return
+// after a 3 s outage. Exactly one request at a time probes (single
+// flight); a successful probe brings the node back.
 //
 // A Pool is safe for concurrent use. It starts no goroutine: dead nodes are
 // brought back by the requests themselves (see the package documentation).
@@ -142,10 +156,18 @@ type health struct {
 	dead     atomic.Bool
 	failures atomic.Int32 // consecutive failures; reset by a success
 	retryAt  atomic.Int64 // Unix nanoseconds; while dead, when it may be probed
+	deadAt   atomic.Int64 // Unix nanoseconds; while dead, when it went down
+	// downs counts the node's transitions from live to dead. A pick
+	// records it, so that the outcome of an attempt that started before
+	// the node last went down is known to be stale.
+	downs    atomic.Uint32
 	removed  atomic.Bool  // left the pool: reports are ignored
 	probing  atomic.Bool  // a probe is in flight (single-flight resurrection)
 	timeouts atomic.Int32 // consecutive attempt timeouts
 	inflight atomic.Int64
+	// picked is when the latency-aware selector last chose the node, in
+	// Unix nanoseconds; next to inflight, which an attempt writes anyway.
+	picked   atomic.Int64
 	lat      ewma
 	explored atomic.Int64 // Unix nanoseconds of the last exploration pick
 }
@@ -334,14 +356,16 @@ var (
 	epochUnix = epoch.UnixNano()
 )
 
-// backoff returns the dead timeout after the given number of consecutive
-// failures: min(base·2^(failures-1), max), then jittered.
-func (p *Pool) backoff(failures int32) time.Duration {
-	d := p.base
-	for i := int32(1); i < failures && d < p.maxDead; i++ {
-		d *= 2
-	}
-	d = min(d, p.maxDead)
+// deadWait returns how long a node that has been dead for down waits for
+// its next probe: down/2, at least the DeadTimeout and at most the
+// MaxDeadTimeout, then jittered. Waiting half the outage so far bounds the
+// time between a node's return and its discovery by half the outage,
+// whatever its length, where doubling the wait after each failed probe
+// (min(base·2^(n-1), max), the schedule of most clients) can leave a node
+// that is back unused for as long as it was away; and the waits still
+// grow geometrically (×1.5 a probe), so a long outage costs few probes.
+func (p *Pool) deadWait(down time.Duration) time.Duration {
+	d := min(max(down/2, p.base), p.maxDead)
 	if p.jitter > 0 {
 		d = time.Duration(float64(d) * (1 + p.jitter*(2*p.rand()-1)))
 	}
@@ -361,6 +385,8 @@ type NodeStatus struct {
 	Failures int
 	// RetryAt is when a dead node may be probed; zero for a live node.
 	RetryAt time.Time
+	// DeadSince is when a dead node went down; zero for a live node.
+	DeadSince time.Time
 	// InFlight is the number of attempts sent to the node whose response
 	// body is not yet closed or read to the end.
 	InFlight int
@@ -385,6 +411,7 @@ func (p *Pool) Status() []NodeStatus {
 			}
 			if st.Dead {
 				st.RetryAt = time.Unix(0, c.h.retryAt.Load())
+				st.DeadSince = time.Unix(0, c.h.deadAt.Load())
 			}
 			if v, ok := c.h.lat.value(now, p.tau); ok {
 				st.Latency = time.Duration(v)

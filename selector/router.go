@@ -47,10 +47,11 @@ func Middleware(p *Pool) rt.Middleware {
 // attempts of the same request tried when an [rt.Attempts] rides in the
 // context (the retry middleware puts one there); the router numbers the
 // attempts and records each one's node in it. When the node is one that
-// PoolConfig.Exclude rejects (every node is excluded, or the node is
-// pinned), the attempt's context is marked with [rt.WithLastResort], so
-// that a per-node circuit breaker below lets it through: a request never
-// fails for lack of a node.
+// PoolConfig.Exclude rejects (every node is excluded, the node is pinned,
+// or the attempt probes a dead node), the attempt's context is marked with
+// [rt.WithLastResort], so that a per-node circuit breaker below lets it
+// through: a request never fails for lack of a node, and a dead node's
+// return is found on the pool's schedule.
 //
 // Outcome, told apart by looking at the caller's context first:
 //   - the attempt lost a hedged race (its context was cancelled with the
@@ -68,6 +69,9 @@ func Middleware(p *Pool) rt.Middleware {
 //   - any other error (connection refused or reset, TLS handshake failure,
 //     DNS) and 502, 503, 504: the node goes down;
 //   - any other status, 429, 4xx and 500 included: the node is healthy.
+//
+// An attempt that started before its node last went down is not
+// recorded at all (see [Pool]).
 //
 // Errors are next's, unwrapped: the retry middleware, which knows the whole
 // request, turns them into [*rt.AttemptError] values naming each attempt's

@@ -324,7 +324,8 @@ func TestHedgeLoser(t *testing.T) {
 		elapsed time.Duration
 		want    time.Duration // latency estimate afterwards; primed at 10ms
 	}{
-		{"slow loser raises the estimate", rt.ErrHedgeLost, false, 50 * time.Millisecond, 50 * time.Millisecond},
+		// The geometric mean of 10 and 50 ms.
+		{"slow loser raises the estimate", rt.ErrHedgeLost, false, 50 * time.Millisecond, 22360680 * time.Nanosecond},
 		{"fast loser leaves it", rt.ErrHedgeLost, true, 2 * time.Millisecond, 10 * time.Millisecond},
 		{"caller cancel teaches nothing", context.Canceled, false, 50 * time.Millisecond, 10 * time.Millisecond},
 	}

@@ -40,10 +40,15 @@ type Candidate struct {
 
 // NewCandidate returns a candidate with fixed statistics, for testing
 // selectors outside a pool.
+// A latency of 0 means "no estimate yet": the candidate is new to the
+// latency-aware selector; any other latency is a trusted estimate.
 func NewCandidate(n *rt.Node, inFlight int, latency time.Duration) Candidate {
 	h := new(health)
 	h.inflight.Store(int64(inFlight))
-	h.lat.bits.Store(math.Float64bits(float64(latency)))
+	if latency > 0 {
+		h.lat.bits.Store(math.Float64bits(float64(latency)))
+		h.lat.n.Store(warmSamples)
+	}
 	return Candidate{Node: n, h: h}
 }
 
@@ -56,11 +61,41 @@ func (c Candidate) InFlight() int {
 	return int(c.h.inflight.Load())
 }
 
-// Latency returns the node's peak-EWMA latency estimate (time to response
-// headers; failures and timeouts count as slow samples), decayed to now.
-// It is 0 before the first sample. A node added to a pool that has
-// estimates, or returning from the dead, starts at the pool's median.
+// Latency returns the node's latency estimate, decayed to now: a moving
+// geometric mean of its times to response headers, in which failures and
+// timeouts count as slow samples (see [LatencyAware]). It is 0 before the
+// first sample. A node added to a pool that has estimates, or returning
+// from the dead, starts at the pool's median.
 func (c Candidate) Latency() time.Duration { return c.latencyAt(-1) }
+
+// warm reports whether c's latency estimate rests on enough samples to be
+// trusted (see LatencyAware).
+func (c Candidate) warm() bool { return c.h != nil && c.h.lat.warm() }
+
+// pickedAt returns when the latency-aware selector last chose c, in Unix
+// nanoseconds; 0 if never.
+func (c Candidate) pickedAt() int64 {
+	if c.h == nil {
+		return 0
+	}
+	return c.h.picked.Load()
+}
+
+// markPicked records that the latency-aware selector chose c at now.
+func (c Candidate) markPicked(now int64) {
+	if c.h != nil {
+		c.h.picked.Store(now)
+	}
+}
+
+// now returns the time of c's pool, or of the system clock for a
+// candidate outside a pool, in Unix nanoseconds.
+func (c Candidate) now() int64 {
+	if c.h != nil && c.h.p != nil {
+		return c.h.p.nowNanos()
+	}
+	return time.Now().UnixNano()
+}
 
 // latencyAt is Latency decayed to now (Unix nanoseconds), or to the pool's
 // clock when now is -1.
@@ -114,51 +149,75 @@ func (r *roundRobin) Select(c []Candidate) int {
 // Random returns a selector that chooses uniformly at random.
 func Random() Selector { return SelectorFunc(func(c []Candidate) int { return rand.IntN(len(c)) }) }
 
-// LatencyAware returns the default selector: power of two choices. It
-// draws two distinct candidates at random and takes the one with the lower
-// load, where load is the peak-EWMA latency estimate times the square root
-// of (outstanding requests + 1).
+// LatencyAware returns the default selector: power of two choices that
+// spreads requests evenly over nodes that are equally fast and keeps them
+// away from a node that is clearly slower or busier.
 //
-// Finagle and Linkerd multiply by (outstanding + 1) itself, a model of a
-// server that answers one request at a time. Elasticsearch nodes answer
-// many at once (a search thread pool of about 1.5 × cores), so a fast node
-// with eight requests in flight is not nine times slower; with the linear
-// weight, at a concurrency of 16 over three nodes, a node 10× slower than
-// the others still gets a steady share of requests and sets the p99. The
-// square root (Envoy's active_request_bias of 0.5) still spreads bursts and
-// backs off from overloaded nodes, whose latency estimate rises anyway.
+// It draws two distinct candidates at random and compares their loads: a
+// node's latency estimate (the geometric mean of its recent latencies, see
+// [Candidate.Latency]) times the square root of (outstanding requests +
+// 1). When the two latency estimates are within a factor of two of each
+// other, and the two loads too, the nodes are equal and the one chosen
+// longer ago wins: over equal nodes the choice rotates, so that each gets
+// its share of every second's requests at any request rate, one request
+// at a time included. Otherwise the lower load wins.
 //
-// A node without an estimate is free while idle (so that it gets its first
-// sample) and very expensive while that first request is outstanding, so
-// that a new node is not flooded before anyone knows how fast it is.
+// So a node ten times slower than the others loses every draw against
+// them until they have about a hundred requests outstanding each; it gets
+// one request a second (exploration, below), which keeps its estimate
+// current. The tolerance is wide because estimates are noisy: on a busy
+// machine the latencies of equal nodes vary severalfold from request to
+// request, and the estimates, which average logarithms, move by a sixth
+// on a sample 25 times the usual. The price is that a node less than
+// twice as slow as the others gets an equal share.
 //
-// The price of following estimates is an uneven spread over nodes that are
-// equally fast. A peak estimate jumps with one expensive request, and the
-// node with the highest load loses every draw, so it gets no request until
-// its estimate decays or it is explored (one request a second). In
-// simulated traffic over three equal nodes (TestLatencyAwareSpread;
-// docs/BENCHMARKS.md has the numbers): with requests of similar cost at a
-// thousand a second, a node gets 26 % to 40 % of a second's requests eight
-// seconds in ten; at ten thousand a second the in-flight counts even out
-// even requests whose costs differ tenfold. But with such requests at a
-// thousand a second, or with similar ones at a hundred, a node gets under
-// 5 % of the requests in about one second of six, and a node's share of a
-// minute ranges from a fifth to 46 %. Use [RoundRobin] when an even spread
-// over equal nodes matters more than steering away from a slow one.
+// The square root weighs outstanding requests less than Finagle's and
+// Linkerd's linear weight (a model of a server that answers one request
+// at a time): Elasticsearch nodes answer many at once (a search thread
+// pool of about 1.5 × cores), so a fast node with eight requests in
+// flight is not nine times slower. It is Envoy's active_request_bias of
+// 0.5.
+//
+// A node whose estimate rests on fewer than 20 samples (a seed before it
+// has answered that many requests) is new: free while it has no request
+// outstanding, so that new nodes take turns and each gets its samples,
+// and more expensive than any other node while it has one, so that a
+// node nobody knows the speed of is not flooded. A node added to a pool
+// that has estimates, or returning from the dead, starts from the pool's
+// median estimate and is not new.
+//
+// A node that loses a draw while its latest latency sample is more than a
+// second old gets the request anyway (at most once a second per node):
+// without this, a node whose estimate rose with a few slow requests (a
+// bulk load, a heavy aggregation) would be starved of the samples that
+// would bring it down, for several decay times.
 func LatencyAware() Selector { return latencyAware{} }
+
+// tolerance is the factor within which the latency-aware selector treats
+// two nodes' latency estimates, and their loads, as equal.
+const tolerance = 2
 
 type latencyAware struct{}
 
-func (latencyAware) Select(c []Candidate) int { return selectP2C(c, -1) }
+// Select runs the latency-aware choice; the time is read from the pool's
+// clock (the system clock for candidates built by NewCandidate). It never
+// explores: exploration is a pool's, which knows the attempt's time.
+func (latencyAware) Select(c []Candidate) int {
+	if len(c) == 0 {
+		return -1
+	}
+	return selectP2C(c, c[0].now(), false)
+}
 
-// selectP2C is the latency-aware choice. now, in Unix nanoseconds, is the
-// time to decay latency estimates to; the pool passes the time it already
-// read for the attempt, and -1 means "read the clock".
-func selectP2C(c []Candidate, now int64) int {
+// selectP2C is the latency-aware choice at now, in Unix nanoseconds (the
+// time to decay latency estimates to, and the rotation's stamp). explore
+// lets the loser of the draw be explored.
+func selectP2C(c []Candidate, now int64, exploring bool) int {
 	switch len(c) {
 	case 0:
 		return -1
 	case 1:
+		c[0].markPicked(now)
 		return 0
 	}
 	// One random draw gives both indexes, by multiply-shift on each
@@ -169,13 +228,35 @@ func selectP2C(c []Candidate, now int64) int {
 	if j >= i {
 		j++
 	}
-	if load(c[j], now) < load(c[i], now) {
-		i, j = j, i
+	li, lj := load(c[i], now), load(c[j], now)
+	switch {
+	case !equal(c[i], c[j], li, lj, now):
+		if lj < li {
+			i, j = j, i
+		}
+	case c[j].pickedAt() < c[i].pickedAt():
+		i, j = j, i // equal: the one chosen longer ago
 	}
-	if now >= 0 && explore(c[j], now) {
-		return j
+	if exploring && explore(c[j], now) {
+		i = j
 	}
+	c[i].markPicked(now)
 	return i
+}
+
+// equal reports whether a and b, of loads la and lb, are equal for the
+// latency-aware selector: loads within tolerance of each other, and, when
+// both estimates are trusted, latency estimates too. A new node is free
+// (0) or costs +Inf, so it is equal only to a node in the same state.
+func equal(a, b Candidate, la, lb float64, now int64) bool {
+	if la > tolerance*lb || lb > tolerance*la {
+		return false
+	}
+	if !a.warm() || !b.warm() {
+		return true
+	}
+	ta, tb := float64(a.latencyAt(now)), float64(b.latencyAt(now))
+	return ta <= tolerance*tb && tb <= tolerance*ta
 }
 
 // exploreAfter is how old a node's latest latency sample may get before the
@@ -184,11 +265,8 @@ const exploreAfter = int64(time.Second)
 
 // explore reports whether c, the loser of a power-of-two draw, should get
 // this request anyway because its estimate is stale, and claims that
-// exploration. Without it, one slow request (a bulk load, a heavy
-// aggregation) would keep a node's estimate high, and the node starved of
-// the samples that would bring it down, for several decay times. At most one
-// request per node per exploreAfter explores, so a node that really is slow
-// costs little.
+// exploration. At most one request per node per exploreAfter explores, so
+// a node that really is slow costs little.
 func explore(c Candidate, now int64) bool {
 	h := c.h
 	if h == nil || h.p == nil {
@@ -202,17 +280,19 @@ func explore(c Candidate, now int64) bool {
 	return h.explored.CompareAndSwap(last, now)
 }
 
-// unknownCost is the load of a node without a latency estimate per
-// outstanding request: more than any measured load.
-const unknownCost = 1e30
-
+// load is the latency-aware load of c at now: its latency estimate times
+// the square root of (outstanding requests + 1); for a new node (see
+// LatencyAware), 0 while it has no request outstanding and +Inf while it
+// has.
 func load(c Candidate, now int64) float64 {
 	inflight := float64(c.InFlight())
-	lat := float64(c.latencyAt(now))
-	if lat == 0 {
-		return unknownCost * inflight
+	if !c.warm() {
+		if inflight == 0 {
+			return 0
+		}
+		return math.Inf(1)
 	}
-	return lat * math.Sqrt(inflight+1)
+	return float64(c.latencyAt(now)) * math.Sqrt(inflight+1)
 }
 
 // Attribute returns a node predicate that is true for nodes whose

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/esrt-dev/esrt/rt"
@@ -60,9 +61,10 @@ func TestLatencyAwareLoad(t *testing.T) {
 		{"faster", selector.NewCandidate(n1, 0, time.Millisecond), selector.NewCandidate(n2, 0, 10*time.Millisecond), 0},
 		{"faster, busier", selector.NewCandidate(n1, 20, time.Millisecond), selector.NewCandidate(n2, 0, 10*time.Millisecond), 0},
 		{"faster, overloaded", selector.NewCandidate(n1, 200, time.Millisecond), selector.NewCandidate(n2, 0, 10*time.Millisecond), 1},
-		{"same latency, fewer in flight", selector.NewCandidate(n1, 3, time.Millisecond), selector.NewCandidate(n2, 2, time.Millisecond), 1},
-		{"unknown and idle", selector.NewCandidate(n1, 0, time.Millisecond), selector.NewCandidate(n2, 0, 0), 1},
-		{"unknown, first request out", selector.NewCandidate(n1, 50, time.Second), selector.NewCandidate(n2, 1, 0), 0},
+		{"same latency, many fewer in flight", selector.NewCandidate(n1, 8, time.Millisecond), selector.NewCandidate(n2, 1, time.Millisecond), 1},
+		{"similar latency, many fewer in flight", selector.NewCandidate(n1, 1, time.Millisecond), selector.NewCandidate(n2, 8, 1500*time.Microsecond), 0},
+		{"new and idle", selector.NewCandidate(n1, 0, time.Millisecond), selector.NewCandidate(n2, 0, 0), 1},
+		{"new, first request out", selector.NewCandidate(n1, 50, time.Second), selector.NewCandidate(n2, 1, 0), 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,6 +74,41 @@ func TestLatencyAwareLoad(t *testing.T) {
 					t.Fatalf("Select = %d, want %d", got, tt.want)
 				}
 			}
+		})
+	}
+}
+
+// TestLatencyAwareRotates: candidates whose latencies and loads are
+// within a factor of two of each other are equal, and take turns,
+// whatever their order and small differences.
+func TestLatencyAwareRotates(t *testing.T) {
+	n1, n2 := mustNode(t, "http://a:9200"), mustNode(t, "http://b:9200")
+	tests := []struct {
+		name string
+		a, b selector.Candidate
+	}{
+		{"same", selector.NewCandidate(n1, 0, time.Millisecond), selector.NewCandidate(n2, 0, time.Millisecond)},
+		{"latency 1.9x", selector.NewCandidate(n1, 0, time.Millisecond), selector.NewCandidate(n2, 0, 1900*time.Microsecond)},
+		{"one more in flight", selector.NewCandidate(n1, 2, time.Millisecond), selector.NewCandidate(n2, 3, time.Millisecond)},
+		{"both new and idle", selector.NewCandidate(n1, 0, 0), selector.NewCandidate(n2, 0, 0)},
+		{"both new with a request out", selector.NewCandidate(n1, 1, 0), selector.NewCandidate(n2, 1, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				sel := selector.LatencyAware()
+				cs := []selector.Candidate{tt.a, tt.b}
+				prev := sel.Select(cs)
+				for range 20 {
+					// The clock must move for the turns to be told apart.
+					time.Sleep(time.Microsecond)
+					got := sel.Select(cs)
+					if got == prev {
+						t.Fatalf("chose %d twice in a row, want turns", got)
+					}
+					prev = got
+				}
+			})
 		})
 	}
 }
@@ -106,8 +143,9 @@ func TestLatencyAwareDraw(t *testing.T) {
 	}
 }
 
-// TestLatencyEstimate pins the peak EWMA: peaks replace the estimate, lower
-// samples pull it down, idle time decays it, revived nodes start at the
+// TestLatencyEstimate pins the estimate: the geometric mean of the first
+// samples, then a moving one in which a sample weighs 5 %; idle time
+// decays it; failures count as slow samples; revived nodes start at the
 // median.
 func TestLatencyEstimate(t *testing.T) {
 	clock := newClock()
@@ -137,22 +175,28 @@ func TestLatencyEstimate(t *testing.T) {
 	do(nodes[0], 10*time.Millisecond)
 	near("first sample", status(t, p, "a:9200").Latency, 10*time.Millisecond)
 	do(nodes[0], time.Millisecond)
-	near("after a lower sample", status(t, p, "a:9200").Latency, 9550*time.Microsecond) // 10·0.95 + 1·0.05
-	do(nodes[0], 50*time.Millisecond)
-	near("after a peak", status(t, p, "a:9200").Latency, 50*time.Millisecond)
+	near("after a lower sample", status(t, p, "a:9200").Latency, 3162278*time.Nanosecond) // √(10·1)
+	do(nodes[0], 100*time.Millisecond)
+	near("after a higher one", status(t, p, "a:9200").Latency, 10*time.Millisecond) // ∛(10·1·100)
+	for range 17 {
+		do(nodes[0], 10*time.Millisecond)
+	}
+	near("after 20 samples", status(t, p, "a:9200").Latency, 10*time.Millisecond)
+	do(nodes[0], 250*time.Millisecond)
+	near("after a peak", status(t, p, "a:9200").Latency, 11746*time.Microsecond) // 10·25^0.05: up by a sixth
 	clock.Advance(10 * time.Second)
-	near("after idling τ", status(t, p, "a:9200").Latency, 18393972*time.Nanosecond) // 50 ms / e
+	near("after idling τ", status(t, p, "a:9200").Latency, 4321*time.Microsecond) // 11.746 ms / e
 
 	do(nodes[1], 30*time.Millisecond)
 	do(nodes[2], 10*time.Millisecond)
 	stub.host("b:9200").down.Store(true)
 	do(nodes[1], 0)
-	if st := status(t, p, "b:9200"); !st.Dead || st.Latency < 30*time.Millisecond {
+	if st := status(t, p, "b:9200"); !st.Dead || st.Latency <= 30*time.Millisecond {
 		t.Fatalf("failed node: %+v, want dead with a slow sample", st)
 	}
 	stub.host("b:9200").down.Store(false)
-	do(nodes[1], 0)
-	// Median of a (≈18 ms) and c (10 ms) is the upper one, then a 0 sample.
-	med := status(t, p, "a:9200").Latency
-	near("revived node", status(t, p, "b:9200").Latency, time.Duration(float64(med)*0.95))
+	do(nodes[1], 5*time.Millisecond)
+	// The median of a (≈4.3 ms) and c (10 ms) is the upper one, then a
+	// sample of 5 ms weighs 5 %.
+	near("revived node", status(t, p, "b:9200").Latency, 9659*time.Microsecond)
 }
