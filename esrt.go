@@ -248,7 +248,7 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 		RetryOnStatus: cfg.RetryOnStatus,
 		Backoff:       cfg.RetryBackoff,
 		Budget:        budget,
-		NodeCount:     func() int { return len(pool.Status()) },
+		NodeCount:     pool.Len,
 		Hooks:         retryHooks,
 	})
 	if err != nil {

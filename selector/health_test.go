@@ -782,8 +782,8 @@ func TestUpdateKeepsState(t *testing.T) {
 	if got := status(t, p, "e:9200").Latency; got != before {
 		t.Errorf("new node latency %v, want the median %v", got, before)
 	}
-	if len(p.Status()) != 4 {
-		t.Errorf("status has %d nodes, want 4", len(p.Status()))
+	if len(p.Status()) != 4 || p.Len() != 4 {
+		t.Errorf("status has %d nodes and Len says %d, want 4", len(p.Status()), p.Len())
 	}
 }
 

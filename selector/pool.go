@@ -372,6 +372,13 @@ func (p *Pool) deadWait(down time.Duration) time.Duration {
 	return d
 }
 
+// Len returns how many nodes the pool knows: the current set and the seeds
+// that are not in it, as [Pool.Status] lists them. It does not allocate.
+func (p *Pool) Len() int {
+	s := p.snap.Load()
+	return len(s.set) + len(s.seeds)
+}
+
 // NodeStatus is the state of one node of a pool, as [Pool.Status] reports
 // it.
 type NodeStatus struct {
