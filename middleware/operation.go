@@ -44,26 +44,28 @@ const (
 // The hedging and limiting middlewares take an idempotent POST for a read,
 // apart from those two; they must not hedge a _forcemerge.
 func classify(method, path string) safety {
+	safe, _ := operation(method, path)
+	return safe
+}
+
+// operation returns what classify returns, and whether the request only
+// reads: its endpoint is [endpoint.ReadOnly] (GET and HEAD of everything
+// but scroll continuations and the enrollment calls, and the POST
+// searches). Every other request is a write, scroll continuations
+// included: they move a cursor. One table lookup answers both.
+func operation(method, path string) (safe safety, read bool) {
 	e := endpoint.Lookup(method, path)
 	switch e.Safety {
 	case endpoint.ReadOnly:
-		return idempotent
+		return idempotent, true
 	case endpoint.Idempotent:
 		if method != http.MethodPost || e.ID == "index" || e.ID == "create" {
-			return idempotent
+			return idempotent, false
 		}
 	case endpoint.IdempotentWithIDs, endpoint.IdempotentWithoutScript:
-		return byBody
+		return byBody, false
 	}
-	return unsafe
-}
-
-// readOnly reports whether a request only reads: its endpoint is
-// [endpoint.ReadOnly] (GET and HEAD of everything but scroll continuations
-// and the enrollment calls, and the POST searches). Every other request is
-// a write, scroll continuations included: they move a cursor.
-func readOnly(method, path string) bool {
-	return endpoint.Lookup(method, path).Safety == endpoint.ReadOnly
+	return unsafe, false
 }
 
 // cutLast splits path at its last slash: ("a/b/c") → ("c", "a/b"). The

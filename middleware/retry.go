@@ -254,8 +254,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	defer release()
 
 	path := req.URL.EscapedPath() // the endpoint table matches escaped segments: an id may hold %2F
-	read := readOnly(req.Method, path)
-	safe := classify(req.Method, path)
+	safe, read := operation(req.Method, path)
 	if v, ok := opts.Idempotent(); ok {
 		safe = unsafe
 		if v {
