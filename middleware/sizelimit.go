@@ -234,6 +234,9 @@ func (b *sizeLimitBody) Read(p []byte) (int, error) {
 // sizeLimitError unwraps a cap's error that came back through the gzip
 // reader, so that callers get the *rt.ResponseTooLargeError itself.
 func sizeLimitError(err error) error {
+	if err == io.EOF {
+		return err // every body ends so: errors.As would allocate its target
+	}
 	var tooLarge *rt.ResponseTooLargeError
 	if errors.As(err, &tooLarge) {
 		return tooLarge
