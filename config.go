@@ -128,7 +128,8 @@ type Config struct {
 	Selector selector.Selector
 
 	// NodeFilter, if not nil, keeps only the discovered nodes it accepts
-	// (see [selector.Attribute] for zone-pinned routing).
+	// (see [selector.Attribute] for zone-pinned routing). Dedicated
+	// masters are skipped whatever it says: it narrows the other nodes.
 	NodeFilter func(*rt.Node) bool
 
 	// PreferNode, if not nil, marks nodes to prefer while any of them is
@@ -226,9 +227,12 @@ type Config struct {
 	// metrics. If nil, requests are not limited.
 	Limiter *middleware.Limiter
 
-	// LogCurl adds to Logger, at Debug, each request as a runnable curl
-	// command (credentials redacted, the uncompressed body) followed by
-	// the response's status and body.
+	// LogCurl adds to Logger, at Debug, each request as a curl command
+	// followed by the response's status and body. The command runs as it
+	// is once the environment variables it names for credentials are set
+	// ($ES_PASSWORD, $ES_API_KEY, ...): it shows the headers the chain
+	// adds and the uncompressed body, but never a secret, and no body of
+	// an endpoint that takes or returns secrets (see package endpoint).
 	LogCurl bool
 
 	// MaxLogBodySize caps the bodies LogCurl shows. If zero, 4096 bytes;

@@ -8,6 +8,7 @@ package esrt_test
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log"
 	"log/slog"
@@ -306,6 +307,46 @@ func Example_hedgedSearch() {
 		log.Fatal(err)
 	}
 	defer tr.Close()
+}
+
+// Writes sent twice: a create whose first attempt was applied before the
+// connection broke is answered 409 on the retry; the response says so.
+func Example_retriedWrite() {
+	// An in-process node that applies the first request, then resets the
+	// connection before it answers, stands in for a network that fails.
+	cluster, err := estest.Start(estest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cluster.Close()
+	cluster.Node(0).ResetNext(1, estest.ResetAfterApply)
+	tr, err := esrt.New(esrt.Config{Addresses: cluster.URLs()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tr.Close()
+	client := &http.Client{Transport: tr}
+
+	req, _ := http.NewRequest(http.MethodPut, "http://es/orders/_create/42", strings.NewReader(`{"total":12}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := client.Do(req)
+	var stopped *rt.RetryError
+	if errors.As(err, &stopped) && stopped.Reason == rt.StopMayHaveBeenApplied {
+		log.Fatal("not sent again: it may have been applied; check before you retry it")
+	} else if err != nil {
+		log.Fatal(err)
+	}
+	defer res.Body.Close()
+	switch {
+	case res.StatusCode == http.StatusConflict && rt.RetriedWrite(res.Header):
+		// An earlier attempt may have created it: GET it and compare.
+		fmt.Println("409 on a retried write: the document may be ours")
+	case res.StatusCode == http.StatusConflict:
+		fmt.Println("409: the document existed before")
+	default:
+		fmt.Println(res.StatusCode)
+	}
+	// Output: 409 on a retried write: the document may be ours
 }
 
 // Bulk ingest with backpressure: queue callers when the cluster rejects
