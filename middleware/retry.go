@@ -253,7 +253,14 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	defer release()
 
-	path := req.URL.EscapedPath() // the endpoint table matches escaped segments: an id may hold %2F
+	// The endpoint table matches escaped segments, so that an id may hold
+	// %2F. Without a RawPath (set only when the escaping differs from
+	// Path's default, as a %2F makes it) Path splits into the same
+	// segments, and EscapedPath would scan it again on every request.
+	path := req.URL.Path
+	if req.URL.RawPath != "" {
+		path = req.URL.EscapedPath()
+	}
 	safe, read := operation(req.Method, path)
 	if v, ok := opts.Idempotent(); ok {
 		safe = unsafe

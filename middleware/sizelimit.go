@@ -109,7 +109,7 @@ func (t *sizeLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if resp.Body == nil || resp.Body == http.NoBody || req.Method == http.MethodHead {
 		return resp, nil
 	}
-	encoding := resp.Header.Get("Content-Encoding")
+	encoding := headerValue(resp.Header, "Content-Encoding") // net/http canonicalises response keys
 	gz := askGzip && strings.EqualFold(strings.TrimSpace(encoding), "gzip")
 	maxDecompressed := t.maxDecompressed
 	if encoding != "" && !gz {
