@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/secret"
 	"github.com/esrt-dev/esrt/middleware"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/selector"
@@ -349,7 +350,7 @@ func redactedField(name string, f reflect.Value) slog.Value {
 	case name == "Header":
 		h := make(http.Header, f.Len())
 		for k, vs := range f.Interface().(http.Header) {
-			if credentialHeader(k) {
+			if secret.Header(k) {
 				vs = slices.Repeat([]string{"[redacted]"}, len(vs))
 			}
 			h[k] = vs
@@ -378,16 +379,4 @@ func redactedField(name string, f reflect.Value) slog.Value {
 		return slog.StringValue(f.Elem().Type().String())
 	}
 	return slog.StringValue(f.Type().String())
-}
-
-// credentialHeader reports whether a header's value may be a credential,
-// by the same rule as the logging middleware.
-func credentialHeader(name string) bool {
-	n := strings.ToLower(name)
-	for _, s := range []string{"auth", "cookie", "token", "secret", "password", "passwd", "key", "session", "credential", "signature"} {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return false
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/esrt-dev/esrt/internal/secret"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -99,7 +100,7 @@ func (c *loggingCall) curlCommand(u *url.URL) string {
 		}
 		for _, v := range h[k] {
 			b.WriteString(" -H ")
-			if loggingSensitive(k) {
+			if secret.Header(k) {
 				b.WriteString(curlWithVar(k+": ", "ES_HEADER_"+curlEnvName(k)))
 			} else {
 				b.WriteString(loggingQuote(k + ": " + v))
@@ -244,17 +245,6 @@ func loggingQuote(s string) string {
 	}
 	b.WriteByte('\'')
 	return b.String()
-}
-
-// loggingSensitive reports whether a header's value may be a credential.
-func loggingSensitive(name string) bool {
-	n := strings.ToLower(name)
-	for _, s := range []string{"auth", "cookie", "token", "secret", "password", "passwd", "key", "session", "credential", "signature"} {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // loggingScheme reports whether s looks like an HTTP auth scheme name

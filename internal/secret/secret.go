@@ -1,0 +1,20 @@
+// Package secret holds esrt's one rule for telling which header values may
+// be credentials, so that logs, traces and formatted configurations redact
+// the same headers.
+package secret
+
+import "strings"
+
+// Header reports whether the value of the header called name may be a
+// credential: its name, in any case, contains auth, cookie, token, secret,
+// password, passwd, key, session, credential or signature. The rule errs
+// on the side of redacting.
+func Header(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"auth", "cookie", "token", "secret", "password", "passwd", "key", "session", "credential", "signature"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
