@@ -709,14 +709,18 @@ func TestSizeLimitOptOut(t *testing.T) {
 	for _, tt := range []struct {
 		name             string
 		cfg              SizeLimitConfig
-		wantDecompressed bool // which cap stops an endless plain body
+		uncompressed     bool // the endless body was decompressed below
+		wantDecompressed bool // which cap stops the endless body
 	}{
-		{"MaxSize off", SizeLimitConfig{MaxSize: -1, MaxDecompressedSize: 1 << 20}, true},
-		{"MaxDecompressedSize off", SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: -1}, false},
+		{"MaxSize off", SizeLimitConfig{MaxSize: -1, MaxDecompressedSize: 1 << 20}, false, true},
+		{"MaxDecompressedSize off", SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: -1}, false, false},
+		// MaxSize caps the decompressed bytes, the only ones there are
+		// to count, and says so.
+		{"MaxDecompressedSize off, decompressed below", SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: -1}, true, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			base := rt.Func(func(req *http.Request) (*http.Response, error) {
-				return &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: -1, Body: &endlessBody{}, Request: req}, nil
+				return &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: -1, Uncompressed: tt.uncompressed, Body: &endlessBody{}, Request: req}, nil
 			})
 			req, _ := http.NewRequest("GET", "http://es.invalid/", nil)
 			resp, err := mustSizeLimit(t, tt.cfg)(base).RoundTrip(req)
