@@ -249,6 +249,17 @@ type Config struct {
 	// DefaultMaxDecompressedSize), far above any legitimate response, so
 	// that an endless body or a gzip bomb stops there; if negative, no
 	// cap.
+	//
+	// With MaxDecompressedResponseSize at or below MaxResponseSize (the
+	// default), the caps leave requests as they are: net/http's Transport
+	// asks for gzip and decompresses, and the decompressed body is capped.
+	// That caps the bytes received too for any stream a real compressor
+	// produced (gzip adds at most about 0.03 % plus a few dozen bytes),
+	// but not for a hostile stream of empty deflate blocks, which holds
+	// no memory and ends only with the request's deadline. With
+	// MaxResponseSize below it, or the only cap, esrt asks for gzip itself
+	// and counts both sizes, at the cost of a copy of each request that
+	// does not set Accept-Encoding. See middleware.SizeLimit.
 	MaxResponseSize             int64
 	MaxDecompressedResponseSize int64
 

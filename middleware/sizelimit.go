@@ -46,20 +46,50 @@ type SizeLimitConfig struct {
 // caps reads to the end byte for byte, as without the middleware: never
 // silently truncated.
 //
-// To count the bytes received, SizeLimit asks for gzip itself: a request
-// without Accept-Encoding (and without Range, and not HEAD — the cases in
-// which [net/http.Transport] would ask) goes on with "Accept-Encoding:
-// gzip", and a gzip response is decompressed as the caller reads it, with
+// Which bytes each cap counts depends on who decompresses:
+//
+//   - A body that is not encoded is the same size either way: both caps
+//     apply to it, and the tighter one (MaxSize on a tie) is the error.
+//   - A body that arrives decompressed (Response.Uncompressed, as from a
+//     [net/http.Transport] that asked for gzip itself) is capped at
+//     MaxDecompressedSize (at MaxSize if that is off), and an overrun has
+//     Decompressed set. Its compressed size is not visible here.
+//   - A body left encoded, because the caller set Accept-Encoding or the
+//     server encoded it unasked, is the caller's to decode: only MaxSize
+//     applies.
+//
+// SizeLimit leaves requests alone, and lets net/http ask for gzip and
+// decompress, unless MaxSize is the tighter bound (below
+// MaxDecompressedSize, or the only cap): then it needs the compressed
+// size, so it asks for gzip itself. A request without Accept-Encoding
+// (and without Range, and not HEAD: the cases in which net/http would
+// ask) goes on as a copy with "Accept-Encoding: gzip", and a gzip response
+// is decompressed as the caller reads it, both caps counted, with
 // Content-Encoding and Content-Length removed and Response.Uncompressed set,
-// as net/http does when it asked. A request that sets Accept-Encoding
-// itself gets the body as the server sent it: for an encoded body only
-// MaxSize applies. A body that is not encoded is the same size either way,
-// so both caps apply to it.
+// as net/http does when it asked.
+//
+// With MaxDecompressedSize at or below MaxSize (the default: both equal),
+// a body net/http decompressed is counted after decompression only. For a
+// stream that zlib or Go's compress/flate produced, as servers and proxies
+// do, that caps the bytes received too: such a stream is at most about
+// 0.03 % plus a few dozen bytes larger than its content (deflate's stored
+// blocks for data that does not compress, gzip's header and trailer). A
+// hostile stream can be larger: empty deflate blocks or gzip members
+// produce nothing, and net/http's reader consumes them within one Read.
+// Such a stream holds no memory and ends only with the request's deadline,
+// as a server that sends a byte now and then does. Set MaxSize below
+// MaxDecompressedSize to count the bytes received in every case.
+//
+// A body that needs no decompressing here and whose declared
+// Content-Length is within its cap is returned as it is, uncounted:
+// net/http never reads past the declared length, and a RoundTripper that
+// did would break [net/http.Response]'s contract.
 //
 // It belongs outside retry and routing: a body that is too large is no
-// fault of the node, and trying another one does not help. The returned
-// body is safe to Close concurrently with Read. It never returns an error
-// itself. With both sizes negative, the middleware returns next itself.
+// fault of the node, and trying another one does not help. The body it
+// returns is safe to Close concurrently with Read when the body it got is,
+// as net/http's are. It never returns an error itself. With both sizes
+// negative, the middleware returns next itself.
 func SizeLimit(cfg SizeLimitConfig) (rt.Middleware, error) {
 	maxSize := sizeCap(cfg.MaxSize, DefaultMaxSize)
 	maxDecompressed := sizeCap(cfg.MaxDecompressedSize, DefaultMaxDecompressedSize)
@@ -91,12 +121,19 @@ type sizeLimitTransport struct {
 
 var _ http.RoundTripper = (*sizeLimitTransport)(nil)
 
+// countsReceived reports whether MaxSize is the tighter bound, so that the
+// middleware must see the compressed bytes and asks for gzip itself.
+func (t *sizeLimitTransport) countsReceived() bool {
+	return t.maxSize > 0 && (t.maxDecompressed == 0 || t.maxSize < t.maxDecompressed)
+}
+
 // sizeLimitAcceptGzip is shared by every request the middleware asks gzip
 // for; cap == len, so an Add further down the chain copies.
 var sizeLimitAcceptGzip = []string{"gzip"}
 
 func (t *sizeLimitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	askGzip := req.Method != http.MethodHead && headerValue(req.Header, "Accept-Encoding") == "" && headerValue(req.Header, "Range") == ""
+	askGzip := t.countsReceived() && req.Method != http.MethodHead &&
+		headerValue(req.Header, "Accept-Encoding") == "" && headerValue(req.Header, "Range") == ""
 	out := req
 	if askGzip {
 		out = withHeader(req, 1)
@@ -110,37 +147,48 @@ func (t *sizeLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 		return resp, nil
 	}
 	encoding := headerValue(resp.Header, "Content-Encoding") // net/http canonicalises response keys
-	gz := askGzip && strings.EqualFold(strings.TrimSpace(encoding), "gzip")
-	maxDecompressed := t.maxDecompressed
-	if encoding != "" && !gz {
-		maxDecompressed = 0 // left encoded for the caller: its decoded size is not ours to see
+	if askGzip && encoding != "" && strings.EqualFold(strings.TrimSpace(encoding), "gzip") {
+		return t.gunzip(resp)
 	}
-	if n := resp.ContentLength; n > 0 {
-		var tooLarge *rt.ResponseTooLargeError
-		switch {
-		case t.maxSize > 0 && n > t.maxSize:
-			tooLarge = &rt.ResponseTooLargeError{Limit: t.maxSize}
-		case !gz && maxDecompressed > 0 && n > maxDecompressed:
-			tooLarge = &rt.ResponseTooLargeError{Limit: maxDecompressed, Decompressed: true}
+	// The cap on the bytes the caller reads, and the kind of its error.
+	limit, decompressed := t.maxSize, false
+	switch {
+	case resp.Uncompressed:
+		if t.maxDecompressed > 0 {
+			limit = t.maxDecompressed
 		}
-		if tooLarge != nil {
-			resp.Body.Close()
-			return nil, tooLarge
-		}
+		decompressed = true
+	case encoding != "":
+		// Left encoded for the caller: its decoded size is not ours to see.
+	case t.maxDecompressed > 0 && (limit == 0 || t.maxDecompressed < limit):
+		limit, decompressed = t.maxDecompressed, true
 	}
-	body := &sizeLimitBody{
-		body:            resp.Body,
-		received:        sizeLimitCounter{r: resp.Body, max: t.maxSize},
-		gzip:            gz,
-		maxDecompressed: maxDecompressed,
+	switch n := resp.ContentLength; {
+	case limit == 0 || n >= 0 && n <= limit:
+		return resp, nil
+	case n > limit:
+		resp.Body.Close()
+		return nil, &rt.ResponseTooLargeError{Limit: limit, Decompressed: decompressed}
 	}
-	if gz {
-		resp.Header.Del("Content-Encoding")
-		resp.Header.Del("Content-Length")
-		resp.ContentLength = -1
-		resp.Uncompressed = true
+	resp.Body = &sizeLimitBody{body: resp.Body, counter: sizeLimitCounter{r: resp.Body, max: limit, decompressed: decompressed}}
+	return resp, nil
+}
+
+// gunzip caps and decompresses a gzip body that the middleware asked for.
+func (t *sizeLimitTransport) gunzip(resp *http.Response) (*http.Response, error) {
+	if n := resp.ContentLength; n > t.maxSize {
+		resp.Body.Close()
+		return nil, &rt.ResponseTooLargeError{Limit: t.maxSize}
 	}
-	resp.Body = body
+	resp.Body = &sizeLimitGzipBody{
+		body:     resp.Body,
+		received: sizeLimitCounter{r: resp.Body, max: t.maxSize},
+		out:      sizeLimitCounter{max: t.maxDecompressed, decompressed: true},
+	}
+	resp.Header.Del("Content-Encoding")
+	resp.Header.Del("Content-Length")
+	resp.ContentLength = -1
+	resp.Uncompressed = true
 	return resp, nil
 }
 
@@ -148,9 +196,10 @@ func (t *sizeLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 // [*rt.ResponseTooLargeError] once they exceed max (0: no cap), after
 // returning exactly max bytes.
 type sizeLimitCounter struct {
-	r   io.Reader
-	n   int64
-	max int64
+	r            io.Reader
+	n            int64
+	max          int64
+	decompressed bool // the error's kind
 }
 
 func (c *sizeLimitCounter) Read(p []byte) (int, error) {
@@ -165,32 +214,59 @@ func (c *sizeLimitCounter) Read(p []byte) (int, error) {
 	if c.max > 0 && c.n > c.max {
 		k -= int(c.n - c.max)
 		c.n = c.max
-		return k, &rt.ResponseTooLargeError{Limit: c.max}
+		return k, &rt.ResponseTooLargeError{Limit: c.max, Decompressed: c.decompressed}
 	}
 	return k, err
 }
 
 var errSizeLimitClosed = errors.New("esrt: read on closed response body")
 
+// sizeLimitBody is a response body under a cap, counted as it is read. It
+// needs no lock: of what Read uses, Close touches only closed, and it
+// leaves ending a Read blocked on the body to the body's own Close.
+type sizeLimitBody struct {
+	body    io.ReadCloser
+	counter sizeLimitCounter // reads body
+	err     error            // sticky: the first error, io.EOF included
+	closed  atomic.Bool
+}
+
+func (b *sizeLimitBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.closed.Load() {
+		return 0, errSizeLimitClosed
+	}
+	n, err := b.counter.Read(p)
+	b.err = err
+	return n, err
+}
+
+func (b *sizeLimitBody) Close() error {
+	if b.closed.Swap(true) {
+		return nil
+	}
+	return b.body.Close()
+}
+
 // sizeLimitReaders pools gzip readers; each holds about 40 KiB of window
 // and tables that are worth keeping.
 var sizeLimitReaders sync.Pool
 
-// sizeLimitBody is a response body under the caps: it counts the bytes
-// received and, for gzip bodies, decompresses and counts the result.
-type sizeLimitBody struct {
-	mu              sync.Mutex // guards everything below but body and closed
-	body            io.ReadCloser
-	received        sizeLimitCounter
-	gzip            bool
-	zr              *gzip.Reader // nil until the first Read of a gzip body
-	maxDecompressed int64
-	decompressed    int64
-	err             error // sticky: the first error, io.EOF included
-	closed          atomic.Bool
+// sizeLimitGzipBody is a gzip body that the middleware asked for: it
+// counts the bytes received, decompresses them and counts the result.
+type sizeLimitGzipBody struct {
+	mu       sync.Mutex // held by Read and by Close's hand-back of zr; guards everything below but body and closed
+	body     io.ReadCloser
+	received sizeLimitCounter // reads body
+	zr       *gzip.Reader     // reads received; nil until the first Read
+	out      sizeLimitCounter // reads zr
+	err      error            // sticky: the first error, io.EOF included
+	closed   atomic.Bool
 }
 
-func (b *sizeLimitBody) Read(p []byte) (int, error) {
+func (b *sizeLimitGzipBody) Read(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.err != nil {
@@ -199,32 +275,19 @@ func (b *sizeLimitBody) Read(p []byte) (int, error) {
 	if b.closed.Load() {
 		return 0, errSizeLimitClosed
 	}
-	var src io.Reader = &b.received
-	if b.gzip {
-		if b.zr == nil {
-			zr, _ := sizeLimitReaders.Get().(*gzip.Reader)
-			if zr == nil {
-				zr = new(gzip.Reader)
-			}
-			if err := zr.Reset(&b.received); err != nil {
-				sizeLimitReaders.Put(zr)
-				b.err = sizeLimitError(err)
-				return 0, b.err
-			}
-			b.zr = zr
+	if b.zr == nil {
+		zr, _ := sizeLimitReaders.Get().(*gzip.Reader)
+		if zr == nil {
+			zr = new(gzip.Reader)
 		}
-		src = b.zr
+		if err := zr.Reset(&b.received); err != nil {
+			sizeLimitReaders.Put(zr)
+			b.err = sizeLimitError(err)
+			return 0, b.err
+		}
+		b.zr, b.out.r = zr, zr
 	}
-	if m := b.maxDecompressed; m > 0 && int64(len(p)) > m-b.decompressed+1 {
-		p = p[:m-b.decompressed+1]
-	}
-	n, err := src.Read(p)
-	b.decompressed += int64(n)
-	if m := b.maxDecompressed; m > 0 && b.decompressed > m {
-		n -= int(b.decompressed - m)
-		b.decompressed = m
-		err = &rt.ResponseTooLargeError{Limit: m, Decompressed: true}
-	}
+	n, err := b.out.Read(p)
 	if err != nil {
 		b.err = sizeLimitError(err)
 	}
@@ -246,7 +309,7 @@ func sizeLimitError(err error) error {
 
 // Close closes the body received, which also ends a Read blocked on it,
 // then returns the gzip reader to its pool.
-func (b *sizeLimitBody) Close() error {
+func (b *sizeLimitGzipBody) Close() error {
 	if b.closed.Swap(true) {
 		return nil
 	}
@@ -256,7 +319,7 @@ func (b *sizeLimitBody) Close() error {
 	b.received.r = nil // the pooled reader must not keep the body alive
 	if b.zr != nil {
 		sizeLimitReaders.Put(b.zr)
-		b.zr = nil
+		b.zr, b.out.r = nil, nil
 	}
 	return err
 }

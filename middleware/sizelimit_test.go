@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,13 +20,18 @@ import (
 	"github.com/esrt-dev/esrt/rt/rttest"
 )
 
-// sizeLimitStub answers every request with body, gzipped when gz, with a
-// Content-Length when known, and records the request it got.
+// sizeLimitStub answers every request with body, gzipped when gz whatever
+// the request's Accept-Encoding, with a Content-Length when known, and
+// records the request it got. With decompress, it stands for a
+// net/http.Transport in front of that server: for a request without
+// Accept-Encoding, it returns the body decompressed, with Uncompressed set
+// and neither Content-Encoding nor a length.
 type sizeLimitStub struct {
-	body   []byte
-	gz     bool
-	known  bool // send Content-Length
-	header http.Header
+	body       []byte
+	gz         bool
+	known      bool // send Content-Length
+	decompress bool
+	header     http.Header
 
 	mu   sync.Mutex
 	wire []byte // body as sent, computed once
@@ -67,12 +73,18 @@ func (s *sizeLimitStub) RoundTrip(req *http.Request) (*http.Response, error) {
 		length = int64(len(wire))
 		h.Set("Content-Length", fmt.Sprint(length))
 	}
+	uncompressed := s.gz && s.decompress && req.Header.Get("Accept-Encoding") == ""
+	if uncompressed {
+		wire, length = s.body, -1
+		h.Del("Content-Encoding")
+		h.Del("Content-Length")
+	}
 	body := &sizeLimitTracked{Reader: bytes.NewReader(wire)}
 	s.mu.Lock()
 	s.reqs = append(s.reqs, req)
 	s.resp = append(s.resp, body)
 	s.mu.Unlock()
-	return &http.Response{StatusCode: 200, Header: h, Body: body, ContentLength: length, Request: req}, nil
+	return &http.Response{StatusCode: 200, Header: h, Body: body, ContentLength: length, Uncompressed: uncompressed, Request: req}, nil
 }
 
 func sizeLimitGzip(p []byte) []byte {
@@ -107,9 +119,15 @@ func mustSizeLimit(t testing.TB, cfg SizeLimitConfig) rt.Middleware {
 	return mw
 }
 
+// TestSizeLimit runs the middleware over a server that gzips whatever the
+// request asks. The middleware asks for gzip itself (wantAsk) only when
+// MaxSize is the tighter cap; otherwise the request reaches the server as
+// the caller sent it, and with decompress a net/http.Transport in front of
+// the server asks for gzip and decompresses.
 func TestSizeLimit(t *testing.T) {
 	body := sizeLimitJSON(50_000)
-	compressed := int64(len(sizeLimitGzip(body)))
+	wire := sizeLimitGzip(body)
+	compressed := int64(len(wire))
 	plain := int64(len(body))
 	if compressed*4 > plain {
 		t.Fatalf("test body compresses to %d of %d bytes: too little to tell the caps apart", compressed, plain)
@@ -121,7 +139,9 @@ func TestSizeLimit(t *testing.T) {
 		name          string
 		cfg           SizeLimitConfig
 		gz, known     bool
+		decompress    bool // net/http decompresses what it asked for
 		acceptGzip    bool // the caller sets Accept-Encoding: gzip itself
+		wantAsk       bool // the middleware sends a copy that asks for gzip
 		wantTripErr   error
 		wantReadErr   error
 		wantBody      []byte // when no error
@@ -130,37 +150,54 @@ func TestSizeLimit(t *testing.T) {
 	}{
 		{name: "plain under both caps", cfg: SizeLimitConfig{MaxSize: plain, MaxDecompressedSize: plain}, known: true, wantBody: body},
 		{name: "plain under caps, unknown length", cfg: SizeLimitConfig{MaxSize: plain, MaxDecompressedSize: plain}, wantBody: body},
-		{name: "plain over MaxSize, known length", cfg: SizeLimitConfig{MaxSize: plain - 1}, known: true, wantTripErr: tooLarge(plain-1, false)},
-		{name: "plain over MaxSize, unknown length", cfg: SizeLimitConfig{MaxSize: plain - 1}, wantReadErr: tooLarge(plain-1, false), wantReadBytes: plain - 1},
+		{name: "plain over MaxSize, known length", cfg: SizeLimitConfig{MaxSize: plain - 1}, known: true, wantAsk: true, wantTripErr: tooLarge(plain-1, false)},
+		{name: "plain over MaxSize, unknown length", cfg: SizeLimitConfig{MaxSize: plain - 1}, wantAsk: true, wantReadErr: tooLarge(plain-1, false), wantReadBytes: plain - 1},
+		{name: "plain over equal caps: MaxSize's error", cfg: SizeLimitConfig{MaxSize: plain - 1, MaxDecompressedSize: plain - 1}, wantReadErr: tooLarge(plain-1, false), wantReadBytes: plain - 1},
 		{name: "plain over MaxDecompressedSize, known length", cfg: SizeLimitConfig{MaxDecompressedSize: 1000}, known: true, wantTripErr: tooLarge(1000, true)},
 		{name: "plain over MaxDecompressedSize, unknown length", cfg: SizeLimitConfig{MaxDecompressedSize: 1000}, wantReadErr: tooLarge(1000, true), wantReadBytes: 1000},
-		{name: "plain, tighter cap wins", cfg: SizeLimitConfig{MaxSize: 2000, MaxDecompressedSize: 1000}, wantReadErr: tooLarge(1000, true), wantReadBytes: 1000},
+		{name: "plain, tighter MaxDecompressedSize wins", cfg: SizeLimitConfig{MaxSize: 2000, MaxDecompressedSize: 1000}, wantReadErr: tooLarge(1000, true), wantReadBytes: 1000},
+		{name: "plain, tighter MaxSize wins", cfg: SizeLimitConfig{MaxSize: 1000, MaxDecompressedSize: 2000}, wantAsk: true, wantReadErr: tooLarge(1000, false), wantReadBytes: 1000},
 
-		{name: "gzip under both caps", cfg: SizeLimitConfig{MaxSize: compressed, MaxDecompressedSize: plain}, gz: true, known: true, wantBody: body},
-		{name: "gzip under both caps, unknown length", cfg: SizeLimitConfig{MaxSize: compressed, MaxDecompressedSize: plain}, gz: true, wantBody: body},
-		{name: "gzip counts compressed bytes against MaxSize", cfg: SizeLimitConfig{MaxSize: compressed}, gz: true, known: true, wantBody: body},
-		{name: "gzip over MaxSize, known length", cfg: SizeLimitConfig{MaxSize: compressed - 1}, gz: true, known: true, wantTripErr: tooLarge(compressed-1, false)},
-		{name: "gzip over MaxSize, unknown length", cfg: SizeLimitConfig{MaxSize: compressed - 1}, gz: true, wantReadErr: tooLarge(compressed-1, false)},
-		{name: "gzip over MaxDecompressedSize", cfg: SizeLimitConfig{MaxDecompressedSize: plain - 1}, gz: true, known: true, wantReadErr: tooLarge(plain-1, true), wantReadBytes: plain - 1},
-		{name: "gzip bomb: small on the wire, over MaxDecompressedSize", cfg: SizeLimitConfig{MaxSize: compressed, MaxDecompressedSize: 4 * compressed}, gz: true, known: true, wantReadErr: tooLarge(4*compressed, true), wantReadBytes: 4 * compressed},
+		{name: "gzip under both caps", cfg: SizeLimitConfig{MaxSize: compressed, MaxDecompressedSize: plain}, gz: true, known: true, wantAsk: true, wantBody: body},
+		{name: "gzip under both caps, unknown length", cfg: SizeLimitConfig{MaxSize: compressed, MaxDecompressedSize: plain}, gz: true, wantAsk: true, wantBody: body},
+		{name: "gzip counts compressed bytes against MaxSize", cfg: SizeLimitConfig{MaxSize: compressed}, gz: true, known: true, wantAsk: true, wantBody: body},
+		{name: "gzip over MaxSize, known length", cfg: SizeLimitConfig{MaxSize: compressed - 1}, gz: true, known: true, wantAsk: true, wantTripErr: tooLarge(compressed-1, false)},
+		{name: "gzip over MaxSize, unknown length", cfg: SizeLimitConfig{MaxSize: compressed - 1}, gz: true, wantAsk: true, wantReadErr: tooLarge(compressed-1, false)},
+		{name: "gzip over MaxDecompressedSize", cfg: SizeLimitConfig{MaxSize: compressed, MaxDecompressedSize: plain - 1}, gz: true, known: true, wantAsk: true, wantReadErr: tooLarge(plain-1, true), wantReadBytes: plain - 1},
+		{name: "gzip bomb: small on the wire, over MaxDecompressedSize", cfg: SizeLimitConfig{MaxSize: compressed, MaxDecompressedSize: 4 * compressed}, gz: true, known: true, wantAsk: true, wantReadErr: tooLarge(4*compressed, true), wantReadBytes: 4 * compressed},
 
-		{name: "caller asked gzip: body left encoded", cfg: SizeLimitConfig{MaxSize: compressed, MaxDecompressedSize: 10}, gz: true, known: true, acceptGzip: true, wantBody: sizeLimitGzip(body), wantEncoded: true},
+		{name: "net/http decompressed, default caps", gz: true, known: true, decompress: true, wantBody: body},
+		{name: "net/http decompressed, over MaxDecompressedSize", cfg: SizeLimitConfig{MaxDecompressedSize: plain - 1}, gz: true, known: true, decompress: true, wantReadErr: tooLarge(plain-1, true), wantReadBytes: plain - 1},
+		{name: "net/http decompressed, over equal caps: the decompressed error", cfg: SizeLimitConfig{MaxSize: plain - 1, MaxDecompressedSize: plain - 1}, gz: true, decompress: true, wantReadErr: tooLarge(plain-1, true), wantReadBytes: plain - 1},
+		{name: "net/http decompressed, MaxSize off", cfg: SizeLimitConfig{MaxSize: -1, MaxDecompressedSize: plain - 1}, gz: true, decompress: true, wantReadErr: tooLarge(plain-1, true), wantReadBytes: plain - 1},
+
+		{name: "gzip unasked: the caller's", cfg: SizeLimitConfig{MaxSize: plain, MaxDecompressedSize: 10}, gz: true, known: true, wantBody: wire, wantEncoded: true},
+		{name: "gzip unasked, unknown length: the caller's", cfg: SizeLimitConfig{MaxSize: plain, MaxDecompressedSize: 10}, gz: true, wantBody: wire, wantEncoded: true},
+		{name: "gzip unasked, over MaxSize, known length", cfg: SizeLimitConfig{MaxSize: compressed - 1, MaxDecompressedSize: compressed - 1}, gz: true, known: true, wantTripErr: tooLarge(compressed-1, false)},
+		{name: "gzip unasked, over MaxSize, unknown length", cfg: SizeLimitConfig{MaxSize: compressed - 1, MaxDecompressedSize: compressed - 1}, gz: true, wantReadErr: tooLarge(compressed-1, false), wantReadBytes: compressed - 1},
+
+		{name: "caller asked gzip: body left encoded", cfg: SizeLimitConfig{MaxSize: compressed, MaxDecompressedSize: 10}, gz: true, known: true, decompress: true, acceptGzip: true, wantBody: wire, wantEncoded: true},
 		{name: "caller asked gzip: over MaxSize", cfg: SizeLimitConfig{MaxSize: compressed - 1}, gz: true, acceptGzip: true, wantReadErr: tooLarge(compressed-1, false), wantReadBytes: compressed - 1},
+		{name: "caller asked gzip, MaxSize off: no cap applies", cfg: SizeLimitConfig{MaxSize: -1, MaxDecompressedSize: 10}, gz: true, acceptGzip: true, wantBody: wire, wantEncoded: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stub := &sizeLimitStub{body: body, gz: tt.gz, known: tt.known}
+			stub := &sizeLimitStub{body: body, gz: tt.gz, known: tt.known, decompress: tt.decompress}
 			tr := mustSizeLimit(t, tt.cfg)(stub)
 			req, _ := http.NewRequest("GET", "http://es.invalid/idx/_search", nil)
 			if tt.acceptGzip {
 				req.Header.Set("Accept-Encoding", "gzip")
 			}
 			resp, err := tr.RoundTrip(req)
-			if got := stub.reqs[0].Header.Get("Accept-Encoding"); got != "gzip" {
-				t.Errorf("Accept-Encoding sent = %q, want gzip", got)
-			}
-			if !tt.acceptGzip && req.Header.Get("Accept-Encoding") != "" {
-				t.Error("the caller's request was modified")
+			if tt.wantAsk {
+				if got := stub.reqs[0].Header.Get("Accept-Encoding"); stub.reqs[0] == req || got != "gzip" {
+					t.Errorf("Accept-Encoding sent = %q on the caller's own request %v; want gzip on a copy", got, stub.reqs[0] == req)
+				}
+				if req.Header.Get("Accept-Encoding") != "" {
+					t.Error("the caller's request was modified")
+				}
+			} else if stub.reqs[0] != req {
+				t.Errorf("the request sent is a copy (Accept-Encoding %q), want the caller's own", stub.reqs[0].Header.Get("Accept-Encoding"))
 			}
 			if tt.wantTripErr != nil {
 				if resp != nil || !errors.Is(err, rt.ErrResponseTooLarge) || err.Error() != tt.wantTripErr.Error() {
@@ -179,6 +216,7 @@ func TestSizeLimit(t *testing.T) {
 			if stub.resp[0].closes != 1 {
 				t.Errorf("body closed %d times, want 1", stub.resp[0].closes)
 			}
+			encoded := resp.Header.Get("Content-Encoding") == "gzip"
 			if tt.wantReadErr != nil {
 				var tl *rt.ResponseTooLargeError
 				if !errors.As(err, &tl) || !errors.Is(err, rt.ErrResponseTooLarge) || err.Error() != tt.wantReadErr.Error() {
@@ -187,7 +225,7 @@ func TestSizeLimit(t *testing.T) {
 				if tt.wantReadBytes > 0 && int64(len(got)) != tt.wantReadBytes {
 					t.Errorf("read %d bytes before the error, want %d", len(got), tt.wantReadBytes)
 				}
-				if !bytes.HasPrefix(body, got) && !tt.gz {
+				if want := map[bool][]byte{false: body, true: wire}[encoded]; !bytes.HasPrefix(want, got) {
 					t.Error("the bytes before the error are not the body's")
 				}
 				return
@@ -198,12 +236,43 @@ func TestSizeLimit(t *testing.T) {
 			if !bytes.Equal(got, tt.wantBody) {
 				t.Fatalf("body: got %d bytes, want %d identical bytes", len(got), len(tt.wantBody))
 			}
-			encoded := resp.Header.Get("Content-Encoding") == "gzip"
 			if encoded != tt.wantEncoded || resp.Uncompressed == tt.wantEncoded && tt.gz {
 				t.Errorf("Content-Encoding %q, Uncompressed %v; want encoded %v", resp.Header.Get("Content-Encoding"), resp.Uncompressed, tt.wantEncoded)
 			}
 			if tt.gz && !tt.wantEncoded && (resp.ContentLength != -1 || resp.Header.Get("Content-Length") != "") {
 				t.Errorf("decompressed response keeps the compressed length: %d %q", resp.ContentLength, resp.Header.Get("Content-Length"))
+			}
+		})
+	}
+}
+
+// A body that needs no decompressing and declares a length within its cap
+// is the caller's as it came: net/http never reads past a declared length.
+func TestSizeLimitDeclaredLengthWithinCap(t *testing.T) {
+	body := sizeLimitJSON(1000)
+	for _, tt := range []struct {
+		name string
+		cfg  SizeLimitConfig
+		gz   bool
+	}{
+		{"default caps", SizeLimitConfig{}, false},
+		{"at MaxSize, asking for gzip", SizeLimitConfig{MaxSize: int64(len(body))}, false},
+		{"at MaxDecompressedSize", SizeLimitConfig{MaxSize: -1, MaxDecompressedSize: int64(len(body))}, false},
+		{"gzip the caller asked for", SizeLimitConfig{}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			stub := &sizeLimitStub{body: body, known: true, gz: tt.gz}
+			req, _ := http.NewRequest("GET", "http://es.invalid/idx/_search", nil)
+			if tt.gz {
+				req.Header.Set("Accept-Encoding", "gzip")
+			}
+			resp, err := mustSizeLimit(t, tt.cfg)(stub).RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.Body != io.ReadCloser(stub.resp[0]) {
+				t.Errorf("body wrapped in a %T", resp.Body)
 			}
 		})
 	}
@@ -220,20 +289,21 @@ func TestSizeLimitLeavesHeadAndRangeAlone(t *testing.T) {
 		{"identity", "GET", http.Header{"Accept-Encoding": {"identity"}}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			stub := &sizeLimitStub{body: []byte("0123456789"), known: true}
-			tr := mustSizeLimit(t, SizeLimitConfig{MaxSize: 100})(stub)
-			req, _ := http.NewRequest(tt.method, "http://es.invalid/idx", nil)
-			req.Header = tt.header
-			resp, err := tr.RoundTrip(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if got, want := stub.reqs[0].Header.Get("Accept-Encoding"), req.Header.Get("Accept-Encoding"); got != want {
-				t.Errorf("Accept-Encoding = %q, want the caller's %q", got, want)
-			}
-		})
+		for _, cfg := range []SizeLimitConfig{{MaxSize: 100}, {}} { // asking for gzip or not
+			t.Run(fmt.Sprintf("%s/%+v", tt.name, cfg), func(t *testing.T) {
+				stub := &sizeLimitStub{body: []byte("0123456789"), known: true}
+				req, _ := http.NewRequest(tt.method, "http://es.invalid/idx", nil)
+				req.Header = tt.header
+				resp, err := mustSizeLimit(t, cfg)(stub).RoundTrip(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if stub.reqs[0] != req {
+					t.Errorf("the request sent is a copy with Accept-Encoding %q, want the caller's own", stub.reqs[0].Header.Get("Accept-Encoding"))
+				}
+			})
+		}
 	}
 
 	// A HEAD response announces the length of the body a GET would get,
@@ -298,17 +368,37 @@ func TestSizeLimitEstest(t *testing.T) {
 	tests := []struct {
 		name    string
 		cfg     SizeLimitConfig
+		wantAsk bool // the middleware asks for gzip and decompresses, or net/http does
 		wantErr error
 	}{
-		{"under both caps", SizeLimitConfig{MaxSize: compressed, MaxDecompressedSize: plain}, nil},
-		{"compressed size is what MaxSize counts", SizeLimitConfig{MaxSize: compressed}, nil},
-		{"over MaxSize", SizeLimitConfig{MaxSize: compressed - 1}, &rt.ResponseTooLargeError{Limit: compressed - 1}},
-		{"over MaxDecompressedSize", SizeLimitConfig{MaxDecompressedSize: plain - 1}, &rt.ResponseTooLargeError{Limit: plain - 1, Decompressed: true}},
+		{"under both caps", SizeLimitConfig{MaxSize: compressed, MaxDecompressedSize: plain}, true, nil},
+		{"compressed size is what MaxSize counts", SizeLimitConfig{MaxSize: compressed}, true, nil},
+		{"over MaxSize", SizeLimitConfig{MaxSize: compressed - 1}, true, &rt.ResponseTooLargeError{Limit: compressed - 1}},
+		{"over MaxDecompressedSize, MaxSize tighter", SizeLimitConfig{MaxSize: compressed, MaxDecompressedSize: plain - 1}, true, &rt.ResponseTooLargeError{Limit: plain - 1, Decompressed: true}},
+		{"default caps", SizeLimitConfig{}, false, nil},
+		{"under equal caps", SizeLimitConfig{MaxSize: plain, MaxDecompressedSize: plain}, false, nil},
+		{"over MaxDecompressedSize", SizeLimitConfig{MaxDecompressedSize: plain - 1}, false, &rt.ResponseTooLargeError{Limit: plain - 1, Decompressed: true}},
+		{"over equal caps", SizeLimitConfig{MaxSize: plain - 1, MaxDecompressedSize: plain - 1}, false, &rt.ResponseTooLargeError{Limit: plain - 1, Decompressed: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tr := mustSizeLimit(t, tt.cfg)(base)
-			resp, got, err := get(t, tr, nil)
+			var sent *http.Request
+			tr := mustSizeLimit(t, tt.cfg)(rt.Func(func(req *http.Request) (*http.Response, error) {
+				sent = req
+				return base.RoundTrip(req)
+			}))
+			req, _ := http.NewRequest("GET", c.URLs()[0]+"/logs/_doc/1", nil)
+			resp, err := tr.RoundTrip(req)
+			if err == nil {
+				defer resp.Body.Close()
+				var got []byte
+				if got, err = io.ReadAll(resp.Body); err == nil && !bytes.Equal(got, want) {
+					t.Fatalf("body differs from net/http's own decompression: %d vs %d bytes", len(got), len(want))
+				}
+			}
+			if asked := sent != req; asked != tt.wantAsk || asked && sent.Header.Get("Accept-Encoding") != "gzip" {
+				t.Errorf("sent a copy %v with Accept-Encoding %q; want a copy asking for gzip: %v", asked, sent.Header.Get("Accept-Encoding"), tt.wantAsk)
+			}
 			if tt.wantErr != nil {
 				if !errors.Is(err, rt.ErrResponseTooLarge) || err.Error() != tt.wantErr.Error() {
 					t.Fatalf("err = %v, want %v", err, tt.wantErr)
@@ -318,29 +408,101 @@ func TestSizeLimitEstest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("body differs from net/http's own decompression: %d vs %d bytes", len(got), len(want))
-			}
 			if !resp.Uncompressed || resp.Header.Get("Content-Encoding") != "" {
 				t.Errorf("Uncompressed %v, Content-Encoding %q", resp.Uncompressed, resp.Header.Get("Content-Encoding"))
 			}
 		})
 	}
 
-	t.Run("caller asked gzip", func(t *testing.T) {
-		tr := mustSizeLimit(t, SizeLimitConfig{MaxSize: compressed, MaxDecompressedSize: 1})(base)
-		resp, got, err := get(t, tr, http.Header{"Accept-Encoding": {"gzip"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, wire) || resp.Header.Get("Content-Encoding") != "gzip" {
-			t.Fatal("a caller that asked for gzip did not get the compressed body")
-		}
-	})
+	for _, cfg := range []SizeLimitConfig{{MaxSize: compressed, MaxDecompressedSize: 1}, {MaxSize: compressed}} {
+		t.Run(fmt.Sprintf("caller asked gzip/%+v", cfg), func(t *testing.T) {
+			resp, got, err := get(t, mustSizeLimit(t, cfg)(base), http.Header{"Accept-Encoding": {"gzip"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, wire) || resp.Header.Get("Content-Encoding") != "gzip" {
+				t.Fatal("a caller that asked for gzip did not get the compressed body")
+			}
+		})
+	}
 }
 
-// TestSizeLimitCorruptGzip checks that a broken gzip stream is an error,
-// not a short body.
+// TestSizeLimitNetHTTPGzip sends hostile gzip bodies through a real
+// net/http.Transport, with the caps equal as by default (net/http asks for
+// gzip and decompresses) and with MaxSize tighter (the middleware does):
+// an endless stream and a bomb stop at the decompressed cap, and a broken
+// stream is an error, not a short body.
+func TestSizeLimitNetHTTPGzip(t *testing.T) {
+	const limit = 1 << 20
+	var member bytes.Buffer
+	zw, _ := stdgzip.NewWriterLevel(&member, stdgzip.BestCompression)
+	zw.Write(make([]byte, limit))
+	zw.Close()
+	bomb := bytes.Repeat(member.Bytes(), 4) // 4 MiB in about 4 KiB
+	truncated := sizeLimitGzip(sizeLimitJSON(100_000))
+	truncated = truncated[:len(truncated)/2]
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Accept-Encoding") != "gzip" {
+			http.Error(w, "gzip only", http.StatusNotAcceptable)
+			return
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		switch r.URL.Path {
+		case "/endless": // until the client hangs up, 64 MiB at most
+			zw := stdgzip.NewWriter(w)
+			chunk := sizeLimitJSON(64 << 10)
+			for range 1024 {
+				if _, err := zw.Write(chunk); err != nil {
+					return
+				}
+			}
+			zw.Close()
+		case "/bomb":
+			w.Header().Set("Content-Length", fmt.Sprint(len(bomb)))
+			w.Write(bomb)
+		case "/truncated":
+			w.Write(truncated)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	base := &http.Transport{}
+	t.Cleanup(base.CloseIdleConnections)
+
+	for _, cfg := range []SizeLimitConfig{
+		{MaxSize: limit, MaxDecompressedSize: limit},     // net/http decompresses
+		{MaxSize: limit / 2, MaxDecompressedSize: limit}, // the middleware does
+	} {
+		tr := mustSizeLimit(t, cfg)(base)
+		for _, path := range []string{"/endless", "/bomb", "/truncated"} {
+			t.Run(fmt.Sprintf("%+v%s", cfg, path), func(t *testing.T) {
+				req, _ := http.NewRequest("GET", srv.URL+path, nil)
+				resp, err := tr.RoundTrip(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				if resp.StatusCode != 200 || !resp.Uncompressed {
+					t.Fatalf("status %d, Uncompressed %v", resp.StatusCode, resp.Uncompressed)
+				}
+				n, err := io.Copy(io.Discard, resp.Body)
+				if path == "/truncated" {
+					if err == nil || errors.Is(err, rt.ErrResponseTooLarge) {
+						t.Fatalf("read %d bytes of a broken stream, then %v; want a read error", n, err)
+					}
+					return
+				}
+				var tooLarge *rt.ResponseTooLargeError
+				if !errors.As(err, &tooLarge) || *tooLarge != (rt.ResponseTooLargeError{Limit: limit, Decompressed: true}) || n != limit {
+					t.Fatalf("read %d bytes, then %v; want %d, then the decompressed cap's error", n, err, limit)
+				}
+			})
+		}
+	}
+}
+
+// TestSizeLimitCorruptGzip checks that a broken gzip stream that the
+// middleware decompresses (MaxSize tighter) is an error, not a short body.
 func TestSizeLimitCorruptGzip(t *testing.T) {
 	full := sizeLimitGzip(sizeLimitJSON(10_000))
 	tests := []struct {
@@ -373,22 +535,34 @@ func TestSizeLimitCorruptGzip(t *testing.T) {
 // the network: the Read ends, and the race detector checks the hand-off of
 // the pooled gzip reader.
 func TestSizeLimitCloseDuringRead(t *testing.T) {
-	for _, gz := range []bool{false, true} {
-		t.Run(fmt.Sprintf("gzip=%v", gz), func(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		cfg          SizeLimitConfig
+		gz           bool // Content-Encoding: gzip, which the middleware asked for
+		uncompressed bool // decompressed below, as net/http does
+	}{
+		{"plain", SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: 1 << 20}, false, false},
+		{"decompressed below", SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: 1 << 20}, false, true},
+		{"gzip, decompressed here", SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: 2 << 20}, true, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
 			pr, pw := io.Pipe()
 			base := rt.Func(func(req *http.Request) (*http.Response, error) {
 				h := http.Header{}
-				if gz {
+				if tt.gz {
 					h.Set("Content-Encoding", "gzip")
 				}
-				return &http.Response{StatusCode: 200, Header: h, ContentLength: -1, Body: pr, Request: req}, nil
+				return &http.Response{StatusCode: 200, Header: h, ContentLength: -1, Uncompressed: tt.uncompressed, Body: pr, Request: req}, nil
 			})
 			req, _ := http.NewRequest("GET", "http://es.invalid/", nil)
-			resp, err := mustSizeLimit(t, SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: 1 << 20})(base).RoundTrip(req)
+			resp, err := mustSizeLimit(t, tt.cfg)(base).RoundTrip(req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if gz {
+			if resp.Body == io.ReadCloser(pr) {
+				t.Fatal("body not wrapped")
+			}
+			if tt.gz {
 				// Send a gzip header and a first block, so that the reader
 				// exists when Close comes.
 				zw := stdgzip.NewWriter(pw)
@@ -488,25 +662,31 @@ func TestSizeLimitDefaultCaps(t *testing.T) {
 	})
 	t.Run("gzip bomb", func(t *testing.T) {
 		// Decompressing 512 MiB takes seconds under the race detector, so
-		// the bomb goes to a copy of the default transport with a cap of
-		// 1 MiB: the same code path, after checking that the default
-		// transport carries the default caps.
+		// the bomb goes to a copy of the default transport with both caps
+		// at 1 MiB: the same code path (net/http asks for gzip and
+		// decompresses, the middleware counts what it decompressed), after
+		// checking that the default transport carries the default caps.
 		tr, ok := mustSizeLimit(t, SizeLimitConfig{})(nil).(*sizeLimitTransport)
-		if !ok || tr.maxSize != DefaultMaxSize || tr.maxDecompressed != DefaultMaxDecompressedSize {
-			t.Fatalf("the zero config gives %#v, want the default caps", tr)
+		if !ok || tr.maxSize != DefaultMaxSize || tr.maxDecompressed != DefaultMaxDecompressedSize || tr.countsReceived() {
+			t.Fatalf("the zero config gives %#v, want the default caps, equal", tr)
 		}
 		var member bytes.Buffer
 		zw, _ := stdgzip.NewWriterLevel(&member, stdgzip.BestCompression)
 		zw.Write(make([]byte, 1<<20))
 		zw.Close()
 		bomb := bytes.Repeat(member.Bytes(), 4) // 4 MiB in about 4 KiB
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(bomb)
+		}))
+		t.Cleanup(srv.Close)
+		base := &http.Transport{}
+		t.Cleanup(base.CloseIdleConnections)
 		small := *tr
-		small.maxDecompressed = 1 << 20
-		small.next = rt.Func(func(req *http.Request) (*http.Response, error) {
-			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Encoding": {"gzip"}},
-				ContentLength: int64(len(bomb)), Body: io.NopCloser(bytes.NewReader(bomb)), Request: req}, nil
-		})
-		resp, err := get(t, &small)
+		small.maxSize, small.maxDecompressed = 1<<20, 1<<20
+		small.next = base
+		req, _ := http.NewRequest("GET", srv.URL+"/logs/_search", nil)
+		resp, err := small.RoundTrip(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -529,14 +709,18 @@ func TestSizeLimitOptOut(t *testing.T) {
 	for _, tt := range []struct {
 		name             string
 		cfg              SizeLimitConfig
-		wantDecompressed bool // which cap stops an endless plain body
+		uncompressed     bool // the endless body was decompressed below
+		wantDecompressed bool // which cap stops the endless body
 	}{
-		{"MaxSize off", SizeLimitConfig{MaxSize: -1, MaxDecompressedSize: 1 << 20}, true},
-		{"MaxDecompressedSize off", SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: -1}, false},
+		{"MaxSize off", SizeLimitConfig{MaxSize: -1, MaxDecompressedSize: 1 << 20}, false, true},
+		{"MaxDecompressedSize off", SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: -1}, false, false},
+		// MaxSize caps the decompressed bytes, the only ones there are
+		// to count, and says so.
+		{"MaxDecompressedSize off, decompressed below", SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: -1}, true, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			base := rt.Func(func(req *http.Request) (*http.Response, error) {
-				return &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: -1, Body: &endlessBody{}, Request: req}, nil
+				return &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: -1, Uncompressed: tt.uncompressed, Body: &endlessBody{}, Request: req}, nil
 			})
 			req, _ := http.NewRequest("GET", "http://es.invalid/", nil)
 			resp, err := mustSizeLimit(t, tt.cfg)(base).RoundTrip(req)
@@ -568,10 +752,19 @@ func TestSizeLimitConformance(t *testing.T) {
 
 func BenchmarkSizeLimit(b *testing.B) {
 	body := sizeLimitJSON(16 << 10)
-	for _, gz := range []bool{false, true} {
-		b.Run(fmt.Sprintf("gzip=%v", gz), func(b *testing.B) {
-			stub := &sizeLimitStub{body: body, gz: gz, known: true}
-			tr := mustSizeLimit(b, SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: 1 << 20})(rt.Func(func(req *http.Request) (*http.Response, error) {
+	for _, bc := range []struct {
+		name                  string
+		cfg                   SizeLimitConfig
+		gz, known, decompress bool // as sizeLimitStub's
+	}{
+		{"plain", SizeLimitConfig{}, false, true, false},
+		{"plain, unknown length", SizeLimitConfig{}, false, false, false},
+		{"gzip, decompressed below", SizeLimitConfig{}, true, true, true},
+		{"gzip, decompressed here", SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: 2 << 20}, true, true, false},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			stub := &sizeLimitStub{body: body, gz: bc.gz, known: bc.known, decompress: bc.decompress}
+			tr := mustSizeLimit(b, bc.cfg)(rt.Func(func(req *http.Request) (*http.Response, error) {
 				resp, err := stub.RoundTrip(req)
 				stub.mu.Lock()
 				stub.reqs, stub.resp = stub.reqs[:0], stub.resp[:0]

@@ -30,8 +30,10 @@ func ExampleSizeLimit() {
 			Header: http.Header{"Content-Encoding": {"gzip"}}, Body: io.NopCloser(&zipped)}, nil
 	})
 
+	// MaxSize below MaxDecompressedSize: the middleware asks for gzip
+	// itself, to count the bytes on the wire, and decompresses.
 	limit, err := middleware.SizeLimit(middleware.SizeLimitConfig{
-		MaxSize:             1 << 20, // 1 MiB on the wire
+		MaxSize:             32 << 10, // 32 KiB on the wire
 		MaxDecompressedSize: 64 << 10,
 	})
 	if err != nil {
