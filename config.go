@@ -343,6 +343,23 @@ func redactedFields(s any) []slog.Attr {
 	return attrs
 }
 
+// redactAddress masks the userinfo of a configured address by the rule
+// rt.NewNode reads it with: everything between the scheme and the last
+// "@". An address New refuses, such as one whose password holds an
+// unescaped "/" ("https://elastic:2024/Summer@es:9200"), parses as a URL
+// with the "@" in its path, so rt.RedactURL would show it whole.
+func redactAddress(s string) string {
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 {
+		return s
+	}
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 && i < at {
+		start = i + len("://")
+	}
+	return s[:start] + "xxxxx" + s[at:]
+}
+
 // secretField reports whether the field called name holds a secret.
 func secretField(name string) bool {
 	return name == "Password" || name == "APIKey" || name == "ServiceToken"
@@ -355,7 +372,7 @@ func redactedField(name string, f reflect.Value) slog.Value {
 	case name == "Addresses":
 		addresses := make([]string, f.Len())
 		for i := range addresses {
-			addresses[i] = rt.RedactURL(f.Index(i).String())
+			addresses[i] = redactAddress(f.Index(i).String())
 		}
 		return slog.AnyValue(addresses)
 	case name == "Header":

@@ -145,3 +145,31 @@ func TestHTTPTransportConfigPrintsNoKey(t *testing.T) {
 		}
 	}
 }
+
+// An address that New refuses because its password holds an unescaped
+// "/", "?" or "#" (so that url.Parse reads the "@" as part of the path,
+// query or fragment) is still printed and logged without its password.
+func TestConfigRedactsUnparsedAddresses(t *testing.T) {
+	for _, addr := range []string{
+		"https://elastic:2024/S3CRET@es.corp:9200",
+		"https://elastic:123456?S3CRET@es.corp:9200",
+		"https://elastic:9200#S3CRET@es.corp:9200",
+		"https://AbCd/S3CRET+gh==@es.corp:9200",
+		"elastic:S3CRET@es.corp:9200",
+	} {
+		cfg := Config{Addresses: []string{addr}}
+		if _, err := New(cfg); err == nil {
+			t.Errorf("New accepted %q", addr)
+		}
+		var buf bytes.Buffer
+		slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "cfg", cfg)
+		for _, out := range []string{fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprint(cfg), buf.String()} {
+			if strings.Contains(out, "S3CRET") {
+				t.Errorf("%q printed as %s", addr, out)
+			}
+			if !strings.Contains(out, "es.corp:9200") {
+				t.Errorf("%q printed without its host: %s", addr, out)
+			}
+		}
+	}
+}

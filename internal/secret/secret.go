@@ -7,11 +7,12 @@ import "strings"
 
 // Header reports whether the value of the header called name may be a
 // credential: its name, in any case, contains auth, cookie, token, secret,
-// password, passwd, key, session, credential or signature. The rule errs
-// on the side of redacting.
+// pass (password, passwd, passphrase, passcode), key, session, credential,
+// signature, jwt, assertion or bearer. The rule errs on the side of
+// redacting.
 func Header(name string) bool {
 	n := strings.ToLower(name)
-	for _, s := range []string{"auth", "cookie", "token", "secret", "password", "passwd", "key", "session", "credential", "signature"} {
+	for _, s := range []string{"auth", "cookie", "token", "secret", "pass", "key", "session", "credential", "signature", "jwt", "assertion", "bearer"} {
 		if strings.Contains(n, s) {
 			return true
 		}
