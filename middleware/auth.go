@@ -1,7 +1,11 @@
 package middleware
 
 import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/esrt-dev/esrt/rt"
 )
@@ -112,3 +116,29 @@ func (t *authTransport) Unwrap() http.RoundTripper { return t.next }
 
 // CloseIdleConnections forwards to the next RoundTripper.
 func (t *authTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
+
+// String shows which credentials are set, never their secrets:
+// "AuthConfig{Username: elastic, Password: [redacted]}". The user name is
+// shown: it says which account the credentials are for.
+func (c AuthConfig) String() string {
+	var parts []string
+	if c.Username != "" {
+		parts = append(parts, "Username: "+c.Username)
+	}
+	for _, f := range []struct{ name, v string }{{"Password", c.Password}, {"APIKey", c.APIKey}, {"ServiceToken", c.ServiceToken}} {
+		if f.v != "" {
+			parts = append(parts, f.name+": [redacted]")
+		}
+	}
+	return "AuthConfig{" + strings.Join(parts, ", ") + "}"
+}
+
+// Format prints [AuthConfig.String] for every verb, %#v included.
+func (c AuthConfig) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+
+// LogValue keeps log/slog handlers from reaching the secrets.
+func (c AuthConfig) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalJSON encodes [AuthConfig.String], so that a configuration written
+// out as JSON carries no secret either.
+func (c AuthConfig) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
