@@ -12,7 +12,7 @@ import (
 )
 
 // baseGuard sits right above the base transport, esrt's or the caller's
-// (Config.Transport), below Config.AttemptMiddleware. It does two things no
+// (Config.Transport), below Config.AttemptMiddleware. It does three things no
 // layer above can do for every attempt:
 //
 //   - After [Transport.Close] it refuses to start an attempt, with an
@@ -23,6 +23,9 @@ import (
 //     connections again when it ends (its response body read to the end
 //     or closed, or its error returned), which closes the connection it
 //     used and which went back to the pool after Close.
+//   - It refuses a 101 Switching Protocols answer to a request that asked
+//     for no upgrade: net/http would hand back the raw connection as its
+//     body, which no size cap or declared length bounds.
 //   - It adds a hint to the errors that a TLS misconfiguration causes:
 //     an untrusted certificate, a certificate for other names, an https://
 //     address on a node that answered plain HTTP. The hint wraps the
@@ -48,6 +51,14 @@ func (g *baseGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 		g.attemptEnded()
 		return nil, g.hint(err)
 	}
+	if res.StatusCode == http.StatusSwitchingProtocols && len(req.Header["Upgrade"]) == 0 {
+		// net/http hands back the raw connection as the body of a 101:
+		// from a node that switched protocols unasked, it is a stream
+		// that no size cap or length bounds.
+		res.Body.Close()
+		g.attemptEnded()
+		return nil, errUnaskedUpgrade
+	}
 	if res.Body == nil || res.Body == http.NoBody {
 		g.attemptEnded() // net/http has already put the connection back
 		return res, nil
@@ -55,6 +66,10 @@ func (g *baseGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	res.Body = &guardedBody{ReadCloser: res.Body, guard: g}
 	return res, nil
 }
+
+// errUnaskedUpgrade is the error of an attempt that a node answered with
+// 101 Switching Protocols although the request asked for no upgrade.
+var errUnaskedUpgrade = errors.New("esrt: the node answered 101 Switching Protocols to a request that asked for no upgrade")
 
 // CloseIdleConnections closes the base transport's idle connections.
 func (g *baseGuard) CloseIdleConnections() { rt.CloseIdleConnections(g.next) }

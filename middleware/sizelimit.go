@@ -164,7 +164,9 @@ func (t *sizeLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 		limit, decompressed = t.maxDecompressed, true
 	}
 	switch n := resp.ContentLength; {
-	case limit == 0 || n >= 0 && n <= limit:
+	case limit == 0 || n >= 0 && n <= limit && resp.StatusCode >= 200:
+		// net/http never reads past a declared length; but the body of a
+		// 101 Switching Protocols is the raw connection, whatever it says.
 		return resp, nil
 	case n > limit:
 		resp.Body.Close()

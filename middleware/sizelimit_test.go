@@ -278,6 +278,26 @@ func TestSizeLimitDeclaredLengthWithinCap(t *testing.T) {
 	}
 }
 
+// The body of a 101 Switching Protocols is the raw connection, whatever its
+// declared length (net/http says 0): it is capped like a body of unknown
+// length.
+func TestSizeLimitCapsUpgradedStream(t *testing.T) {
+	endless := io.MultiReader(bytes.NewReader(make([]byte, 4<<20)), strings.NewReader("more"))
+	stub := rt.Func(func(req *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: http.StatusSwitchingProtocols, Header: http.Header{}, Body: io.NopCloser(endless), ContentLength: 0, Request: req}, nil
+	})
+	req, _ := http.NewRequest("GET", "http://es.invalid/idx/_search", nil)
+	resp, err := mustSizeLimit(t, SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: 1 << 20})(stub).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if !errors.Is(err, rt.ErrResponseTooLarge) || n != 1<<20 {
+		t.Errorf("read %d bytes, error %v; want 1 MiB, then a size error", n, err)
+	}
+}
+
 func TestSizeLimitLeavesHeadAndRangeAlone(t *testing.T) {
 	tests := []struct {
 		name   string
