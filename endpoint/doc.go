@@ -105,7 +105,12 @@
 // create_service_token, get_token, saml_authenticate, oidc_authenticate,
 // oidc_prepare_authentication, delegate_pki, enroll_node, enroll_kibana,
 // connector.secret_get, fleet.get_secret, and OpenSearch's authtoken,
-// generate_obo_token and generate_user_token(_legacy).
+// generate_obo_token and generate_user_token(_legacy); and the reads of
+// what the SecretRequest endpoints store, which gives it back:
+// logstash.get_pipeline, snapshot.get_repository, connector.get and list,
+// watcher.get_watch, inference.get, and on OpenSearch the ML connectors
+// and models, flow_framework.get, the query datasources, ISM policies,
+// notification configs and security.get_configuration.
 //
 // Lookup and Parse are safe for concurrent use.
 package endpoint

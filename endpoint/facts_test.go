@@ -112,6 +112,46 @@ var factSecretResponse = []string{
 	"security.generate_obo_token",
 	"security.generate_user_token",
 	"security.generate_user_token_legacy",
+
+	// The read side of what the endpoints of factSecretRequest store: a
+	// credential put into a pipeline, a repository, a connector or a
+	// policy comes back when it is read (factSecretReads pairs them).
+	"logstash.get_pipeline",
+	"snapshot.get_repository",
+	"connector.get",
+	"connector.list",
+	"watcher.get_watch",
+	"inference.get",
+	"ml.get_connector",
+	"ml.search_connectors",
+	"ml.get_model",
+	"flow_framework.get",
+	"query.datasource_retrieve",
+	"query.datasources_list",
+	"ism.get_policy",
+	"ism.get_policies",
+	"notifications.get_config",
+	"notifications.get_configs",
+	"security.get_configuration",
+}
+
+// factSecretReads pairs each endpoint that stores a credential with the
+// endpoints that read it back, which must redact their responses.
+var factSecretReads = map[string][]string{
+	"logstash.put_pipeline":          {"logstash.get_pipeline"},
+	"snapshot.create_repository":     {"snapshot.get_repository"},
+	"connector.put":                  {"connector.get", "connector.list"},
+	"connector.post":                 {"connector.get", "connector.list"},
+	"connector.update_configuration": {"connector.get", "connector.list"},
+	"watcher.put_watch":              {"watcher.get_watch"},
+	"inference.put":                  {"inference.get"},
+	"ml.create_connector":            {"ml.get_connector", "ml.search_connectors"},
+	"ml.register_model":              {"ml.get_model"},
+	"flow_framework.create":          {"flow_framework.get"},
+	"query.datasources_create":       {"query.datasource_retrieve", "query.datasources_list"},
+	"ism.put_policy":                 {"ism.get_policy", "ism.get_policies"},
+	"notifications.create_config":    {"notifications.get_config", "notifications.get_configs"},
+	"security.update_configuration":  {"security.get_configuration"},
 }
 
 // Safety: without an entry below, a route's safety follows its method. GET

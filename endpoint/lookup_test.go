@@ -131,3 +131,24 @@ func FuzzLookup(f *testing.F) {
 		}
 	})
 }
+
+// An endpoint that stores a credential has its reads marked too: the
+// credential comes back in their responses, and the trace must not show
+// it.
+func TestSecretReads(t *testing.T) {
+	flags := make(map[string]fact, len(specs))
+	for _, s := range specs {
+		flags[s.id] = s.flags
+	}
+	for store, reads := range factSecretReads {
+		f, ok := flags[store]
+		if !ok || f&secretRequest == 0 {
+			t.Errorf("%s: not an endpoint whose request carries secrets", store)
+		}
+		for _, read := range reads {
+			if f, ok := flags[read]; !ok || f&secretResponse == 0 {
+				t.Errorf("%s reads back what %s stores, but its response is not marked secret", read, store)
+			}
+		}
+	}
+}
