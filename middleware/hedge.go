@@ -170,7 +170,15 @@ func (t *hedgeTransport) settles(res *http.Response, err error) bool {
 
 // hedgeable reports whether req may be hedged.
 func hedgeable(req *http.Request) bool {
-	if !rt.CanReplay(req) || !hedgeReadOnly(req.Method, req.URL.Path) || strings.Contains(req.URL.RawQuery, "scroll=") {
+	path := req.URL.Path
+	if req.URL.RawPath != "" {
+		path = req.URL.EscapedPath()
+	}
+	// Only reads (endpoint.ReadOnly) may be sent twice at once: not PUT,
+	// DELETE or writes with ids, and not the GETs that do something each
+	// time (scroll and SQL cursors, enrollment tokens).
+	if _, read := operation(req.Method, path); !read || req.Method == http.MethodOptions ||
+		!rt.CanReplay(req) || strings.Contains(req.URL.RawQuery, "scroll=") {
 		return false
 	}
 	o := rt.OptionsFrom(req.Context())
@@ -179,27 +187,6 @@ func hedgeable(req *http.Request) bool {
 	}
 	_, pinned := o.Node()
 	return !pinned
-}
-
-// hedgeReadOnly reports whether method and path call an Elasticsearch
-// operation that only reads, so that sending it twice at once is harmless:
-// a subset of what classify calls idempotent, without PUT, DELETE and
-// writes with ids, and without scroll continuations.
-func hedgeReadOnly(method, path string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead:
-	case http.MethodPost:
-		if classify(method, path) != idempotent {
-			return false
-		}
-		_, rest := cutLast(strings.Trim(path, "/"))
-		if prev, _ := cutLast(rest); prev == "_doc" || prev == "_create" {
-			return false
-		}
-	default:
-		return false
-	}
-	return !strings.Contains(path, "_search/scroll")
 }
 
 // hedgeOp names the operation of a path for its latency record: its first

@@ -508,10 +508,16 @@ func TestHedgeReadOnly(t *testing.T) {
 		{"POST", "/_search/scroll", false},
 		{"GET", "/_search/scroll", false},
 		{"POST", "/idx/_delete_by_query", false},
+		// GETs that do something each time they are sent.
+		{"GET", "/_security/enroll/kibana", false},
+		{"GET", "/_security/enroll/node", false},
+		{"GET", "/_sql", false},
+		{"GET", "/idx/_eql/search", false},
 	}
 	for _, tt := range tests {
-		if got := hedgeReadOnly(tt.method, tt.path); got != tt.want {
-			t.Errorf("hedgeReadOnly(%s %s) = %v, want %v", tt.method, tt.path, got, tt.want)
+		req, _ := http.NewRequest(tt.method, "http://es"+tt.path, nil)
+		if got := hedgeable(req); got != tt.want {
+			t.Errorf("hedgeable(%s %s) = %v, want %v", tt.method, tt.path, got, tt.want)
 		}
 	}
 }

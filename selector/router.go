@@ -135,6 +135,9 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	start := r.pool.nowNanos()
 	if pin, ok := opts.Node(); ok {
+		if pin.URL == nil {
+			return nil, errPinWithoutURL
+		}
 		pk = r.pool.pinned(pin)
 	} else if pk, ok = r.pool.pick(tried, start); !ok {
 		return nil, rt.ErrNoNode
@@ -194,6 +197,11 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 var errNoResponse = errors.New("selector: next returned neither a response nor an error")
+
+// errPinWithoutURL refuses a request pinned to a node that has no address:
+// the request's own mistake, which no node is blamed for and no retry
+// fixes.
+var errPinWithoutURL = &rt.LocalError{Err: &rt.ConfigError{Field: "rt.WithNode", Err: errors.New("the node has no URL")}}
 
 // errStatus is the cause reported with a node taken down by its status.
 type errStatus int

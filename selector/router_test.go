@@ -131,6 +131,26 @@ func TestPinnedNode(t *testing.T) {
 	}
 }
 
+// A request pinned to a node without an address fails with an
+// *rt.LocalError naming the option: no panic, nothing sent, no node blamed.
+func TestPinnedNodeWithoutURL(t *testing.T) {
+	stub := newStub()
+	p := mustPool(t, selector.PoolConfig{Seeds: mustNodes(t, "http://a:9200")})
+	tr := selector.Middleware(p)(stub)
+	_, err := tr.RoundTrip(get(t, rt.WithNode(t.Context(), &rt.Node{}), "/"))
+	var le *rt.LocalError
+	var ce *rt.ConfigError
+	if !errors.As(err, &le) || !errors.As(err, &ce) || ce.Field != "rt.WithNode" {
+		t.Errorf("error %v, want an *rt.LocalError wrapping a *rt.ConfigError for rt.WithNode", err)
+	}
+	if n := stub.count(); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+	if st := p.Status(); st[0].Dead {
+		t.Error("the pool's node was marked dead")
+	}
+}
+
 type closeCounter struct {
 	io.Reader
 	mu     sync.Mutex
