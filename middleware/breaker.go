@@ -668,9 +668,12 @@ func (e *breakerEntry) roundTrip(next http.RoundTripper, req *http.Request) (*ht
 			// The router had no other node to send it to, or probes a
 			// dead node. A failure is not counted: the breaker did not
 			// admit it, and gobreaker drops the outcomes of an open
-			// breaker anyway. A success means the node is back.
+			// breaker anyway. A success means the node is back, unless
+			// a failure was counted while it was on its way: that
+			// failure is newer news.
+			seen := e.failures.Load()
 			res, err = next.RoundTrip(req)
-			if e.verdict(ctx, res, err) == nil {
+			if e.verdict(ctx, res, err) == nil && e.failures.Load() == seen {
 				e.closeNow()
 				e.flush(rt.HooksFrom(ctx))
 			}

@@ -1545,3 +1545,52 @@ func TestClusterBreakerFailsFastAndRecovers(t *testing.T) {
 		}
 	}
 }
+
+// A last resort sent while the breaker was open, which succeeds only after
+// a newer attempt failed (the half-open probe), does not close the breaker:
+// the failure is newer news than its success.
+func TestBreakerStaleLastResortLeavesItOpen(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, _ := NewBreakers(BreakerConfig{Failures: 1, Timeout: time.Second})
+		node, _ := rt.NewNode("http://n1:9200")
+		release := make(chan struct{})
+		stub := newBreakerStub(200)
+		tr := b.Middleware()(stub)
+		send := func(ctx context.Context) (*http.Response, error) {
+			req, _ := http.NewRequestWithContext(ctx, "GET", "http://n1:9200/_search", nil)
+			res, err := tr.RoundTrip(req)
+			if err == nil {
+				res.Body.Close()
+			}
+			return res, err
+		}
+		// One failure opens it.
+		stub.setStatus(503)
+		b.Open(node)
+		send(context.Background())
+		if b.State(node) != rt.BreakerOpen {
+			t.Fatalf("state %v, want open", b.State(node))
+		}
+		// A last resort is sent while it is open, and hangs.
+		stub.set(func(req *http.Request) (*http.Response, error) {
+			<-release
+			return breakerResponse(req, 200), nil
+		})
+		done := make(chan struct{})
+		go func() { send(rt.WithLastResort(context.Background())); close(done) }()
+		synctest.Wait()
+		// The cool-down ends; the half-open probe fails: open again.
+		time.Sleep(2 * time.Second)
+		stub.setStatus(503)
+		send(context.Background())
+		if b.State(node) != rt.BreakerOpen {
+			t.Fatalf("state %v after the failed probe, want open", b.State(node))
+		}
+		// The old last resort now succeeds.
+		close(release)
+		<-done
+		if st := b.State(node); st != rt.BreakerOpen {
+			t.Errorf("state %v: a success that started before the last counted failure closed the breaker", st)
+		}
+	})
+}
