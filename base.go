@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sync/atomic"
@@ -12,7 +13,7 @@ import (
 )
 
 // baseGuard sits right above the base transport, esrt's or the caller's
-// (Config.Transport), below Config.AttemptMiddleware. It does three things no
+// (Config.Transport), below Config.AttemptMiddleware. It does four things no
 // layer above can do for every attempt:
 //
 //   - After [Transport.Close] it refuses to start an attempt, with an
@@ -23,6 +24,9 @@ import (
 //     connections again when it ends (its response body read to the end
 //     or closed, or its error returned), which closes the connection it
 //     used and which went back to the pool after Close.
+//   - It turns the error of a request that net/http refused to send (an
+//     invalid method or header, such as a value with a line break) into an
+//     [*rt.LocalError]: the node is not blamed and retry stops.
 //   - It refuses a 101 Switching Protocols answer to a request that asked
 //     for no upgrade: net/http would hand back the raw connection as its
 //     body, which no size cap or declared length bounds.
@@ -49,6 +53,11 @@ func (g *baseGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	res, err := g.next.RoundTrip(req)
 	if err != nil {
 		g.attemptEnded()
+		if why := unsendable(req); why != "" {
+			// net/http refused it before sending: not the node's fault,
+			// and no retry would send it.
+			return nil, &rt.LocalError{Err: fmt.Errorf("esrt: request cannot be sent: %s: %w", why, err)}
+		}
 		return nil, g.hint(err)
 	}
 	if res.StatusCode == http.StatusSwitchingProtocols && len(req.Header["Upgrade"]) == 0 {

@@ -77,6 +77,9 @@ func New(cfg Config) (*Transport, error) {
 	if err := checkDurations(cfg); err != nil {
 		return nil, err
 	}
+	if err := checkHeaderValues(cfg); err != nil {
+		return nil, err
+	}
 	sniff := cfg.DiscoverNodesOnStart || cfg.DiscoverNodesInterval > 0
 	if sniff && cfg.CloudID != "" {
 		field := "DiscoverNodesOnStart"
