@@ -289,7 +289,8 @@ type Config struct {
 
 // String returns the configuration with its secrets redacted: the fields
 // that are set, in order, with Password, APIKey and ServiceToken shown as
-// "[redacted]", the userinfo of Addresses as "xxxxx" (see [rt.RedactURL])
+// "[redacted]", the userinfo of Addresses as "xxxxx" (everything before an
+// address's last "@", as New reads it, whether or not it parses)
 // and the values of Header keys that may hold a credential (Authorization,
 // Cookie, *token*, *key*, *secret*, ...) as "[redacted]". CloudID, which
 // only names the deployment, is shown. Pointers, functions and interfaces

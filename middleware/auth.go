@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/esrt-dev/esrt/internal/header"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -72,28 +73,28 @@ type authTransport struct {
 var _ http.RoundTripper = (*authTransport)(nil)
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var header string
+	var authorization string
 	switch {
 	case headerValue(req.Header, "Authorization") != "":
 	case hasAuth(req):
 		a, _ := rt.AuthFrom(req.Context())
-		header = a.Header()
-		if !validHeaderValue(header) {
-			return nil, optionError(req, "rt.WithAuth", errControlChar)
+		authorization = a.Header()
+		if !header.ValidValue(authorization) {
+			return nil, optionError(req, "rt.WithAuth", header.ErrControl)
 		}
 	case req.URL.User != nil:
 		password, _ := req.URL.User.Password()
-		header = rt.BasicAuth(req.URL.User.Username(), password).Header()
+		authorization = rt.BasicAuth(req.URL.User.Username(), password).Header()
 	default:
-		header = t.static
+		authorization = t.static
 	}
-	if header == "" && req.URL.User == nil {
+	if authorization == "" && req.URL.User == nil {
 		return t.next.RoundTrip(req)
 	}
 	var out *http.Request
-	if header != "" {
+	if authorization != "" {
 		out = withHeader(req, 1)
-		out.Header["Authorization"] = []string{header}
+		out.Header["Authorization"] = []string{authorization}
 	} else { // the request's own Authorization stays; only the userinfo goes
 		r := *req
 		out = &r

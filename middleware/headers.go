@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/esrt-dev/esrt/internal/header"
 	"github.com/esrt-dev/esrt/internal/version"
 	"github.com/esrt-dev/esrt/rt"
 )
@@ -71,8 +72,8 @@ func (t *headersTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if err := checkHeaderOption(extra); err != nil {
 		return nil, optionError(req, "rt.WithHeader", err)
 	}
-	if !validHeaderValue(opaqueID) {
-		return nil, optionError(req, "rt.WithOpaqueID", errControlChar)
+	if !header.ValidValue(opaqueID) {
+		return nil, optionError(req, "rt.WithOpaqueID", header.ErrControl)
 	}
 	if !t.missing(req.Header, extra, opaqueID) {
 		return t.next.RoundTrip(req)
