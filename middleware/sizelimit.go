@@ -83,7 +83,9 @@ type SizeLimitConfig struct {
 // A body that needs no decompressing here and whose declared
 // Content-Length is within its cap is returned as it is, uncounted:
 // net/http never reads past the declared length, and a RoundTripper that
-// did would break [net/http.Response]'s contract.
+// did would break [net/http.Response]'s contract. The body of a 101
+// Switching Protocols, the raw connection whatever its length says, is
+// always counted.
 //
 // It belongs outside retry and routing: a body that is too large is no
 // fault of the node, and trying another one does not help. The body it
