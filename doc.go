@@ -25,12 +25,14 @@
 //	  │ headers       User-Agent, default headers, X-Opaque-Id
 //	  │ compat        compatibility media types (optional)
 //	  │ product check X-Elastic-Product (optional)
+//	  │ size limits   response body caps, 512 MiB by default
 //	  │ auth          request header > rt.WithAuth > URL userinfo > config
 //	  │ gzip          request bodies, once (optional; on for Cloud ID)
 //	  │ retry         operation-aware, jittered backoff, retry budget
 //	  │ routing       node pool, latency-aware selection, dead-node backoff
 //	  │ warning       credentials over plain http to a remote host
-//	  │ guard         no attempt after Close; hints on TLS errors
+//	  │ guard         no attempt after Close; unsendable requests and unasked
+//	  │               101s blame no node; hints on TLS errors
 //	  ▼ base          *http.Transport: TLS (CA, fingerprint), pool, HTTP/2
 //
 // Each middleware lives in package middleware, selector or discovery and can

@@ -50,7 +50,8 @@ var _ http.RoundTripper = (*Transport)(nil)
 //	→ admission (429 backpressure) → retry (with budget) → hedged reads
 //	→ GET body as POST → routing → per-node breakers → attempt timeout
 //	→ plaintext-credentials warning → cfg.AttemptMiddleware
-//	→ guard (refuses attempts after Close; TLS error hints)
+//	→ guard (no attempt after Close; no unasked 101; unsendable requests
+//	blame no node; TLS error hints)
 //	→ base *http.Transport
 //
 // Parts that are off in cfg are left out.
