@@ -9,6 +9,13 @@
 //	                        no allocation: for every request
 //	Parse(method, path)  → Call{Endpoint, Indices, Params}
 //	                        allocates: the path's values
+//	Of(req), CallOf(req) → the same for a request: the endpoint its
+//	                        context carries ([NewContext]), else the path's
+//
+// Of is the one way esrt's middlewares learn what a request does. A client
+// that knows the endpoint it calls (esrt's typed client) puts it into the
+// request's context with NewContext, and that takes precedence over the
+// path.
 //
 // # The table
 //
