@@ -196,11 +196,11 @@ func TestLimiterAIMD(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var c limiterClass
+			var c adaptiveLimit
 			if err := c.init("Bulk", tt.cfg); err != nil {
 				t.Fatal(err)
 			}
-			var tickets []limiterTicket
+			var tickets []ticket
 			admit := func() {
 				if c.inFlight >= int(c.limit) || c.head != nil {
 					t.Fatalf("cannot admit at once: %d in flight, limit %v", c.inFlight, c.limit)
@@ -218,24 +218,24 @@ func TestLimiterAIMD(t *testing.T) {
 						admit()
 					}
 				case "ok":
-					c.release(tickets[s.arg], limiterSuccess)
+					c.release(tickets[s.arg], verdictSuccess)
 				case "429":
-					c.release(tickets[s.arg], limiterRejected)
+					c.release(tickets[s.arg], verdictRejected)
 				case "none":
-					c.release(tickets[s.arg], limiterNeutral)
+					c.release(tickets[s.arg], verdictNeutral)
 				case "item":
 					c.rejected(tickets[s.arg])
 				case "late":
 					c.rejectedLate()
 				case "saturate":
 					// Keep the class full; answer the oldest request first.
-					var open []limiterTicket
+					var open []ticket
 					for range s.arg {
 						for c.inFlight < int(c.limit) {
 							admit()
 							open = append(open, tickets[len(tickets)-1])
 						}
-						c.release(open[0], limiterSuccess)
+						c.release(open[0], verdictSuccess)
 						open = open[1:]
 					}
 				default:
@@ -825,7 +825,7 @@ func TestLimiterDefaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var c limiterClass
+			var c adaptiveLimit
 			if err := c.init("Bulk", tt.cfg); err != nil {
 				t.Fatal(err)
 			}
@@ -958,7 +958,7 @@ func (b *limiterCountingBase) RoundTrip(req *http.Request) (*http.Response, erro
 // its capacity is 50 / 50 ms = 1000 requests per second.
 //
 // It runs under testing/synctest against an in-memory node (capacityNode):
-// time is virtual, so the node's capacity is exact and the outcome depends on
+// time is virtual, so the node's capacity is exact and the verdict depends on
 // the limiter's algorithm, not on how fast or busy the machine is. Over
 // loopback HTTP to estest the same test measured the same shares, but a
 // loaded machine could not reach the capacity it was compared with.
