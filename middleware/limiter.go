@@ -2,22 +2,23 @@ package middleware
 
 import (
 	"net/http"
-	"strings"
 
+	"github.com/esrt-dev/esrt/endpoint"
 	"github.com/esrt-dev/esrt/rt"
 )
 
 // LimitClass is the traffic class of a request for a [Limiter]: each class
 // has its own limit, queue and AIMD state, as Elasticsearch has its own
-// thread pool and queue for writes and for searches.
+// thread pool and queue for writes and for searches. [DefaultLimitClass]
+// says which endpoints belong to which.
 type LimitClass int
 
 const (
 	// LimitNone is not limited: the request passes straight through.
 	LimitNone LimitClass = iota
-	// LimitBulk is ingest: _bulk and other writes.
+	// LimitBulk is ingest: _bulk and every other write.
 	LimitBulk
-	// LimitSearch is reads: searches, counts, gets.
+	// LimitSearch is reads: searches, counts, gets, scrolls.
 	LimitSearch
 )
 
@@ -61,8 +62,9 @@ type LimiterConfig struct {
 	// If nil, [DefaultLimitClass].
 	Classify func(*http.Request) LimitClass
 
-	// IgnoreBulkItems turns off the scan of successful _bulk responses for
-	// items rejected with status 429. By default, the bytes of such a
+	// IgnoreBulkItems turns off the scan of successful _bulk responses
+	// (the bulk and bulk_stream endpoints, by [endpoint.Of]) for items
+	// rejected with status 429. By default, the bytes of such a
 	// response are scanned as the caller reads them — nothing is buffered
 	// or parsed, and a response the caller does not read is not scanned —
 	// and a rejected item counts as a rejection of the request.
@@ -111,7 +113,7 @@ type LimiterConfig struct {
 // to be retried keeps its slot) and inside compression, in esrt's canonical
 // order: admission comes right before retry.
 type Limiter struct {
-	classify  func(*http.Request) LimitClass
+	classify  func(*http.Request) LimitClass // nil: by the endpoint, as DefaultLimitClass
 	scanItems bool
 	bulk      adaptiveLimit
 	search    adaptiveLimit
@@ -120,9 +122,6 @@ type Limiter struct {
 // NewLimiter returns a Limiter. Errors are [*rt.ConfigError] values.
 func NewLimiter(cfg LimiterConfig) (*Limiter, error) {
 	l := &Limiter{classify: cfg.Classify, scanItems: !cfg.IgnoreBulkItems}
-	if l.classify == nil {
-		l.classify = DefaultLimitClass
-	}
 	if err := l.bulk.init("Bulk", cfg.Bulk); err != nil {
 		return nil, err
 	}
@@ -152,7 +151,7 @@ func (l *Limiter) Middleware() rt.Middleware {
 func (l *Limiter) Hooks() *rt.Hooks {
 	return &rt.Hooks{OnRetry: func(i rt.RetryInfo) {
 		if i.StatusCode == http.StatusTooManyRequests {
-			if c := l.class(i.Request); c != nil {
+			if c := l.class(i.Request, endpoint.Of(i.Request)); c != nil {
 				c.rejectedLate()
 			}
 		}
@@ -189,42 +188,16 @@ func (l *Limiter) Stats() LimiterStats {
 	return LimiterStats{Bulk: l.bulk.stats(), Search: l.search.stats()}
 }
 
-// DefaultLimitClass is the classification of [LimiterConfig] when Classify
-// is nil: reads are search traffic, everything else is bulk traffic.
-//
-//	GET, HEAD, OPTIONS                                    LimitSearch
-//	POST to read endpoints: _search, _msearch, _count,
-//	     _mget, _field_caps, search templates,
-//	     _validate/query, _explain, _termvectors,
-//	     _search/scroll, _pit, _async_search, _knn_search,
-//	     _terms_enum, _rank_eval, _eql/search, _sql, _query  LimitSearch
-//	_bulk, and every other write (POST, PUT, DELETE)      LimitBulk
-func DefaultLimitClass(req *http.Request) LimitClass {
-	switch req.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		return LimitSearch
-	case http.MethodPost:
-	default:
-		return LimitBulk
+// class returns the state of the class of req, which calls e, or nil when
+// it is not limited.
+func (l *Limiter) class(req *http.Request, e endpoint.Endpoint) *adaptiveLimit {
+	var c LimitClass
+	if l.classify != nil {
+		c = l.classify(req)
+	} else {
+		c = limitClassOf(e)
 	}
-	last, rest := cutLast(strings.Trim(req.URL.Path, "/"))
-	prev, _ := cutLast(rest)
-	switch {
-	case last == "_pit", last == "_async_search", last == "_knn_search", last == "_terms_enum",
-		last == "_rank_eval", last == "_sql", last == "_query",
-		last == "scroll" && prev == "_search", last == "search" && prev == "_eql":
-		return LimitSearch
-	case prev == "_doc", prev == "_create":
-		return LimitBulk // indexing with an id, which classify deems idempotent
-	case classify(http.MethodPost, req.URL.Path) == idempotent:
-		return LimitSearch
-	}
-	return LimitBulk
-}
-
-// class returns the state of req's class, or nil when it is not limited.
-func (l *Limiter) class(req *http.Request) *adaptiveLimit {
-	switch l.classify(req) {
+	switch c {
 	case LimitBulk:
 		return &l.bulk
 	case LimitSearch:
@@ -241,7 +214,8 @@ type limiterTransport struct {
 var _ http.RoundTripper = (*limiterTransport)(nil)
 
 func (t *limiterTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	c := t.l.class(req)
+	e := endpoint.Of(req)
+	c := t.l.class(req, e)
 	if c == nil {
 		return t.next.RoundTrip(req)
 	}
@@ -252,20 +226,19 @@ func (t *limiterTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 		return nil, err
 	}
-	verdict := verdictNeutral
-	defer func() { c.release(tk, verdict) }() // also if next panics
+	outcome := verdictNeutral
+	defer func() { c.release(tk, outcome) }() // also if next panics
 	res, err := t.next.RoundTrip(req)
 	if err != nil || req.Context().Err() != nil {
 		return res, err
 	}
 	switch code := res.StatusCode; {
 	case code == http.StatusTooManyRequests:
-		verdict = verdictRejected
+		outcome = verdictRejected
 	case code < 500:
-		verdict = verdictSuccess
-		if t.l.scanItems && code >= 200 && code < 300 && limiterIsBulk(req.URL.Path) &&
+		outcome = verdictSuccess
+		if t.l.scanItems && code >= 200 && code < 300 && listsItems(e) &&
 			res.Body != nil && res.Body != http.NoBody && res.Header.Get("Content-Encoding") == "" {
-			// The scan allocates: only for _bulk responses.
 			res.Body = &rejectedItemScan{body: res.Body, class: c, tk: tk}
 		}
 	}
@@ -277,9 +250,3 @@ func (t *limiterTransport) Unwrap() http.RoundTripper { return t.next }
 
 // CloseIdleConnections forwards to the next RoundTripper.
 func (t *limiterTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
-
-// limiterIsBulk reports whether path is a _bulk endpoint.
-func limiterIsBulk(path string) bool {
-	last, _ := cutLast(strings.Trim(path, "/"))
-	return last == "_bulk"
-}
