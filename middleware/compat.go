@@ -18,17 +18,19 @@ import (
 //
 // Accept becomes "application/vnd.elasticsearch+json; compatible-with=N"
 // when it is absent or application/json. A body's Content-Type becomes the
-// vendored form of its media type: "+json" for JSON, "+x-ndjson" for NDJSON
-// (also when a request without a Content-Type goes to an endpoint whose
-// body is NDJSON, [endpoint.Endpoint.NDJSON]: _bulk, _msearch and friends),
-// "+vnd.mapbox-vector-tile" for vector tiles. Other media types are left alone. Errors are [*rt.ConfigError]
+// vendored form of its media type: "+json" for JSON, "+x-ndjson" for
+// NDJSON, "+vnd.mapbox-vector-tile" for vector tiles; other media types
+// are left alone. A body without a Content-Type is JSON, or NDJSON when
+// the endpoint the request calls takes NDJSON (_bulk, _msearch and
+// friends: [endpoint.Endpoint.NDJSON] of [endpoint.Of], which prefers the
+// endpoint the request's context carries). Errors are [*rt.ConfigError]
 // values for a major below 7, where compatibility mode does not exist.
 func Compatibility(major int) (rt.Middleware, error) {
 	if major < 7 {
 		return nil, &rt.ConfigError{Field: "CompatibilityVersion", Err: fmt.Errorf("major version %d: compatibility mode exists from 7 on", major)}
 	}
 	suffix := "; compatible-with=" + strconv.Itoa(major)
-	c := compatTypes{
+	c := vendoredTypes{
 		json:   "application/vnd.elasticsearch+json" + suffix,
 		ndjson: "application/vnd.elasticsearch+x-ndjson" + suffix,
 		mvt:    "application/vnd.elasticsearch+vnd.mapbox-vector-tile" + suffix,
@@ -38,11 +40,11 @@ func Compatibility(major int) (rt.Middleware, error) {
 	}, nil
 }
 
-type compatTypes struct{ json, ndjson, mvt string }
+type vendoredTypes struct{ json, ndjson, mvt string }
 
 type compatTransport struct {
 	next  http.RoundTripper
-	types compatTypes
+	types vendoredTypes
 }
 
 var _ http.RoundTripper = (*compatTransport)(nil)
@@ -72,7 +74,7 @@ func (t *compatTransport) contentType(req *http.Request) (string, bool) {
 	}
 	ct := headerValue(req.Header, "Content-Type")
 	switch {
-	case ct == "" && endpoint.Lookup(req.Method, req.URL.EscapedPath()).NDJSON:
+	case ct == "" && endpoint.Of(req).NDJSON:
 		return t.types.ndjson, true
 	case ct == "" || isMedia(ct, "application/json"):
 		return t.types.json, true

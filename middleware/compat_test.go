@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/esrt-dev/esrt/endpoint"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -74,5 +75,40 @@ func TestCompatibilityMediaTypes(t *testing.T) {
 	}
 	if _, err := Compatibility(6); !errors.Is(err, rt.ErrInvalidConfig) {
 		t.Errorf("Compatibility(6) error = %v, want ErrInvalidConfig", err)
+	}
+}
+
+// TestCompatibilityGoesByContextEndpoint checks that the endpoint a
+// request's context carries decides whether a body without a Content-Type
+// is NDJSON, whatever its path says.
+func TestCompatibilityGoesByContextEndpoint(t *testing.T) {
+	ndjson := "application/vnd.elasticsearch+x-ndjson; compatible-with=8"
+	json := "application/vnd.elasticsearch+json; compatible-with=8"
+	tests := []struct {
+		name, path string
+		call       endpoint.Call
+		want       string
+	}{
+		{"bulk at a document path", "/idx/_doc/1", endpoint.Parse("POST", "/_bulk"), ndjson},
+		{"search at a bulk path", "/_bulk", endpoint.Parse("POST", "/_search"), json},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mw, err := Compatibility(8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := &capture{}
+			ctx := endpoint.NewContext(t.Context(), tt.call)
+			req, _ := http.NewRequestWithContext(ctx, "POST", "http://es"+tt.path, strings.NewReader("{}\n"))
+			res, err := mw(base).RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if got := base.request().Header.Get("Content-Type"); got != tt.want {
+				t.Errorf("Content-Type = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

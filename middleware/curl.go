@@ -57,14 +57,14 @@ func (cfg AuthConfig) CurlAuth() CurlAuth {
 	return a
 }
 
-// curlCommand renders the request as a curl command to u: the headers it
+// command renders the request as a curl command to u: the headers it
 // has once the middlewares inside Logging added theirs (per-request and
 // default headers, the credential), with placeholders for every secret, and
 // the body as captured.
-func (c *loggingCall) curlCommand(u *url.URL) string {
+func (c *loggedRequest) command(u *url.URL) string {
 	var b strings.Builder
 	b.WriteString("curl")
-	switch m := loggingMethod(c.req.Method); m {
+	switch m := methodOrGet(c.req.Method); m {
 	case http.MethodHead:
 		b.WriteString(" --head")
 	default:
@@ -78,12 +78,12 @@ func (c *loggingCall) curlCommand(u *url.URL) string {
 		u = &plain
 	}
 	b.WriteByte(' ')
-	b.WriteString(loggingQuote(loggingURL(u)))
+	b.WriteString(shellQuote(redactedURL(u)))
 	if c.t.caCert && u.Scheme == "https" {
 		b.WriteString(` --cacert "$ES_CA_CERT"`)
 	}
-	h := c.curlHeaders()
-	if arg := c.curlAuth(h, hadUser); arg != "" {
+	h := c.sentHeaders()
+	if arg := c.authArg(h, hadUser); arg != "" {
 		b.WriteByte(' ')
 		b.WriteString(arg)
 	}
@@ -101,15 +101,15 @@ func (c *loggingCall) curlCommand(u *url.URL) string {
 		for _, v := range h[k] {
 			b.WriteString(" -H ")
 			if secret.Header(k) {
-				b.WriteString(curlWithVar(k+": ", "ES_HEADER_"+curlEnvName(k)))
+				b.WriteString(quoteWithVar(k+": ", "ES_HEADER_"+envName(k)))
 			} else {
-				b.WriteString(loggingQuote(k + ": " + v))
+				b.WriteString(shellQuote(k + ": " + v))
 			}
 		}
 	}
 	if c.reqBody != nil {
 		b.WriteString(" --data-binary ")
-		b.WriteString(loggingQuote(string(c.reqBody)))
+		b.WriteString(shellQuote(string(c.reqBody)))
 	}
 	if c.reqNote != "" {
 		b.WriteString(" # ")
@@ -118,12 +118,12 @@ func (c *loggingCall) curlCommand(u *url.URL) string {
 	return b.String()
 }
 
-// curlHeaders returns the request's headers with those that [Headers]
+// sentHeaders returns the request's headers with those that [Headers]
 // adds further in, by its rules: per-request headers ([rt.WithHeader]) and
 // then the defaults fill only keys the request lacks, and the opaque id
 // ([rt.WithOpaqueID]) comes in when the request has none. User-Agent is
 // left to curl.
-func (c *loggingCall) curlHeaders() http.Header {
+func (c *loggedRequest) sentHeaders() http.Header {
 	h := make(http.Header, len(c.req.Header)+len(c.t.header)+1)
 	for k, v := range c.req.Header {
 		h[k] = v
@@ -139,34 +139,34 @@ func (c *loggingCall) curlHeaders() http.Header {
 	return h
 }
 
-// curlAuth returns the curl argument for the credential the request will
+// authArg returns the curl argument for the credential the request will
 // carry, in [Auth]'s order: an Authorization header, a per-request
 // credential, URL userinfo, the configured credential.
-func (c *loggingCall) curlAuth(h http.Header, hadUser bool) string {
+func (c *loggedRequest) authArg(h http.Header, hadUser bool) string {
 	for k, vs := range h {
 		if http.CanonicalHeaderKey(k) == "Authorization" && len(vs) > 0 && vs[0] != "" {
 			scheme, _, ok := strings.Cut(strings.TrimSpace(vs[0]), " ")
 			if !ok {
 				return `-H "Authorization: $ES_AUTHORIZATION"` // no scheme: all of it may be secret
 			}
-			return curlAuthArg(scheme, "", false)
+			return credentialArg(scheme, "", false)
 		}
 	}
 	if a, ok := rt.AuthFrom(c.ctx); ok && !a.IsZero() {
-		return curlAuthArg(a.Scheme(), "", false)
+		return credentialArg(a.Scheme(), "", false)
 	}
 	if hadUser {
-		return curlAuthArg("Basic", "", false)
+		return credentialArg("Basic", "", false)
 	}
-	return curlAuthArg(c.t.auth.Scheme, c.t.auth.Username, true)
+	return credentialArg(c.t.auth.Scheme, c.t.auth.Username, true)
 }
 
-// curlAuthArg returns the curl argument for a credential of scheme: "-u"
+// credentialArg returns the curl argument for a credential of scheme: "-u"
 // with the user name, if known, and $ES_PASSWORD for basic credentials, an
 // Authorization header with a placeholder otherwise; "" for no scheme.
 // static says the credential is the configured one, whose bearer token is
 // the service token.
-func curlAuthArg(scheme, username string, static bool) string {
+func credentialArg(scheme, username string, static bool) string {
 	switch {
 	case scheme == "":
 		return ""
@@ -174,35 +174,35 @@ func curlAuthArg(scheme, username string, static bool) string {
 		if username == "" {
 			return `-u "$ES_USERNAME:$ES_PASSWORD"`
 		}
-		return "-u " + curlWithVar(username+":", "ES_PASSWORD")
+		return "-u " + quoteWithVar(username+":", "ES_PASSWORD")
 	case strings.EqualFold(scheme, "ApiKey"):
 		return `-H "Authorization: ApiKey $ES_API_KEY"`
 	case strings.EqualFold(scheme, "Bearer") && static:
 		return `-H "Authorization: Bearer $ES_SERVICE_TOKEN"`
 	case strings.EqualFold(scheme, "Bearer"):
 		return `-H "Authorization: Bearer $ES_BEARER_TOKEN"`
-	case loggingScheme(scheme):
+	case isAuthScheme(scheme):
 		return `-H "Authorization: ` + scheme + ` $ES_CREDENTIALS"`
 	}
 	return `-H "Authorization: $ES_AUTHORIZATION"`
 }
 
-// curlWithVar quotes literal followed by the value of the environment
+// quoteWithVar quotes literal followed by the value of the environment
 // variable name for a POSIX shell: "literal$NAME" when nothing in literal
 // is special in double quotes, else 'literal'"$NAME".
-func curlWithVar(literal, name string) string {
+func quoteWithVar(literal, name string) string {
 	plain := !strings.ContainsFunc(literal, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(" :._@+-/=,", r))
 	})
 	if plain {
 		return `"` + literal + `$` + name + `"`
 	}
-	return loggingQuote(literal) + `"$` + name + `"`
+	return shellQuote(literal) + `"$` + name + `"`
 }
 
-// curlEnvName turns a header name into the suffix of an environment
+// envName turns a header name into the suffix of an environment
 // variable: upper case, with "_" for anything but letters and digits.
-func curlEnvName(header string) string {
+func envName(header string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z':
@@ -214,10 +214,10 @@ func curlEnvName(header string) string {
 	}, header)
 }
 
-// loggingQuote quotes s for a POSIX shell: in single quotes, or as $'...'
+// shellQuote quotes s for a POSIX shell: in single quotes, or as $'...'
 // with escapes when it holds control characters (NDJSON's newlines), so
 // that a command stays on one line.
-func loggingQuote(s string) string {
+func shellQuote(s string) string {
 	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 	}
@@ -247,9 +247,9 @@ func loggingQuote(s string) string {
 	return b.String()
 }
 
-// loggingScheme reports whether s looks like an HTTP auth scheme name
+// isAuthScheme reports whether s looks like an HTTP auth scheme name
 // ("Basic", "ApiKey", "AWS4-HMAC-SHA256"), not part of a secret.
-func loggingScheme(s string) bool {
+func isAuthScheme(s string) bool {
 	if s == "" || len(s) > 24 {
 		return false
 	}

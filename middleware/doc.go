@@ -11,6 +11,11 @@
 // any status as a response, and forward CloseIdleConnections. Each is checked
 // with [github.com/esrt-dev/esrt/rt/rttest].
 //
+// A middleware that needs to know what a request does (its endpoint, and
+// whether it may be sent again, takes NDJSON or carries secrets) asks
+// [endpoint.Of]: the endpoint the request's context carries
+// ([endpoint.NewContext]), else the one its method and path name.
+//
 // esrt.New assembles them in the canonical order; use them directly to build
 // a chain of your own with [rt.Chain].
 package middleware

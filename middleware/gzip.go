@@ -111,7 +111,7 @@ func (t *gzipTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // compress compresses src into a pooled buffer. If the compressed bytes
 // outgrow maxBuffer, it stops and returns the buffer so far and a reader
 // that compresses the rest of src as it is read (closing it closes src).
-func (t *gzipTransport) compress(src io.ReadCloser) (*bufpool.Shared, *gzipReader, error) {
+func (t *gzipTransport) compress(src io.ReadCloser) (*bufpool.Shared, *compressingReader, error) {
 	sb := bufpool.Get(0)
 	sink := &switchWriter{w: sb.Buffer()}
 	zw := t.writers.Get().(*gzip.Writer)
@@ -134,7 +134,7 @@ func (t *gzipTransport) compress(src io.ReadCloser) (*bufpool.Shared, *gzipReade
 			return nil, nil, fmt.Errorf("esrt: read request body: %w", err)
 		}
 		if t.maxBuffer >= 0 && int64(sb.Len()) > t.maxBuffer {
-			r := &gzipReader{src: src, zw: zw, writers: t.writers}
+			r := &compressingReader{src: src, zw: zw, writers: t.writers}
 			sink.w = &r.out
 			return sb, r, nil
 		}
@@ -149,10 +149,10 @@ type switchWriter struct{ w io.Writer }
 
 func (s *switchWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
 
-// gzipReader compresses src as it is read, without a goroutine: each Read
-// that finds no compressed bytes waiting reads a chunk of src and
-// compresses it.
-type gzipReader struct {
+// compressingReader compresses src as it is read, without a goroutine:
+// each Read that finds no compressed bytes waiting reads a chunk of src
+// and compresses it.
+type compressingReader struct {
 	mu      sync.Mutex
 	src     io.ReadCloser
 	zw      *gzip.Writer // writes into out
@@ -162,7 +162,7 @@ type gzipReader struct {
 	closed  bool
 }
 
-func (r *gzipReader) Read(p []byte) (int, error) {
+func (r *compressingReader) Read(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -190,7 +190,7 @@ func (r *gzipReader) Read(p []byte) (int, error) {
 	return 0, r.err
 }
 
-func (r *gzipReader) putWriter() {
+func (r *compressingReader) putWriter() {
 	if r.zw != nil {
 		putWriter(r.writers, r.zw)
 		r.zw = nil
@@ -204,7 +204,7 @@ func putWriter(pool *sync.Pool, zw *gzip.Writer) {
 	pool.Put(zw)
 }
 
-func (r *gzipReader) Close() error {
+func (r *compressingReader) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {

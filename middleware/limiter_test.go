@@ -12,11 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"testing/iotest"
 	"testing/synctest"
 	"time"
 
-	"github.com/esrt-dev/esrt/estest"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/rt/rttest"
 )
@@ -196,11 +194,11 @@ func TestLimiterAIMD(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var c limiterClass
+			var c adaptiveLimit
 			if err := c.init("Bulk", tt.cfg); err != nil {
 				t.Fatal(err)
 			}
-			var tickets []limiterTicket
+			var tickets []ticket
 			admit := func() {
 				if c.inFlight >= int(c.limit) || c.head != nil {
 					t.Fatalf("cannot admit at once: %d in flight, limit %v", c.inFlight, c.limit)
@@ -218,24 +216,24 @@ func TestLimiterAIMD(t *testing.T) {
 						admit()
 					}
 				case "ok":
-					c.release(tickets[s.arg], limiterSuccess)
+					c.release(tickets[s.arg], verdictSuccess)
 				case "429":
-					c.release(tickets[s.arg], limiterRejected)
+					c.release(tickets[s.arg], verdictRejected)
 				case "none":
-					c.release(tickets[s.arg], limiterNeutral)
+					c.release(tickets[s.arg], verdictNeutral)
 				case "item":
 					c.rejected(tickets[s.arg])
 				case "late":
 					c.rejectedLate()
 				case "saturate":
 					// Keep the class full; answer the oldest request first.
-					var open []limiterTicket
+					var open []ticket
 					for range s.arg {
 						for c.inFlight < int(c.limit) {
 							admit()
 							open = append(open, tickets[len(tickets)-1])
 						}
-						c.release(open[0], limiterSuccess)
+						c.release(open[0], verdictSuccess)
 						open = open[1:]
 					}
 				default:
@@ -541,57 +539,6 @@ func TestLimiterSeparateClasses(t *testing.T) {
 	})
 }
 
-func TestDefaultLimitClass(t *testing.T) {
-	tests := []struct {
-		method, path string
-		want         LimitClass
-	}{
-		{"GET", "/idx/_doc/1", LimitSearch},
-		{"HEAD", "/idx", LimitSearch},
-		{"GET", "/_search", LimitSearch},
-		{"POST", "/idx/_search", LimitSearch},
-		{"POST", "/a,b/_search/", LimitSearch},
-		{"POST", "/_msearch", LimitSearch},
-		{"POST", "/idx/_count", LimitSearch},
-		{"POST", "/_mget", LimitSearch},
-		{"POST", "/idx/_search/template", LimitSearch},
-		{"POST", "/idx/_explain/1", LimitSearch},
-		{"POST", "/_search/scroll", LimitSearch},
-		{"POST", "/idx/_pit", LimitSearch},
-		{"POST", "/idx/_async_search", LimitSearch},
-		{"POST", "/idx/_knn_search", LimitSearch},
-		{"POST", "/idx/_terms_enum", LimitSearch},
-		{"POST", "/idx/_rank_eval", LimitSearch},
-		{"POST", "/idx/_eql/search", LimitSearch},
-		{"POST", "/_sql", LimitSearch},
-		{"POST", "/_query", LimitSearch},
-		{"POST", "/_msearch/template", LimitSearch},
-		{"POST", "/idx/_termvectors", LimitSearch},
-		{"POST", "/idx/_validate/query", LimitSearch},
-		{"POST", "/idx/search", LimitBulk},
-		{"POST", "/idx/scroll", LimitBulk},
-		{"PATCH", "/idx", LimitBulk},
-		{"POST", "/_reindex", LimitBulk},
-		{"POST", "/idx/_refresh", LimitBulk},
-		{"POST", "/_bulk", LimitBulk},
-		{"POST", "/idx/_bulk", LimitBulk},
-		{"PUT", "/idx/_doc/1", LimitBulk},
-		{"POST", "/idx/_doc/1", LimitBulk},
-		{"POST", "/idx/_create/1", LimitBulk},
-		{"POST", "/idx/_doc", LimitBulk},
-		{"POST", "/idx/_update/1", LimitBulk},
-		{"DELETE", "/idx/_doc/1", LimitBulk},
-		{"POST", "/idx/_update_by_query", LimitBulk},
-		{"PUT", "/idx", LimitBulk},
-	}
-	for _, tt := range tests {
-		req := limiterRequest(context.Background(), tt.method, tt.path, "", nil)
-		if got := DefaultLimitClass(req); got != tt.want {
-			t.Errorf("DefaultLimitClass(%s %s) = %v, want %v", tt.method, tt.path, got, tt.want)
-		}
-	}
-}
-
 // limiterAnswering returns a base that answers every request with status
 // and body, or with err.
 func limiterAnswering(status int, body string, header http.Header, err error) rt.Func {
@@ -656,90 +603,6 @@ func TestLimiterOutcomes(t *testing.T) {
 				t.Errorf("limit %v, stats %+v; want limit %v, %d decreases, none in flight", l.bulk.limit, st, tt.wantLimit, tt.wantDecreases)
 			}
 		})
-	}
-}
-
-func TestLimiterBulkItems(t *testing.T) {
-	rejectedItem := `{"took":3,"errors":true,"items":[{"index":{"_index":"i","_id":"1","status":201}},` +
-		`{"index":{"_index":"i","_id":"2","status":429,"error":{"type":"es_rejected_execution_exception","reason":"rejected execution"}}}]}`
-	pretty := "{\n  \"errors\" : true,\n  \"items\" : [ {\n    \"index\" : {\n      \"status\" : 429,\n      \"error\" : { }\n    }\n  } ]\n}\n"
-	tests := []struct {
-		name   string
-		cfg    LimiterConfig
-		path   string
-		status int
-		header http.Header
-		body   string
-		want   bool
-	}{
-		{name: "rejected item", path: "/_bulk", status: 200, body: rejectedItem, want: true},
-		{name: "index bulk", path: "/idx/_bulk", status: 200, body: rejectedItem, want: true},
-		{name: "pretty", path: "/_bulk", status: 200, body: pretty, want: true},
-		{name: "restart after a partial key", path: "/_bulk", status: 200, body: `{"statu"status":429}`, want: true},
-		{name: "every item accepted", path: "/_bulk", status: 200, body: `{"errors":false,"items":[{"index":{"status":201}},{"index":{"status":200}}]}`},
-		{name: "another status", path: "/_bulk", status: 200, body: `{"items":[{"index":{"status":4290}},{"index":{"status":42}}]}`},
-		{name: "another key", path: "/_bulk", status: 200, body: `{"items":[{"index":{"xstatus":429,"status_":429}}]}`},
-		{name: "a string", path: "/_bulk", status: 200, body: `{"items":[{"index":{"status":"429"}}]}`},
-		{name: "not a bulk", path: "/idx/_search", status: 200, body: rejectedItem},
-		{name: "not a success", path: "/_bulk", status: 400, body: rejectedItem},
-		{name: "compressed", path: "/_bulk", status: 200, header: http.Header{"Content-Encoding": {"gzip"}}, body: rejectedItem},
-		{name: "ignored", cfg: LimiterConfig{IgnoreBulkItems: true}, path: "/_bulk", status: 200, body: rejectedItem},
-	}
-	readers := []struct {
-		name string
-		wrap func(io.Reader) io.Reader
-	}{
-		{"whole", func(r io.Reader) io.Reader { return r }},
-		{"byte by byte", iotest.OneByteReader},
-		{"halves", iotest.HalfReader},
-	}
-	for _, tt := range tests {
-		for _, rd := range readers {
-			t.Run(tt.name+"/"+rd.name, func(t *testing.T) {
-				l := mustLimiter(t, tt.cfg)
-				tr := l.Middleware()(limiterAnswering(tt.status, tt.body, tt.header, nil))
-				res, err := tr.RoundTrip(limiterRequest(context.Background(), "POST", tt.path, "", nil))
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := io.ReadAll(rd.wrap(res.Body))
-				res.Body.Close()
-				if err != nil || string(got) != tt.body {
-					t.Fatalf("body = %q, %v; want %q", got, err, tt.body)
-				}
-				st := l.Stats()
-				if rejected := st.Bulk.Rejections+st.Search.Rejections == 1; rejected != tt.want {
-					t.Errorf("rejection seen: %v, want %v (stats %+v)", rejected, tt.want, st)
-				}
-			})
-		}
-	}
-}
-
-// TestLimiterBulkItemsFromCluster checks the scan against the bytes of a
-// bulk response with an item rejected the way Elasticsearch rejects it.
-func TestLimiterBulkItemsFromCluster(t *testing.T) {
-	c := estest.New(t, estest.Config{})
-	c.Node(0).RejectBulkItems(func(it estest.BulkItem) bool { return it.Pos == 1 })
-	l := mustLimiter(t, LimiterConfig{})
-	tr := l.Middleware()(http.DefaultTransport)
-	body := "{\"index\":{\"_index\":\"i\",\"_id\":\"1\"}}\n{\"a\":1}\n{\"index\":{\"_index\":\"i\",\"_id\":\"2\"}}\n{\"a\":2}\n"
-	req, err := http.NewRequestWithContext(t.Context(), "POST", c.URLs()[0]+"/_bulk", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-ndjson")
-	res, err := tr.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(got), "es_rejected_execution_exception") {
-		t.Fatalf("%d %s: want a 200 with a rejected item", res.StatusCode, got)
-	}
-	if st := l.Stats().Bulk; st.Rejections != 1 || st.Decreases != 1 {
-		t.Errorf("stats = %+v, want the rejected item counted", st)
 	}
 }
 
@@ -825,7 +688,7 @@ func TestLimiterDefaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var c limiterClass
+			var c adaptiveLimit
 			if err := c.init("Bulk", tt.cfg); err != nil {
 				t.Fatal(err)
 			}
@@ -958,7 +821,7 @@ func (b *limiterCountingBase) RoundTrip(req *http.Request) (*http.Response, erro
 // its capacity is 50 / 50 ms = 1000 requests per second.
 //
 // It runs under testing/synctest against an in-memory node (capacityNode):
-// time is virtual, so the node's capacity is exact and the outcome depends on
+// time is virtual, so the node's capacity is exact and the verdict depends on
 // the limiter's algorithm, not on how fast or busy the machine is. Over
 // loopback HTTP to estest the same test measured the same shares, but a
 // loaded machine could not reach the capacity it was compared with.

@@ -480,41 +480,6 @@ func TestLoggingLevels(t *testing.T) {
 	}
 }
 
-func TestLoggingText(t *testing.T) {
-	tests := []struct {
-		in, want string
-		ok       bool
-	}{
-		{"plain", "plain", true},
-		{"caf\xc3\xa9", "caf\xc3\xa9", true},
-		{"caf\xc3", "caf", true},                       // é cut in two by the cap
-		{"\xe2\x82\xac\xe2\x82", "\xe2\x82\xac", true}, // € then half of another
-		{"\xff\xfe\x00", "", false},
-		{"ab\xffcd", "", false},
-	}
-	for _, tt := range tests {
-		got, ok := loggingText([]byte(tt.in))
-		if string(got) != tt.want || ok != tt.ok {
-			t.Errorf("loggingText(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
-func TestLoggingError(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"attempt 1 to https://u:xxxxx@es1:9200: EOF", "attempt 1 to https://xxxxx@es1:9200: EOF"},
-		{"attempt 1 to https://TOKEN@es1:9200/p: EOF; attempt 2 to http://es2: EOF", "attempt 1 to https://xxxxx@es1:9200/p: EOF; attempt 2 to http://es2: EOF"},
-		{`Get "http://a:b@h/x@y": refused`, `Get "http://xxxxx@h/x@y": refused`},
-		{"user@example.com said no", "user@example.com said no"},
-		{"no url here", "no url here"},
-	}
-	for _, tt := range tests {
-		if got := loggingError(errors.New(tt.in)); got != tt.want {
-			t.Errorf("loggingError(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestLoggingConformance(t *testing.T) {
 	tests := []struct {
 		name string

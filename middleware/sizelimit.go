@@ -69,16 +69,11 @@ type SizeLimitConfig struct {
 // as net/http does when it asked.
 //
 // With MaxDecompressedSize at or below MaxSize (the default: both equal),
-// a body net/http decompressed is counted after decompression only. For a
-// stream that zlib or Go's compress/flate produced, as servers and proxies
-// do, that caps the bytes received too: such a stream is at most about
-// 0.03 % plus a few dozen bytes larger than its content (deflate's stored
-// blocks for data that does not compress, gzip's header and trailer). A
-// hostile stream can be larger: empty deflate blocks or gzip members
-// produce nothing, and net/http's reader consumes them within one Read.
-// Such a stream holds no memory and ends only with the request's deadline,
-// as a server that sends a byte now and then does. Set MaxSize below
-// MaxDecompressedSize to count the bytes received in every case.
+// a body net/http decompressed is counted after decompression only. That
+// bounds memory, and the bytes received of any stream an ordinary
+// compressor produced; a hostile stream (empty deflate blocks, which
+// expand to nothing) ends only with the request's deadline. Set MaxSize
+// below MaxDecompressedSize to count the bytes received in every case.
 //
 // A body that needs no decompressing here and whose declared
 // Content-Length is within its cap is returned as it is, uncounted:
@@ -129,9 +124,9 @@ func (t *sizeLimitTransport) countsReceived() bool {
 	return t.maxSize > 0 && (t.maxDecompressed == 0 || t.maxSize < t.maxDecompressed)
 }
 
-// sizeLimitAcceptGzip is shared by every request the middleware asks gzip
+// acceptGzip is shared by every request the middleware asks gzip
 // for; cap == len, so an Add further down the chain copies.
-var sizeLimitAcceptGzip = []string{"gzip"}
+var acceptGzip = []string{"gzip"}
 
 func (t *sizeLimitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	askGzip := t.countsReceived() && req.Method != http.MethodHead &&
@@ -139,7 +134,7 @@ func (t *sizeLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 	out := req
 	if askGzip {
 		out = withHeader(req, 1)
-		out.Header["Accept-Encoding"] = sizeLimitAcceptGzip
+		out.Header["Accept-Encoding"] = acceptGzip
 	}
 	resp, err := t.next.RoundTrip(out)
 	if err != nil {
@@ -174,7 +169,7 @@ func (t *sizeLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 		resp.Body.Close()
 		return nil, &rt.ResponseTooLargeError{Limit: limit, Decompressed: decompressed}
 	}
-	resp.Body = &sizeLimitBody{body: resp.Body, counter: sizeLimitCounter{r: resp.Body, max: limit, decompressed: decompressed}}
+	resp.Body = &cappedBody{body: resp.Body, counter: cappedReader{r: resp.Body, max: limit, decompressed: decompressed}}
 	return resp, nil
 }
 
@@ -184,10 +179,10 @@ func (t *sizeLimitTransport) gunzip(resp *http.Response) (*http.Response, error)
 		resp.Body.Close()
 		return nil, &rt.ResponseTooLargeError{Limit: t.maxSize}
 	}
-	resp.Body = &sizeLimitGzipBody{
+	resp.Body = &gunzippedBody{
 		body:     resp.Body,
-		received: sizeLimitCounter{r: resp.Body, max: t.maxSize},
-		out:      sizeLimitCounter{max: t.maxDecompressed, decompressed: true},
+		received: cappedReader{r: resp.Body, max: t.maxSize},
+		out:      cappedReader{max: t.maxDecompressed, decompressed: true},
 	}
 	resp.Header.Del("Content-Encoding")
 	resp.Header.Del("Content-Length")
@@ -196,19 +191,19 @@ func (t *sizeLimitTransport) gunzip(resp *http.Response) (*http.Response, error)
 	return resp, nil
 }
 
-// sizeLimitCounter counts the bytes read from r and fails with an
+// cappedReader counts the bytes read from r and fails with an
 // [*rt.ResponseTooLargeError] once they exceed max (0: no cap), after
 // returning exactly max bytes.
-type sizeLimitCounter struct {
+type cappedReader struct {
 	r            io.Reader
 	n            int64
 	max          int64
 	decompressed bool // the error's kind
 }
 
-func (c *sizeLimitCounter) Read(p []byte) (int, error) {
+func (c *cappedReader) Read(p []byte) (int, error) {
 	if c.r == nil {
-		return 0, errSizeLimitClosed
+		return 0, errBodyClosed
 	}
 	if c.max > 0 && int64(len(p)) > c.max-c.n+1 {
 		p = p[:c.max-c.n+1] // one byte over the cap is enough to know
@@ -223,84 +218,84 @@ func (c *sizeLimitCounter) Read(p []byte) (int, error) {
 	return k, err
 }
 
-var errSizeLimitClosed = errors.New("esrt: read on closed response body")
+var errBodyClosed = errors.New("esrt: read on closed response body")
 
-// sizeLimitBody is a response body under a cap, counted as it is read. It
+// cappedBody is a response body under a cap, counted as it is read. It
 // needs no lock: of what Read uses, Close touches only closed, and it
 // leaves ending a Read blocked on the body to the body's own Close.
-type sizeLimitBody struct {
+type cappedBody struct {
 	body    io.ReadCloser
-	counter sizeLimitCounter // reads body
-	err     error            // sticky: the first error, io.EOF included
+	counter cappedReader // reads body
+	err     error        // sticky: the first error, io.EOF included
 	closed  atomic.Bool
 }
 
-func (b *sizeLimitBody) Read(p []byte) (int, error) {
+func (b *cappedBody) Read(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
 	if b.closed.Load() {
-		return 0, errSizeLimitClosed
+		return 0, errBodyClosed
 	}
 	n, err := b.counter.Read(p)
 	b.err = err
 	return n, err
 }
 
-func (b *sizeLimitBody) Close() error {
+func (b *cappedBody) Close() error {
 	if b.closed.Swap(true) {
 		return nil
 	}
 	return b.body.Close()
 }
 
-// sizeLimitReaders pools gzip readers; each holds about 40 KiB of window
+// gunzipReaders pools gzip readers; each holds about 40 KiB of window
 // and tables that are worth keeping.
-var sizeLimitReaders sync.Pool
+var gunzipReaders sync.Pool
 
-// sizeLimitGzipBody is a gzip body that the middleware asked for: it
+// gunzippedBody is a gzip body that the middleware asked for: it
 // counts the bytes received, decompresses them and counts the result.
-type sizeLimitGzipBody struct {
+type gunzippedBody struct {
 	mu       sync.Mutex // held by Read and by Close's hand-back of zr; guards everything below but body and closed
 	body     io.ReadCloser
-	received sizeLimitCounter // reads body
-	zr       *gzip.Reader     // reads received; nil until the first Read
-	out      sizeLimitCounter // reads zr
-	err      error            // sticky: the first error, io.EOF included
+	received cappedReader // reads body
+	zr       *gzip.Reader // reads received; nil until the first Read
+	out      cappedReader // reads zr
+	err      error        // sticky: the first error, io.EOF included
 	closed   atomic.Bool
 }
 
-func (b *sizeLimitGzipBody) Read(p []byte) (int, error) {
+func (b *gunzippedBody) Read(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.err != nil {
 		return 0, b.err
 	}
 	if b.closed.Load() {
-		return 0, errSizeLimitClosed
+		return 0, errBodyClosed
 	}
 	if b.zr == nil {
-		zr, _ := sizeLimitReaders.Get().(*gzip.Reader)
+		zr, _ := gunzipReaders.Get().(*gzip.Reader)
 		if zr == nil {
 			zr = new(gzip.Reader)
 		}
 		if err := zr.Reset(&b.received); err != nil {
-			sizeLimitReaders.Put(zr)
-			b.err = sizeLimitError(err)
+			gunzipReaders.Put(zr)
+			b.err = unwrapTooLarge(err)
 			return 0, b.err
 		}
 		b.zr, b.out.r = zr, zr
 	}
 	n, err := b.out.Read(p)
 	if err != nil {
-		b.err = sizeLimitError(err)
+		b.err = unwrapTooLarge(err)
 	}
 	return n, b.err
 }
 
-// sizeLimitError unwraps a cap's error that came back through the gzip
+// unwrapTooLarge unwraps a cap's error that came back through the gzip
 // reader, so that callers get the *rt.ResponseTooLargeError itself.
-func sizeLimitError(err error) error {
+func unwrapTooLarge(err error) error {
 	if err == io.EOF {
 		return err // every body ends so: errors.As would allocate its target
 	}
@@ -313,7 +308,7 @@ func sizeLimitError(err error) error {
 
 // Close closes the body received, which also ends a Read blocked on it,
 // then returns the gzip reader to its pool.
-func (b *sizeLimitGzipBody) Close() error {
+func (b *gunzippedBody) Close() error {
 	if b.closed.Swap(true) {
 		return nil
 	}
@@ -322,7 +317,7 @@ func (b *sizeLimitGzipBody) Close() error {
 	defer b.mu.Unlock()
 	b.received.r = nil // the pooled reader must not keep the body alive
 	if b.zr != nil {
-		sizeLimitReaders.Put(b.zr)
+		gunzipReaders.Put(b.zr)
 		b.zr, b.out.r = nil, nil
 	}
 	return err
