@@ -275,17 +275,17 @@ func buildChain(cfg Config, creds middleware.AuthConfig, pool *selector.Pool, br
 		clusterBreaker, // first: failing fast does no other work
 		logging,
 		requestTimeout,
-		middleware.Headers(middleware.HeadersConfig{UserAgent: cfg.UserAgent, Header: cfg.Header}),
-		compat,
 		productCheck,
 		sizeLimit, // outside retry and routing: a large body is no node's fault
-		middleware.Auth(creds),
 		gzip,
 		admit,
 		retry,
 		hedge,
 		getAsPost, // inside retry, which judges safety by the caller's method
 		selector.Middleware(pool),
+		middleware.Headers(middleware.HeadersConfig{UserAgent: cfg.UserAgent, Header: cfg.Header}),
+		compat,
+		middleware.Auth(creds),
 		nodeBreakers,   // directly inside routing: it sees the attempt's node
 		attemptTimeout, // inside the breakers: a timed-out attempt counts
 		middleware.WarnPlaintextCredentials(logger),

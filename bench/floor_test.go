@@ -12,7 +12,8 @@ import (
 // and doing what elastic-transport-go's Perform does on the happy path: it
 // sends each request to the next node round-robin, on a copy of the request
 // addressed to that node, with a copy of the header map when it must add a
-// User-Agent, and reads the clock before and after the attempt. It has no
+// User-Agent or credentials, and reads the clock before and after the
+// attempt. It has no
 // health tracking, retry, breakers, timeouts or hooks; it is a yardstick for
 // BenchmarkDefaultChain, not a transport to use.
 //
@@ -23,12 +24,19 @@ type floor struct {
 	nodes []*url.URL
 	n     atomic.Uint64
 	ua    []string
+	auth  []string // the Authorization value to add; nil for none
 	start time.Time
 	total atomic.Int64 // nanoseconds spent in attempts
 }
 
-func newFloor(nodes []*url.URL, next http.RoundTripper) *floor {
-	return &floor{next: next, nodes: nodes, ua: []string{"floor/1"}, start: time.Now()}
+// newFloor returns a floor that adds the Authorization header authorization
+// to requests without one, unless it is "".
+func newFloor(nodes []*url.URL, next http.RoundTripper, authorization string) *floor {
+	f := &floor{next: next, nodes: nodes, ua: []string{"floor/1"}, start: time.Now()}
+	if authorization != "" {
+		f.auth = []string{authorization}
+	}
+	return f
 }
 
 // floorCopy is the request copy and its URL, in one allocation.
@@ -45,12 +53,19 @@ func (f *floor) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.url = url.URL{Scheme: node.Scheme, Host: node.Host, Path: req.URL.Path, RawPath: req.URL.RawPath, RawQuery: req.URL.RawQuery}
 	c.req.URL = &c.url
 	c.req.Host = ""
-	if _, ok := req.Header["User-Agent"]; !ok {
-		h := make(http.Header, len(req.Header)+1)
+	_, hasUA := req.Header["User-Agent"]
+	_, hasAuth := req.Header["Authorization"]
+	if !hasUA || (f.auth != nil && !hasAuth) {
+		h := make(http.Header, len(req.Header)+2)
 		for k, v := range req.Header {
 			h[k] = v[:len(v):len(v)]
 		}
-		h["User-Agent"] = f.ua
+		if !hasUA {
+			h["User-Agent"] = f.ua
+		}
+		if f.auth != nil && !hasAuth {
+			h["Authorization"] = f.auth
+		}
 		c.req.Header = h
 	}
 	res, err := f.next.RoundTrip(&c.req)

@@ -86,7 +86,7 @@ func BenchmarkLayers(b *testing.B) {
 	}
 	req.Header["User-Agent"] = []string{"go-elasticsearch/9.1.0 (linux amd64; Go 1.26)"}
 
-	floor := newFloor(parseURLs(b, addresses), base)
+	floor := newFloor(parseURLs(b, addresses), base, "")
 	var tr http.RoundTripper = base
 	for i := len(layers) + 1; i >= 0; i-- {
 		name := "base"

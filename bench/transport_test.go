@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/url"
@@ -49,25 +50,42 @@ func (r roundTripper) Perform(req *http.Request) (*http.Response, error) { retur
 // difference from "esrt" is what the latency-aware choice costs.
 var contenders = []string{"baseline", "contract-floor", "elastic-transport-go", "esrt", "esrt-round-robin"}
 
-func transports(b *testing.B) map[string]performer {
+// The credentials of the scenarios that carry them: basic auth, as
+// go-elasticsearch's Username and Password send it.
+const (
+	username = "elastic"
+	password = "changeme"
+)
+
+// transports builds the contenders, with credentials when auth is set.
+func transports(b *testing.B, auth bool) map[string]performer {
 	urls := parseURLs(b, addresses)
-	etg, err := elastictransport.New(elastictransport.Config{URLs: urls, Transport: canned{}})
+	ecfg := elastictransport.Config{URLs: urls, Transport: canned{}}
+	cfg := esrt.Config{Addresses: addresses, Transport: canned{}}
+	authorization := ""
+	if auth {
+		ecfg.Username, ecfg.Password = username, password
+		cfg.Username, cfg.Password = username, password
+		authorization = "Basic " + base64.StdEncoding.EncodeToString([]byte(username+":"+password))
+	}
+	etg, err := elastictransport.New(ecfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := esrt.New(esrt.Config{Addresses: addresses, Transport: canned{}})
+	tr, err := esrt.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { tr.Close() })
-	rr, err := esrt.New(esrt.Config{Addresses: addresses, Transport: canned{}, Selector: selector.RoundRobin()})
+	cfg.Selector = selector.RoundRobin()
+	rr, err := esrt.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { rr.Close() })
 	return map[string]performer{
 		"baseline":             roundTripper{canned{}},
-		"contract-floor":       roundTripper{newFloor(urls, canned{})},
+		"contract-floor":       roundTripper{newFloor(urls, canned{}, authorization)},
 		"elastic-transport-go": etg,
 		"esrt":                 roundTripper{tr},
 		"esrt-round-robin":     roundTripper{rr},
@@ -94,9 +112,10 @@ type scenario struct {
 	name   string
 	header http.Header     // nil: none at all, as http.NewRequest makes it
 	ctx    context.Context // nil: context.Background
+	auth   bool            // the transport adds basic credentials
 }
 
-var scenarios = []scenario{
+var scenarios = withCredentials([]scenario{
 	// A bare request, as http.NewRequest makes it: every transport adds
 	// its User-Agent.
 	{name: "bare"},
@@ -114,6 +133,20 @@ var scenarios = []scenario{
 		"User-Agent": {"go-elasticsearch/9.1.0 (linux amd64; Go 1.26)"},
 		"Accept":     {"application/vnd.elasticsearch+json;compatible-with=9"},
 	}, ctx: deepContext(4)},
+})
+
+// withCredentials returns scs, each followed by the same scenario for
+// transports configured with basic credentials ("+auth"), which every
+// transport must add to every request.
+func withCredentials(scs []scenario) []scenario {
+	var out []scenario
+	for _, sc := range scs {
+		out = append(out, sc)
+		sc.name += "+auth"
+		sc.auth = true
+		out = append(out, sc)
+	}
+	return out
 }
 
 type benchKey int
@@ -163,10 +196,10 @@ func send(b *testing.B, p performer, sc scenario) {
 // overhead. "contract-floor" is the least any transport that keeps the
 // http.RoundTripper contract can do here (see floor.go).
 func BenchmarkDefaultChain(b *testing.B) {
-	ts := transports(b)
+	ts := map[bool]map[string]performer{false: transports(b, false), true: transports(b, true)}
 	for _, sc := range scenarios {
 		for _, name := range contenders {
-			p := ts[name]
+			p := ts[sc.auth][name]
 			b.Run(sc.name+"/"+name, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {

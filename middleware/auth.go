@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/esrt-dev/esrt/internal/edit"
 	"github.com/esrt-dev/esrt/internal/header"
 	"github.com/esrt-dev/esrt/rt"
 )
@@ -45,7 +46,10 @@ type AuthConfig struct {
 // [*rt.LocalError] wrapping an [*rt.ConfigError] naming rt.WithAuth: the
 // request's fault, never a node's. The error never includes the secret.
 func Auth(cfg AuthConfig) rt.Middleware {
-	static := cfg.Credential().Header()
+	var static []string
+	if h := cfg.Credential().Header(); h != "" {
+		static = []string{h}
+	}
 	return func(next http.RoundTripper) http.RoundTripper {
 		return &authTransport{next: next, static: static}
 	}
@@ -67,44 +71,47 @@ func (cfg AuthConfig) Credential() rt.Auth {
 
 type authTransport struct {
 	next   http.RoundTripper
-	static string // the Authorization value from the config, or ""
+	static []string // the Authorization value from the config (len == cap: shared by every request), or nil
 }
 
-var _ http.RoundTripper = (*authTransport)(nil)
+var (
+	_ http.RoundTripper = (*authTransport)(nil)
+	_ edit.Editor       = (*authTransport)(nil)
+)
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var authorization string
+	return edit.RoundTrip(t, t.next, req)
+}
+
+// Edit puts the winning credentials on r and removes userinfo from its URL
+// (see [Auth]). Under the routing middleware, the router applies it to its
+// copy of each attempt.
+func (t *authTransport) Edit(r *edit.Request) error {
+	in := r.In()
+	var authorization []string
 	switch {
-	case headerValue(req.Header, "Authorization") != "":
-	case hasAuth(req):
-		a, _ := rt.AuthFrom(req.Context())
-		authorization = a.Header()
-		if !header.ValidValue(authorization) {
-			return nil, optionError(req, "rt.WithAuth", header.ErrControl)
+	case headerValue(r.Header(), "Authorization") != "":
+	case hasAuth(in):
+		a, _ := rt.AuthFrom(in.Context())
+		if !header.ValidValue(a.Header()) {
+			return localOptionError("rt.WithAuth", header.ErrControl)
 		}
-	case req.URL.User != nil:
-		password, _ := req.URL.User.Password()
-		authorization = rt.BasicAuth(req.URL.User.Username(), password).Header()
+		authorization = []string{a.Header()}
+	case in.URL.User != nil:
+		password, _ := in.URL.User.Password()
+		authorization = []string{rt.BasicAuth(in.URL.User.Username(), password).Header()}
 	default:
 		authorization = t.static
 	}
-	if authorization == "" && req.URL.User == nil {
-		return t.next.RoundTrip(req)
+	if authorization != nil {
+		r.SetHeader("Authorization", authorization)
 	}
-	var out *http.Request
-	if authorization != "" {
-		out = withHeader(req, 1)
-		out.Header["Authorization"] = []string{authorization}
-	} else { // the request's own Authorization stays; only the userinfo goes
-		r := *req
-		out = &r
+	if u := r.URL(); u.User != nil {
+		clean := *u
+		clean.User = nil
+		r.SetURL(&clean)
 	}
-	if req.URL.User != nil {
-		u := *req.URL
-		u.User = nil
-		out.URL = &u
-	}
-	return t.next.RoundTrip(out)
+	return nil
 }
 
 func hasAuth(req *http.Request) bool {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/esrt-dev/esrt/endpoint"
+	"github.com/esrt-dev/esrt/internal/edit"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -31,48 +32,52 @@ func Compatibility(major int) (rt.Middleware, error) {
 	}
 	suffix := "; compatible-with=" + strconv.Itoa(major)
 	c := vendoredTypes{
-		json:   "application/vnd.elasticsearch+json" + suffix,
-		ndjson: "application/vnd.elasticsearch+x-ndjson" + suffix,
-		mvt:    "application/vnd.elasticsearch+vnd.mapbox-vector-tile" + suffix,
+		json:   []string{"application/vnd.elasticsearch+json" + suffix},
+		ndjson: []string{"application/vnd.elasticsearch+x-ndjson" + suffix},
+		mvt:    []string{"application/vnd.elasticsearch+vnd.mapbox-vector-tile" + suffix},
 	}
 	return func(next http.RoundTripper) http.RoundTripper {
 		return &compatTransport{next: next, types: c}
 	}, nil
 }
 
-type vendoredTypes struct{ json, ndjson, mvt string }
+// vendoredTypes holds the header values, each shared by every request (len
+// == cap, so an Add further down copies).
+type vendoredTypes struct{ json, ndjson, mvt []string }
 
 type compatTransport struct {
 	next  http.RoundTripper
 	types vendoredTypes
 }
 
-var _ http.RoundTripper = (*compatTransport)(nil)
+var (
+	_ http.RoundTripper = (*compatTransport)(nil)
+	_ edit.Editor       = (*compatTransport)(nil)
+)
 
 func (t *compatTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	accept := headerValue(req.Header, "Accept")
-	setAccept := accept == "" || isMedia(accept, "application/json")
-	contentType, setType := t.contentType(req)
-	if !setAccept && !setType {
-		return t.next.RoundTrip(req)
-	}
-	out := withHeader(req, 2)
-	if setAccept {
-		out.Header["Accept"] = []string{t.types.json}
-	}
-	if setType {
-		out.Header["Content-Type"] = []string{contentType}
-	}
-	return t.next.RoundTrip(out)
+	return edit.RoundTrip(t, t.next, req)
 }
 
-// contentType returns the vendored Content-Type for req's body, and whether
-// to set it.
-func (t *compatTransport) contentType(req *http.Request) (string, bool) {
-	if req.Body == nil || req.Body == http.NoBody {
-		return "", false
+// Edit sets r's compatibility media types (see [Compatibility]). Under the
+// routing middleware, the router applies it to its copy of each attempt.
+func (t *compatTransport) Edit(r *edit.Request) error {
+	accept := headerValue(r.Header(), "Accept")
+	if accept == "" || isMedia(accept, "application/json") {
+		r.SetHeader("Accept", t.types.json)
 	}
-	ct := headerValue(req.Header, "Content-Type")
+	if contentType, ok := t.contentType(r.In(), headerValue(r.Header(), "Content-Type")); ok {
+		r.SetHeader("Content-Type", contentType)
+	}
+	return nil
+}
+
+// contentType returns the vendored Content-Type for req's body, whose
+// Content-Type is now ct, and whether to set it.
+func (t *compatTransport) contentType(req *http.Request, ct string) ([]string, bool) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, false
+	}
 	switch {
 	case ct == "" && endpoint.Of(req).NDJSON:
 		return t.types.ndjson, true
@@ -83,7 +88,7 @@ func (t *compatTransport) contentType(req *http.Request) (string, bool) {
 	case isMedia(ct, "application/vnd.mapbox-vector-tile"):
 		return t.types.mvt, true
 	}
-	return "", false
+	return nil, false
 }
 
 func isMedia(header, want string) bool {

@@ -1,6 +1,10 @@
 package middleware
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/esrt-dev/esrt/rt"
+)
 
 // headerValue returns the first value of h's key, which must be in
 // canonical form. It is h.Get without canonicalising the key on every
@@ -25,4 +29,10 @@ func withHeader(req *http.Request, extra int) *http.Request {
 		out.Header[k] = v[:len(v):len(v)]
 	}
 	return &out
+}
+
+// localOptionError is the error of a per-request option that cannot be
+// sent: the request's fault, never a node's.
+func localOptionError(option string, err error) error {
+	return &rt.LocalError{Err: &rt.ConfigError{Field: option, Err: err}}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/esrt-dev/esrt/internal/edit"
 	"github.com/esrt-dev/esrt/internal/header"
 	"github.com/esrt-dev/esrt/internal/version"
 	"github.com/esrt-dev/esrt/rt"
@@ -63,62 +64,36 @@ type headersTransport struct {
 	defaults  http.Header
 }
 
-var _ http.RoundTripper = (*headersTransport)(nil)
+var (
+	_ http.RoundTripper = (*headersTransport)(nil)
+	_ edit.Editor       = (*headersTransport)(nil)
+)
 
 func (t *headersTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	o := rt.OptionsFrom(req.Context())
+	return edit.RoundTrip(t, t.next, req)
+}
+
+// Edit adds the missing headers to r (see [Headers]). Under the routing
+// middleware, the router applies it to its copy of each attempt.
+func (t *headersTransport) Edit(r *edit.Request) error {
+	o := rt.OptionsFrom(r.In().Context())
 	extra, _ := o.Header()
 	opaqueID, _ := o.OpaqueID()
 	if err := checkHeaderOption(extra); err != nil {
-		return nil, optionError(req, "rt.WithHeader", err)
+		return localOptionError("rt.WithHeader", err)
 	}
 	if !header.ValidValue(opaqueID) {
-		return nil, optionError(req, "rt.WithOpaqueID", header.ErrControl)
+		return localOptionError("rt.WithOpaqueID", header.ErrControl)
 	}
-	if !t.missing(req.Header, extra, opaqueID) {
-		return t.next.RoundTrip(req)
+	if _, ok := r.Header()["User-Agent"]; !ok {
+		r.SetHeader("User-Agent", t.userAgent)
 	}
-	// Only the header changes: a shallow copy of the request with a new
-	// header map is enough. The map shares the caller's value slices,
-	// which nobody modifies in place (middlewares clone before changing),
-	// and every slice added here has cap == len, so an Add further down
-	// the chain copies rather than writes into shared memory.
-	out := withHeader(req, len(t.defaults)+3)
-	if _, ok := out.Header["User-Agent"]; !ok {
-		out.Header["User-Agent"] = t.userAgent
+	fillEdit(r, extra)
+	if opaqueID != "" && headerValue(r.Header(), "X-Opaque-Id") == "" {
+		r.SetHeader("X-Opaque-Id", []string{opaqueID})
 	}
-	fill(out.Header, extra)
-	if opaqueID != "" && headerValue(out.Header, "X-Opaque-Id") == "" {
-		out.Header["X-Opaque-Id"] = []string{opaqueID}
-	}
-	fill(out.Header, t.defaults)
-	return t.next.RoundTrip(out)
-}
-
-// missing reports whether any header would be added; most requests in a
-// steady state need the clone, but the check keeps a request that already
-// has everything from being copied.
-func (t *headersTransport) missing(h, extra http.Header, opaqueID string) bool {
-	if _, ok := h["User-Agent"]; !ok {
-		return true
-	}
-	if opaqueID != "" && headerValue(h, "X-Opaque-Id") == "" {
-		return true
-	}
-	return lacks(h, extra) || lacks(h, t.defaults)
-}
-
-// lacks reports whether h lacks a key of src.
-func lacks(h, src http.Header) bool {
-	if len(src) == 0 {
-		return false // ranging over an empty map still costs an iterator
-	}
-	for k := range src {
-		if _, ok := h[http.CanonicalHeaderKey(k)]; !ok {
-			return true
-		}
-	}
-	return false
+	fillEdit(r, t.defaults)
+	return nil
 }
 
 // fill copies into dst the keys of src that dst does not have.
@@ -127,6 +102,16 @@ func fill(dst, src http.Header) {
 		k = http.CanonicalHeaderKey(k)
 		if _, ok := dst[k]; !ok {
 			dst[k] = slices.Clip(v)
+		}
+	}
+}
+
+// fillEdit sets in r the keys of src that r's header does not have.
+func fillEdit(r *edit.Request, src http.Header) {
+	for k, v := range src {
+		k = http.CanonicalHeaderKey(k)
+		if _, ok := r.Header()[k]; !ok {
+			r.SetHeader(k, slices.Clip(v))
 		}
 	}
 }

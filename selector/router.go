@@ -9,17 +9,25 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/edit"
 	"github.com/esrt-dev/esrt/rt"
 )
 
 // Middleware returns the routing middleware over p: a [*Router] that sends
 // each attempt to one node of p. A nil next means [http.DefaultTransport].
+//
+// The layers right below the router that only change headers (the
+// middleware package's Headers, Compatibility and Auth) are applied by the
+// router to its own copy of each attempt, so that an attempt is copied
+// once however many of them the chain has; they stay in the chain, and
+// Unwrap walks through them.
 func Middleware(p *Pool) rt.Middleware {
 	return func(next http.RoundTripper) http.RoundTripper {
 		if next == nil {
 			next = http.DefaultTransport
 		}
-		return &Router{pool: p, next: next}
+		editors, below := edit.Split(next)
+		return &Router{pool: p, next: next, editors: editors, below: below}
 	}
 }
 
@@ -32,9 +40,9 @@ func Middleware(p *Pool) rt.Middleware {
 // The caller's URL may be "/_search", "http://es/_search" or have an empty
 // host; its scheme, host and user info are ignored. The node's user info is
 // never put into the URL: when the request has no Authorization header, the
-// copy gets basic auth from it. (The auth middleware, outside routing,
-// decides precedence among the caller's credentials; a header it sets wins
-// over the node's user info.)
+// copy gets basic auth from it. (The auth middleware decides precedence
+// among the caller's credentials; a header it sets wins over the node's
+// user info.)
 //
 // Report: with an [rt.Attempts] in the context, the router records each
 // attempt's node there and returns next's errors as they are. Without one,
@@ -91,8 +99,10 @@ func Middleware(p *Pool) rt.Middleware {
 // (a dead node's probe, the in-flight count) before the panic goes on, and
 // records nothing about the node.
 type Router struct {
-	pool *Pool
-	next http.RoundTripper
+	pool    *Pool
+	next    http.RoundTripper
+	editors []edit.Editor     // the header layers at the top of next
+	below   http.RoundTripper // next without them: where attempts go
 }
 
 var _ http.RoundTripper = (*Router)(nil)
@@ -107,10 +117,55 @@ func (r *Router) CloseIdleConnections() {
 
 // RoundTrip sends one attempt of req to a node.
 func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	handedOn := false
+	// One allocation for the copy, its URL, its edits and the body tracker.
+	a := new(attempt)
+	opts := rt.OptionsFrom(req.Context()) // every option the router reads, in one lookup
+	err := a.prepare(req, r.editors)
 	var pk pick
-	var inflight, reported bool
+	var n int
+	var start int64
+	if err == nil {
+		pk, n, start, err = r.choose(req.Context(), opts)
+	}
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	return r.send(req, a, opts, pk, n, start)
+}
+
+// choose picks the node of attempt number n, recording it in the
+// request's attempt record, if any. start is the time of the choice.
+func (r *Router) choose(ctx context.Context, opts *rt.Options) (pk pick, n int, start int64, err error) {
+	att := opts.Attempts()
+	n, tried := 1, []*rt.Node(nil)
+	if att != nil {
+		n, tried = att.Begin()
+	}
+	if err := ctx.Err(); err != nil {
+		return pick{}, 0, 0, err
+	}
+	start = r.pool.nowNanos()
+	if pin, ok := opts.Node(); ok {
+		if pin.URL == nil {
+			return pick{}, 0, 0, errPinWithoutURL
+		}
+		pk = r.pool.pinned(pin)
+	} else if pk, ok = r.pool.pick(tried, start); !ok {
+		return pick{}, 0, 0, rt.ErrNoNode
+	}
+	if att != nil {
+		att.SetNode(n, pk.node)
+	}
+	return pk, n, start, nil
+}
+
+// send sends the attempt to pk's node and reports its outcome to the pool
+// and the hooks.
+func (r *Router) send(req *http.Request, a *attempt, opts *rt.Options, pk pick, n int, start int64) (*http.Response, error) {
+	handedOn, inflight, reported := false, false, false
 	defer func() {
 		if !handedOn && req.Body != nil {
 			req.Body.Close()
@@ -123,31 +178,7 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.pool.abandon(pk, inflight)
 		}
 	}()
-
-	opts := rt.OptionsFrom(ctx) // every option the router reads, in one lookup
-	att := opts.Attempts()
-	n, tried := 1, []*rt.Node(nil)
-	if att != nil {
-		n, tried = att.Begin()
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	start := r.pool.nowNanos()
-	if pin, ok := opts.Node(); ok {
-		if pin.URL == nil {
-			return nil, errPinWithoutURL
-		}
-		pk = r.pool.pinned(pin)
-	} else if pk, ok = r.pool.pick(tried, start); !ok {
-		return nil, rt.ErrNoNode
-	}
-	if att != nil {
-		att.SetNode(n, pk.node)
-	}
-
-	a := new(attempt) // one allocation for the copy, its URL and the body tracker
-	out := a.rewrite(req, pk.node)
+	out := a.address(req, pk.node)
 	if pk.lastResort {
 		out = out.WithContext(rt.WithLastResort(out.Context()))
 	}
@@ -160,7 +191,7 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 		inflight = true
 	}
 	handedOn = true
-	resp, err := r.next.RoundTrip(out)
+	resp, err := r.below.RoundTrip(out)
 	end := r.pool.nowNanos()
 	elapsed := time.Duration(end - start)
 	switch {
@@ -170,19 +201,23 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	case err == nil && resp == nil:
 		err = errNoResponse
 	}
-
-	oc, cause := classify(ctx, resp, err)
+	oc, cause := classify(req.Context(), resp, err)
 	reported = true
 	r.pool.report(pk, oc, elapsed, end, cause, hooks)
 	done := rt.AttemptDoneInfo{AttemptInfo: info, Response: resp, Err: err, Duration: elapsed}
 	r.pool.hooks.AttemptDone(done)
 	hooks.AttemptDone(done)
+	return r.finish(a, pk, resp, err, opts.Attempts() != nil)
+}
 
+// finish returns the attempt's response with its body tracked, or its
+// error, naming the node when no attempt record does.
+func (r *Router) finish(a *attempt, pk pick, resp *http.Response, err error, recorded bool) (*http.Response, error) {
 	if err != nil {
 		if pk.h != nil {
 			pk.h.inflight.Add(-1)
 		}
-		if att == nil {
+		if !recorded {
 			// No attempt record: say where the attempt went, for the
 			// caller's error and for a retry that builds the record only
 			// when it needs one.
@@ -243,21 +278,28 @@ func classify(ctx context.Context, resp *http.Response, err error) (outcome, err
 }
 
 // attempt holds what the router allocates for one attempt, in one
-// allocation: the copy of the request, its URL, and the tracker of the
-// response body. The response's Request field keeps the copy alive as long
-// as the response anyway.
+// allocation: the copy of the request, its URL, the state of its edits
+// and the tracker of the response body. The response's Request field
+// keeps the copy alive as long as the response anyway.
 type attempt struct {
 	req  http.Request
 	url  url.URL
+	ed   edit.Request
 	body trackedBody
 }
 
-// rewrite fills a.req with a shallow copy of req addressed to n and returns
-// it. Only the URL, Host and, when basic auth is added, Header are new; req
-// is not modified.
-func (a *attempt) rewrite(req *http.Request, n *rt.Node) *http.Request {
-	out := &a.req
-	*out = *req
+// prepare fills a.req with a shallow copy of req changed by editors; req is
+// not modified.
+func (a *attempt) prepare(req *http.Request, editors []edit.Editor) error {
+	a.req = *req
+	a.ed = edit.Owned(req, &a.req)
+	return edit.Apply(&a.ed, editors)
+}
+
+// address points the prepared copy at n and returns it: n's scheme, host
+// and path prefix, and basic auth from n's userinfo when no Authorization
+// header is set.
+func (a *attempt) address(req *http.Request, n *rt.Node) *http.Request {
 	u := &a.url
 	*u = url.URL{
 		Scheme:     n.URL.Scheme,
@@ -286,15 +328,11 @@ func (a *attempt) rewrite(req *http.Request, n *rt.Node) *http.Request {
 		}
 		u.RawPath = esc
 	}
-	out.URL = u
-	out.Host = ""
-	if n.URL.User != nil && len(req.Header["Authorization"]) == 0 {
+	a.ed.SetURL(u)
+	a.req.Host = ""
+	if n.URL.User != nil && len(a.ed.Header()["Authorization"]) == 0 {
 		pw, _ := n.URL.User.Password()
-		out.Header = req.Header.Clone()
-		if out.Header == nil {
-			out.Header = make(http.Header)
-		}
-		out.Header.Set("Authorization", rt.BasicAuth(n.URL.User.Username(), pw).Header())
+		a.ed.SetHeader("Authorization", []string{rt.BasicAuth(n.URL.User.Username(), pw).Header()})
 	}
-	return out
+	return &a.req
 }
