@@ -60,7 +60,7 @@ func transports(b *testing.B) map[string]performer {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { tr.Close() })
-	rr, err := esrt.New(esrt.Config{Addresses: addresses, Transport: canned{}, Selector: selector.RoundRobin()})
+	rr, err := esrt.New(esrt.Config{Addresses: addresses, Transport: canned{}, Pool: esrt.PoolConfig{Selector: selector.RoundRobin()}})
 	if err != nil {
 		b.Fatal(err)
 	}
