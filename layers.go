@@ -54,10 +54,10 @@ func buildLayers(cfg Config, p parts) (*layers, error) {
 	if l.getAsPost, err = getAsPost(cfg); err != nil {
 		return nil, err
 	}
-	if l.requestTimeout, l.attemptTimeout, l.sizeLimit, err = limitLayers(cfg); err != nil {
+	if err := l.addLimits(cfg); err != nil {
 		return nil, err
 	}
-	if l.retry, l.hedge, err = retryLayers(cfg, p.pool, p.limiter); err != nil {
+	if err := l.addRetries(cfg, p.pool, p.limiter); err != nil {
 		return nil, err
 	}
 	return l, nil

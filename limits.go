@@ -2,25 +2,23 @@ package esrt
 
 import (
 	"github.com/esrt-dev/esrt/middleware"
-	"github.com/esrt-dev/esrt/rt"
 )
 
-// limitLayers returns the layers of cfg.Limits but the limiter's (see
+// addLimits sets the layers of cfg.Limits but the limiter's (see
 // newLimiter): the two timeouts and the response size caps. The timeouts
 // are always in the chain, so that the per-request options
 // (rt.WithRequestTimeout, rt.WithAttemptTimeout) work without a default;
 // the size limit is left out when both caps are off.
-func limitLayers(cfg Config) (request, attempt, size rt.Middleware, err error) {
-	if request, err = middleware.RequestTimeout(cfg.Limits.RequestTimeout); err != nil {
-		return nil, nil, nil, inGroup("Limits", err)
+func (l *layers) addLimits(cfg Config) error {
+	var err error
+	if l.requestTimeout, err = middleware.RequestTimeout(cfg.Limits.RequestTimeout); err != nil {
+		return inGroup("Limits", err)
 	}
-	if attempt, err = middleware.AttemptTimeout(cfg.Limits.AttemptTimeout); err != nil {
-		return nil, nil, nil, inGroup("Limits", err)
+	if l.attemptTimeout, err = middleware.AttemptTimeout(cfg.Limits.AttemptTimeout); err != nil {
+		return inGroup("Limits", err)
 	}
-	if size, err = middleware.SizeLimit(cfg.Limits.Response); err != nil {
-		return nil, nil, nil, inGroup("Limits.Response", err)
-	}
-	return request, attempt, size, nil
+	l.sizeLimit, err = middleware.SizeLimit(cfg.Limits.Response)
+	return inGroup("Limits.Response", err)
 }
 
 // newLimiter returns the limiter of cfg.Limits.Limiter, or nil when it is

@@ -6,15 +6,15 @@ import (
 	"github.com/esrt-dev/esrt/selector"
 )
 
-// retryLayers returns the retry and hedging layers, which share one budget
+// addRetries sets the retry and hedging layers, which share one budget
 // (cfg.Retry.Budget): retry counts every request into it, and both draw
 // from it. With retries disabled and no hedging, there is no budget. The
 // limiter, if any, hears of the 429s that retry absorbs through retry's
 // hooks: from outside retry it sees only each request's last response.
-func retryLayers(cfg Config, pool *selector.Pool, limiter *middleware.Limiter) (retry, hedge rt.Middleware, err error) {
+func (l *layers) addRetries(cfg Config, pool *selector.Pool, limiter *middleware.Limiter) error {
 	budget, err := middleware.NewBudget(cfg.Retry.Budget)
 	if err != nil {
-		return nil, nil, inGroup("Retry.Budget", err)
+		return inGroup("Retry.Budget", err)
 	}
 	if cfg.DisableRetry && !cfg.Retry.Hedge.Enabled {
 		budget = nil // nothing draws from it
@@ -23,7 +23,7 @@ func retryLayers(cfg Config, pool *selector.Pool, limiter *middleware.Limiter) (
 	if limiter != nil {
 		hooks = rt.ComposeHooks(cfg.Hooks, limiter.Hooks())
 	}
-	retry, err = middleware.Retry(middleware.RetryConfig{
+	l.retry, err = middleware.Retry(middleware.RetryConfig{
 		MaxRetries:    cfg.MaxRetries,
 		Disable:       cfg.DisableRetry,
 		RetryOnStatus: cfg.RetryOnStatus,
@@ -33,7 +33,7 @@ func retryLayers(cfg Config, pool *selector.Pool, limiter *middleware.Limiter) (
 		Hooks:         hooks,
 	})
 	if err != nil || !cfg.Retry.Hedge.Enabled {
-		return retry, nil, err
+		return err
 	}
 	hc := cfg.Retry.Hedge.HedgeConfig
 	if hc.Budget == nil {
@@ -42,6 +42,6 @@ func retryLayers(cfg Config, pool *selector.Pool, limiter *middleware.Limiter) (
 	if hc.RetryOnStatus == nil {
 		hc.RetryOnStatus = cfg.RetryOnStatus // checked by Retry above
 	}
-	hedge, err = middleware.Hedge(hc)
-	return retry, hedge, inGroup("Retry.Hedge", err)
+	l.hedge, err = middleware.Hedge(hc)
+	return inGroup("Retry.Hedge", err)
 }
