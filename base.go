@@ -43,6 +43,15 @@ type baseGuard struct {
 
 var _ http.RoundTripper = (*baseGuard)(nil)
 
+// guard returns the middleware that puts a baseGuard on the base
+// transport. closed is closed by Transport.Close; ownBase says that the
+// base is esrt's own NewHTTPTransport.
+func guard(closed <-chan struct{}, ownBase bool) rt.Middleware {
+	return func(next http.RoundTripper) http.RoundTripper {
+		return &baseGuard{next: next, closed: closed, ownBase: ownBase}
+	}
+}
+
 func (g *baseGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if g.isClosed() {
 		if req.Body != nil {

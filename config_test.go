@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esrt-dev/esrt/middleware"
 )
 
 // secretConfig is a Config with every secret set, and non-secret fields
@@ -23,17 +26,20 @@ func secretConfig() Config {
 		APIKey:       "key-S3CRET-3",
 		ServiceToken: "tok-S3CRET-4",
 		CloudID:      "my-deployment:ZXhhbXBsZS5jb20kYWJjJGRlZg==",
-		Header:       http.Header{"Authorization": {"ApiKey hdr-S3CRET-5"}, "X-Api-Key": {"hdr-S3CRET-6"}, "X-Trace": {"visible-trace"}},
+		Header: http.Header{"Authorization": {"ApiKey hdr-S3CRET-5"}, "X-Api-Key": {"hdr-S3CRET-6"}, "X-Trace": {"visible-trace"},
+			"User-Agent": {"visible-agent"}},
 		MaxRetries:   7,
 		RetryBackoff: func(int) time.Duration { return 0 },
 		Transport:    http.DefaultTransport,
 		CACert:       []byte("-----BEGIN CERTIFICATE-----"),
-		UserAgent:    "visible-agent",
 		Logger:       slog.New(slog.DiscardHandler),
+		Pool:         PoolConfig{DeadTimeout: 3 * time.Second},
+		Retry:        RetryConfig{Hedge: HedgeConfig{Enabled: true, HedgeConfig: middleware.HedgeConfig{Quantile: 0.99}}},
 	}
 }
 
-var visibleInConfig = []string{"es1.example.com:9200", "es2.example.com:9200/pre", "elastic", "my-deployment", "visible-trace", "visible-agent", "MaxRetries", "7", "*http.Transport"}
+var visibleInConfig = []string{"es1.example.com:9200", "es2.example.com:9200/pre", "elastic", "my-deployment", "visible-trace", "visible-agent", "MaxRetries", "7", "*http.Transport",
+	"DeadTimeout", "Quantile", "0.99"}
 
 // A Config prints and logs itself redacted with every verb, as a value or a
 // pointer, alone or nested, and keeps its other fields visible.
@@ -87,42 +93,66 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 	}
 }
 
-// Every string field of Config shows in String unless it is a secret, and
-// every field whose name suggests a secret is redacted: a new secret field
-// cannot be added without redaction.
+// Every string field of Config and of its groups, at any depth, shows in
+// String unless it is a secret, and every field whose name suggests a
+// secret is redacted: a new secret field cannot be added without
+// redaction.
 func TestConfigRedactsEverySecretField(t *testing.T) {
 	var cfg Config
-	v := reflect.ValueOf(&cfg).Elem()
 	suspicious := regexp.MustCompile(`(?i)password|passwd|secret|token|apikey|credential|key$`)
-	for i := range v.NumField() {
-		f := v.Type().Field(i)
-		if f.Type.Kind() != reflect.String {
-			continue
+	var fields []string
+	eachStringField(reflect.ValueOf(&cfg).Elem(), "", func(path, name string, v reflect.Value) {
+		if suspicious.MatchString(name) && !secretField(name) {
+			t.Errorf("field %s looks like a secret but is not redacted", path)
 		}
-		if suspicious.MatchString(f.Name) && !secretField(f.Name) {
-			t.Errorf("field %s looks like a secret but is not redacted", f.Name)
-		}
-		v.Field(i).SetString("value-of-" + f.Name)
+		v.SetString("value-of-" + path)
+		fields = append(fields, path)
+	})
+	if !slices.Contains(fields, "Protocol.SendGetBodyAs") {
+		t.Fatalf("the walk missed the groups' fields: %v", fields)
 	}
-	out := fmt.Sprintf("%+v", cfg)
-	for i := range v.NumField() {
-		f := v.Type().Field(i)
-		if f.Type.Kind() != reflect.String {
-			continue
-		}
-		shown := strings.Contains(out, "value-of-"+f.Name)
-		if shown == secretField(f.Name) {
-			t.Errorf("field %s: shown %v, secret %v: %s", f.Name, shown, secretField(f.Name), out)
+	for _, out := range []string{fmt.Sprintf("%+v", cfg), logged(cfg)} {
+		for _, path := range fields {
+			name := path[strings.LastIndexByte(path, '.')+1:]
+			if shown := strings.Contains(out, "value-of-"+path); shown == secretField(name) {
+				t.Errorf("field %s: shown %v, secret %v: %s", path, shown, secretField(name), out)
+			}
 		}
 	}
+}
+
+// eachStringField calls visit for every settable string field of the
+// struct v and of the structs it holds, with its path from v.
+func eachStringField(v reflect.Value, prefix string, visit func(path, name string, v reflect.Value)) {
+	for i := range v.NumField() {
+		f, fv := v.Type().Field(i), v.Field(i)
+		switch {
+		case !fv.CanSet():
+		case f.Type.Kind() == reflect.String:
+			visit(prefix+f.Name, f.Name, fv)
+		case f.Type.Kind() == reflect.Struct && f.Anonymous:
+			eachStringField(fv, prefix, visit)
+		case f.Type.Kind() == reflect.Struct:
+			eachStringField(fv, prefix+f.Name+".", visit)
+		}
+	}
+}
+
+// logged returns what slog's JSON handler writes of cfg.
+func logged(cfg Config) string {
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "cfg", cfg)
+	return buf.String()
 }
 
 func TestConfigStringShowsOnlySetFields(t *testing.T) {
 	if got := fmt.Sprint(Config{}); got != "esrt.Config{}" {
 		t.Errorf("zero Config prints as %q", got)
 	}
-	got := fmt.Sprint(Config{Addresses: []string{"http://u:p@es:9200"}, Username: "u", Password: "p", DisableRetry: true, RetryOnStatus: []int{503}, DeadNodeTimeout: time.Second})
-	want := "esrt.Config{Addresses:[http://xxxxx@es:9200] Username:u Password:[redacted] RetryOnStatus:[503] DisableRetry:true DeadNodeTimeout:1s}"
+	got := fmt.Sprint(Config{Addresses: []string{"http://u:p@es:9200"}, Username: "u", Password: "p", DisableRetry: true, RetryOnStatus: []int{503},
+		Pool: PoolConfig{DeadTimeout: time.Second}, Retry: RetryConfig{Hedge: HedgeConfig{Enabled: true, HedgeConfig: middleware.HedgeConfig{Quantile: 0.9}}}})
+	want := "esrt.Config{Addresses:[http://xxxxx@es:9200] Username:u Password:[redacted] RetryOnStatus:[503] DisableRetry:true " +
+		"Pool:{DeadTimeout:1s} Retry:{Hedge:{Enabled:true Quantile:0.9}}}"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

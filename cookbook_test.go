@@ -20,7 +20,6 @@ import (
 
 	"github.com/esrt-dev/esrt"
 	"github.com/esrt-dev/esrt/estest"
-	"github.com/esrt-dev/esrt/middleware"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/selector"
 )
@@ -158,7 +157,7 @@ var faasClient = func() *http.Client {
 		APIKey:    os.Getenv("ES_API_KEY"),
 		// No DiscoverNodesOnStart or DiscoverNodesInterval: no background
 		// goroutine between invocations.
-		RequestTimeout: 5 * time.Second, // below the function's own timeout
+		Limits: esrt.LimitsConfig{RequestTimeout: 5 * time.Second}, // below the function's own timeout
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -187,8 +186,8 @@ func Example_functionsAsAService() {
 // POST, which Elasticsearch accepts for every endpoint that takes a body.
 func Example_getBodyAsPost() {
 	tr, err := esrt.New(esrt.Config{
-		Addresses:     []string{"https://es.example.com:9243"},
-		SendGetBodyAs: "POST",
+		Addresses: []string{"https://es.example.com:9243"},
+		Protocol:  esrt.ProtocolConfig{SendGetBodyAs: "POST"},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -200,9 +199,11 @@ func Example_getBodyAsPost() {
 // 9.x with compatibility mode (or ELASTIC_CLIENT_APIVERSIONING=true).
 func Example_compatibilityMode() {
 	tr, err := esrt.New(esrt.Config{
-		Addresses:               []string{"https://es.example.com:9200"},
-		EnableCompatibilityMode: true,
-		CompatibilityVersion:    8, // what the application was written for
+		Addresses: []string{"https://es.example.com:9200"},
+		Protocol: esrt.ProtocolConfig{
+			CompatibilityMode:    true,
+			CompatibilityVersion: 8, // what the application was written for
+		},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -273,7 +274,7 @@ func Example_zoneAwareRouting() {
 	tr, err := esrt.New(esrt.Config{
 		Addresses:            cluster.URLs(),
 		DiscoverNodesOnStart: true,
-		PreferNode:           selector.Attribute("zone", "eu-west-1b"),
+		Pool:                 esrt.PoolConfig{Prefer: selector.Attribute("zone", "eu-west-1b")},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -301,7 +302,7 @@ func Example_zoneAwareRouting() {
 func Example_hedgedSearch() {
 	tr, err := esrt.New(esrt.Config{
 		Addresses: []string{"http://es1:9200", "http://es2:9200", "http://es3:9200"},
-		Hedge:     &middleware.HedgeConfig{}, // p95 per operation, 5 % of reads at most
+		Retry:     esrt.RetryConfig{Hedge: esrt.HedgeConfig{Enabled: true}}, // p95 per operation, 5 % of reads at most
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -352,20 +353,16 @@ func Example_retriedWrite() {
 // Bulk ingest with backpressure: queue callers when the cluster rejects
 // work with 429, instead of hammering it.
 func Example_bulkBackpressure() {
-	limiter, err := middleware.NewLimiter(middleware.LimiterConfig{})
-	if err != nil {
-		log.Fatal(err)
-	}
 	tr, err := esrt.New(esrt.Config{
 		Addresses:           []string{"http://es1:9200", "http://es2:9200"},
-		Limiter:             limiter,
+		Limits:              esrt.LimitsConfig{Limiter: esrt.LimiterConfig{Enabled: true}},
 		CompressRequestBody: true,
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer tr.Close()
-	// Export limiter.Stats().Bulk (limit, in flight, queued) as metrics.
+	// Export tr.Limiter().Stats().Bulk (limit, in flight, queued) as metrics.
 }
 
 // Logging requests, and each request as a curl command at Debug level,
@@ -373,10 +370,9 @@ func Example_bulkBackpressure() {
 func Example_loggingAsCurl() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	tr, err := esrt.New(esrt.Config{
-		Addresses:      []string{"http://localhost:9200"},
-		Logger:         logger,
-		LogCurl:        true,
-		MaxLogBodySize: 2048,
+		Addresses: []string{"http://localhost:9200"},
+		Logger:    logger,
+		Logging:   esrt.LoggingConfig{Curl: true, MaxBodySize: 2048},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -396,7 +392,7 @@ func Example_roundRobin() {
 
 	tr, err := esrt.New(esrt.Config{
 		Addresses: addresses, // every node
-		Selector:  selector.RoundRobin(),
+		Pool:      esrt.PoolConfig{Selector: selector.RoundRobin()},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -25,12 +25,12 @@ func TestDefaultChainCopiesOnce(t *testing.T) {
 		return base(req)
 	})
 	tr := mustNew(t, Config{
-		Addresses:               []string{"http://a:9200", "http://b:9200"},
-		Username:                "elastic",
-		Password:                "changeme",
-		Header:                  http.Header{"X-Team": {"search"}},
-		EnableCompatibilityMode: true,
-		Transport:               recording,
+		Addresses: []string{"http://a:9200", "http://b:9200"},
+		Username:  "elastic",
+		Password:  "changeme",
+		Header:    http.Header{"X-Team": {"search"}},
+		Protocol:  ProtocolConfig{CompatibilityMode: true},
+		Transport: recording,
 	})
 	req, err := http.NewRequestWithContext(rt.WithOpaqueID(context.Background(), "job-1"), "GET", "/products/_search", nil)
 	if err != nil {

@@ -39,7 +39,7 @@ func TestLogCurlRuns(t *testing.T) {
 		CACert:    c.CACertPEM(),
 		Header:    http.Header{"X-App": {"shop"}},
 		Logger:    slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		LogCurl:   true,
+		Logging:   LoggingConfig{Curl: true},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,9 @@
 // Package esrt is a transport for Elasticsearch and OpenSearch clusters,
 // built as a chain of single-purpose http.RoundTripper middlewares.
 //
-// [New] assembles the default chain from a [Config] whose fields carry
-// go-elasticsearch's names:
+// [New] assembles the default chain from a [Config] whose flat fields carry
+// go-elasticsearch's names, and whose groups (Pool, Retry, Breaker,
+// Limits, Logging, Protocol) hold esrt's own settings:
 //
 //	tr, err := esrt.New(esrt.Config{
 //		Addresses: []string{"https://es1:9200", "https://es2:9200"},
@@ -19,21 +20,9 @@
 // retried only when that is safe for the Elasticsearch operation, and
 // carries the configured credentials and headers.
 //
-// The chain, outermost first:
-//
-//	request
-//	  │ headers       User-Agent, default headers, X-Opaque-Id
-//	  │ compat        compatibility media types (optional)
-//	  │ product check X-Elastic-Product (optional)
-//	  │ size limits   response body caps, 512 MiB by default
-//	  │ auth          request header > rt.WithAuth > URL userinfo > config
-//	  │ gzip          request bodies, once (optional; on for Cloud ID)
-//	  │ retry         operation-aware, jittered backoff, retry budget
-//	  │ routing       node pool, latency-aware selection, dead-node backoff
-//	  │ warning       credentials over plain http to a remote host
-//	  │ guard         no attempt after Close; unsendable requests and unasked
-//	  │               101s blame no node; hints on TLS errors
-//	  ▼ base          *http.Transport: TLS (CA, fingerprint), pool, HTTP/2
+// The order of the chain's layers, outermost first, is shown by the
+// package's example "Chain", which go test runs, so it is always the order
+// New builds; the reason for each layer's place is in chain.go.
 //
 // Each middleware lives in package middleware, selector or discovery and can
 // be used on its own with [rt.Chain]. [NewHTTPTransport] builds the base

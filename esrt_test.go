@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -59,22 +60,30 @@ func TestNewConfigErrors(t *testing.T) {
 		{"sniffing with cloud id", Config{CloudID: "my:" + b64("us-east-1.aws.found.io$abc$def"), DiscoverNodesOnStart: true}, "DiscoverNodesOnStart"},
 		{"periodic sniffing with cloud id", Config{CloudID: "my:" + b64("us-east-1.aws.found.io$abc$def"), DiscoverNodesInterval: time.Minute}, "DiscoverNodesInterval"},
 		{"negative interval", Config{DiscoverNodesInterval: -time.Second}, "DiscoverNodesInterval"},
-		{"negative timeout", Config{DiscoverNodesTimeout: -1}, "DiscoverNodesTimeout"},
+		{"negative timeout", Config{Pool: PoolConfig{DiscoverNodesTimeout: -1}}, "Pool.DiscoverNodesTimeout"},
 		{"negative retries", Config{MaxRetries: -1}, "MaxRetries"},
-		{"negative dead timeout", Config{DeadNodeTimeout: -1}, "DeadNodeTimeout"},
-		{"negative max dead timeout", Config{MaxDeadNodeTimeout: -time.Second}, "MaxDeadNodeTimeout"},
+		{"negative retries, retries off", Config{MaxRetries: -1, DisableRetry: true}, "MaxRetries"},
+		{"negative dead timeout", Config{Pool: PoolConfig{DeadTimeout: -1}}, "Pool.DeadTimeout"},
+		{"negative max dead timeout", Config{Pool: PoolConfig{MaxDeadTimeout: -time.Second}}, "Pool.MaxDeadTimeout"},
 		{"bad status", Config{RetryOnStatus: []int{1000}}, "RetryOnStatus"},
 		{"CA with own transport", Config{CACert: []byte("x"), Transport: http.DefaultTransport}, "Transport"},
 		{"bad CA", Config{CACert: []byte("nope")}, "CACert"},
 		{"bad fingerprint", Config{CertificateFingerprint: "zz"}, "CertificateFingerprint"},
 		{"different userinfo", Config{Addresses: []string{"http://a:" + secret + "@es1:9200", "http://b:" + secret + "@es2:9200"}}, "Addresses[1]"},
-		{"bad compatibility version", Config{EnableCompatibilityMode: true, CompatibilityVersion: 6}, "CompatibilityVersion"},
-		{"bad SendGetBodyAs", Config{SendGetBodyAs: "PUT"}, "SendGetBodyAs"},
-		{"negative BreakerTimeout", Config{BreakerTimeout: -time.Second}, "BreakerTimeout"},
-		{"negative RequestTimeout", Config{RequestTimeout: -time.Second}, "RequestTimeout"},
-		{"negative AttemptTimeout", Config{AttemptTimeout: -time.Second}, "AttemptTimeout"},
-		{"bad hedge quantile", Config{Hedge: &middleware.HedgeConfig{Quantile: 2}}, "Hedge.Quantile"},
-		{"bad cluster breaker ratio", Config{ClusterBreaker: &middleware.ClusterBreakerConfig{Ratio: 2}}, "ClusterBreaker.Ratio"},
+		{"bad compatibility version", Config{Protocol: ProtocolConfig{CompatibilityMode: true, CompatibilityVersion: 6}}, "Protocol.CompatibilityVersion"},
+		{"bad SendGetBodyAs", Config{Protocol: ProtocolConfig{SendGetBodyAs: "PUT"}}, "Protocol.SendGetBodyAs"},
+		{"negative breaker timeout", Config{Breaker: BreakerConfig{Timeout: -time.Second}}, "Breaker.Timeout"},
+		{"negative breaker timeout, breakers off", Config{Breaker: BreakerConfig{Failures: -1, Timeout: -time.Second}}, "Breaker.Timeout"},
+		{"negative request timeout", Config{Limits: LimitsConfig{RequestTimeout: -time.Second}}, "Limits.RequestTimeout"},
+		{"negative attempt timeout", Config{Limits: LimitsConfig{AttemptTimeout: -time.Second}}, "Limits.AttemptTimeout"},
+		{"bad hedge quantile", Config{Retry: RetryConfig{Hedge: HedgeConfig{Enabled: true, HedgeConfig: middleware.HedgeConfig{Quantile: 2}}}}, "Retry.Hedge.Quantile"},
+		{"hedging set, not enabled", Config{Retry: RetryConfig{Hedge: HedgeConfig{HedgeConfig: middleware.HedgeConfig{Quantile: 0.99}}}}, "Retry.Hedge.Enabled"},
+		{"bad budget ratio", Config{Retry: RetryConfig{Budget: middleware.BudgetConfig{Ratio: -1}}}, "Retry.Budget.Ratio"},
+		{"bad budget ratio, retries off", Config{DisableRetry: true, Retry: RetryConfig{Budget: middleware.BudgetConfig{Ratio: -1}}}, "Retry.Budget.Ratio"},
+		{"bad cluster breaker ratio", Config{Breaker: BreakerConfig{Cluster: ClusterBreakerConfig{Enabled: true, ClusterBreakerConfig: middleware.ClusterBreakerConfig{Ratio: 2}}}}, "Breaker.Cluster.Ratio"},
+		{"cluster breaker set, not enabled", Config{Breaker: BreakerConfig{Cluster: ClusterBreakerConfig{ClusterBreakerConfig: middleware.ClusterBreakerConfig{Ratio: 0.3}}}}, "Breaker.Cluster.Enabled"},
+		{"bad limiter decrease", Config{Limits: LimitsConfig{Limiter: LimiterConfig{Enabled: true, LimiterConfig: middleware.LimiterConfig{Bulk: middleware.LimiterClassConfig{Decrease: 2}}}}}, "Limits.Limiter.Bulk.Decrease"},
+		{"limiter set, not enabled", Config{Limits: LimitsConfig{Limiter: LimiterConfig{LimiterConfig: middleware.LimiterConfig{IgnoreBulkItems: true}}}}, "Limits.Limiter.Enabled"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,11 +95,33 @@ func TestNewConfigErrors(t *testing.T) {
 			if ce.Field != tt.field {
 				t.Errorf("field %q, want %q (%v)", ce.Field, tt.field, err)
 			}
+			if !isConfigPath(ce.Field) {
+				t.Errorf("field %q is not a path of Config", ce.Field)
+			}
 			if strings.Contains(err.Error(), secret) {
 				t.Errorf("error reveals a secret: %v", err)
 			}
 		})
 	}
+}
+
+// isConfigPath reports whether path names a field of Config as Go code
+// writes it, such as "Addresses[1]" or "Retry.Hedge.Quantile" (a field of
+// an embedded struct included, as Go promotes it).
+func isConfigPath(path string) bool {
+	t := reflect.TypeFor[Config]()
+	for name := range strings.SplitSeq(path, ".") {
+		name, _, _ = strings.Cut(name, "[")
+		if t.Kind() != reflect.Struct {
+			return false
+		}
+		f, ok := t.FieldByName(name)
+		if !ok || !f.IsExported() {
+			return false
+		}
+		t = f.Type
+	}
+	return true
 }
 
 func b64(s string) string {
@@ -411,7 +442,7 @@ func TestProductCheckEndToEnd(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := get(t, mustNew(t, Config{Addresses: []string{tt.url}, ProductCheck: tt.check}), "/")
+			res, err := get(t, mustNew(t, Config{Addresses: []string{tt.url}, Protocol: ProtocolConfig{ProductCheck: tt.check}}), "/")
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
 			}
@@ -450,11 +481,11 @@ func TestWireOptionsThroughNew(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	tr := mustNew(t, Config{
-		Addresses:       c.URLs(),
-		Logger:          logger,
-		LogCurl:         true,
-		SendGetBodyAs:   "post",
-		MaxResponseSize: 200,
+		Addresses: c.URLs(),
+		Logger:    logger,
+		Logging:   LoggingConfig{Curl: true},
+		Protocol:  ProtocolConfig{SendGetBodyAs: "post"},
+		Limits:    LimitsConfig{Response: middleware.SizeLimitConfig{MaxSize: 200}},
 	})
 
 	// GET with a body goes out as POST, and the request is logged with a
@@ -475,7 +506,7 @@ func TestWireOptionsThroughNew(t *testing.T) {
 		}
 	}
 
-	// A body over MaxResponseSize is an error, not a truncated body.
+	// A body over Limits.Response.MaxSize is an error, not a truncated body.
 	res, err = get(t, tr, "/_nodes/http")
 	if err == nil {
 		_, err = io.ReadAll(res.Body)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/esrt-dev/esrt"
@@ -71,3 +72,91 @@ func ExampleNewHTTPTransport() {
 	// 32 true
 	// esrt: invalid configuration: CertificateFingerprint: 2 bytes, want a SHA-256 fingerprint of 32 bytes
 }
+
+// The order of the chain New builds, outermost first: the default chain,
+// then the chain with every optional layer on. Each layer's Unwrap returns
+// the next, down to the base transport; the reason for each layer's place
+// is in chain.go. A layer that is off is not in the chain at all. The
+// first deadlineTransport is the request timeout, the second the attempt
+// timeout.
+func Example_chain() {
+	layers := func(cfg esrt.Config) {
+		tr, err := esrt.New(cfg)
+		if err != nil {
+			panic(err)
+		}
+		defer tr.Close()
+		for next := tr.Unwrap(); next != nil; {
+			fmt.Printf("  %T\n", next)
+			u, ok := next.(interface{ Unwrap() http.RoundTripper })
+			if !ok {
+				break
+			}
+			next = u.Unwrap()
+		}
+	}
+	addresses := []string{"http://es1:9200", "http://es2:9200"}
+	fmt.Println("default:")
+	layers(esrt.Config{Addresses: addresses})
+	fmt.Println("every layer on:")
+	layers(esrt.Config{
+		Addresses:           addresses,
+		Logger:              slog.New(slog.DiscardHandler),
+		CompressRequestBody: true,
+		Breaker:             esrt.BreakerConfig{Cluster: esrt.ClusterBreakerConfig{Enabled: true}},
+		Retry:               esrt.RetryConfig{Hedge: esrt.HedgeConfig{Enabled: true}},
+		Limits:              esrt.LimitsConfig{Limiter: esrt.LimiterConfig{Enabled: true}},
+		Protocol:            esrt.ProtocolConfig{CompatibilityMode: true, ProductCheck: true, SendGetBodyAs: "POST"},
+		Middleware:          []rt.Middleware{newCallSpan},
+		AttemptMiddleware:   []rt.Middleware{newSigner},
+	})
+	// Output:
+	// default:
+	//   *middleware.deadlineTransport
+	//   *middleware.sizeLimitTransport
+	//   *middleware.retryTransport
+	//   *selector.Router
+	//   *middleware.headersTransport
+	//   *middleware.authTransport
+	//   *middleware.breakersTransport
+	//   *middleware.deadlineTransport
+	//   *esrt.baseGuard
+	//   *http.Transport
+	// every layer on:
+	//   *esrt_test.callSpan
+	//   *middleware.clusterBreakerTransport
+	//   *middleware.loggingTransport
+	//   *middleware.deadlineTransport
+	//   *middleware.productTransport
+	//   *middleware.sizeLimitTransport
+	//   *middleware.gzipTransport
+	//   *middleware.limiterTransport
+	//   *middleware.retryTransport
+	//   *middleware.hedgeTransport
+	//   *middleware.getAsPostTransport
+	//   *selector.Router
+	//   *middleware.headersTransport
+	//   *middleware.compatTransport
+	//   *middleware.authTransport
+	//   *middleware.breakersTransport
+	//   *middleware.deadlineTransport
+	//   *middleware.plaintextTransport
+	//   *esrt_test.signer
+	//   *esrt.baseGuard
+	//   *http.Transport
+}
+
+// callSpan and signer stand for a caller's middlewares, such as a tracing
+// span and a request signer; they pass the request on unchanged.
+type (
+	callSpan struct{ next http.RoundTripper }
+	signer   struct{ next http.RoundTripper }
+)
+
+func newCallSpan(next http.RoundTripper) http.RoundTripper { return &callSpan{next} }
+func newSigner(next http.RoundTripper) http.RoundTripper   { return &signer{next} }
+
+func (m *callSpan) RoundTrip(req *http.Request) (*http.Response, error) { return m.next.RoundTrip(req) }
+func (m *callSpan) Unwrap() http.RoundTripper                           { return m.next }
+func (m *signer) RoundTrip(req *http.Request) (*http.Response, error)   { return m.next.RoundTrip(req) }
+func (m *signer) Unwrap() http.RoundTripper                             { return m.next }

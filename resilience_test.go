@@ -37,7 +37,7 @@ func drainClose(res *http.Response) int {
 // revived: the callers see no error.
 func TestNoErrorsWhileANodeDiesAndReturns(t *testing.T) {
 	c := estest.New(t, estest.Config{Nodes: 3})
-	tr := mustNew(t, Config{Addresses: c.URLs(), DeadNodeTimeout: 50 * time.Millisecond, MaxDeadNodeTimeout: 200 * time.Millisecond})
+	tr := mustNew(t, Config{Addresses: c.URLs(), Pool: PoolConfig{DeadTimeout: 50 * time.Millisecond, MaxDeadTimeout: 200 * time.Millisecond}})
 	const total, workers = 10_000, 32
 	var sent, failed atomic.Int64
 	var firstErr atomic.Value
@@ -104,7 +104,7 @@ func TestResetsNeverDuplicateWrites(t *testing.T) {
 			// With a reset on 10 % of attempts, four in a row hit about one
 			// request in 10 000; more retries keep "every explicit-id write
 			// succeeds" from depending on the dice.
-			tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff, MaxRetries: 8, DeadNodeTimeout: 20 * time.Millisecond})
+			tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff, MaxRetries: 8, Pool: PoolConfig{DeadTimeout: 20 * time.Millisecond}})
 			const total, workers = 2000, 16
 			var next, failed atomic.Int64
 			var wg sync.WaitGroup
@@ -247,13 +247,10 @@ func TestRetryBudgetAgainstAll503(t *testing.T) {
 	for _, n := range c.Nodes() {
 		n.SetFailFunc(func(*http.Request) *estest.Failure { return &estest.Failure{Status: 503} })
 	}
-	budget, err := middleware.NewBudget(middleware.BudgetConfig{Ratio: 0.2, MinPerSecond: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Breakers off: with them, the nodes' breakers open after a few 503s
 	// and the cluster sees even less; this test is about the budget alone.
-	tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff, RetryBudget: budget, BreakerFailures: -1})
+	tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff, Breaker: BreakerConfig{Failures: -1},
+		Retry: RetryConfig{Budget: middleware.BudgetConfig{Ratio: 0.2, MinPerSecond: 1}}})
 	const requests = 600
 	var wg sync.WaitGroup
 	tick := time.NewTicker(2 * time.Millisecond) // 500 requests a second offered
@@ -291,8 +288,8 @@ func TestNodeBreakerThroughNew(t *testing.T) {
 	var mu sync.Mutex
 	var changes []rt.BreakerInfo
 	hooks := &rt.Hooks{OnBreakerChange: func(i rt.BreakerInfo) { mu.Lock(); changes = append(changes, i); mu.Unlock() }}
-	tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff, BreakerFailures: 2, BreakerTimeout: time.Minute,
-		DeadNodeTimeout: time.Millisecond, Hooks: hooks})
+	tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: noBackoff, Breaker: BreakerConfig{Failures: 2, Timeout: time.Minute},
+		Pool: PoolConfig{DeadTimeout: time.Millisecond}, Hooks: hooks})
 	for i := range 300 {
 		res, err := get(t, tr, "/")
 		if err != nil {
@@ -321,8 +318,8 @@ func TestClusterBreakerThroughNew(t *testing.T) {
 	for _, n := range c.Nodes() {
 		n.SetFailFunc(func(*http.Request) *estest.Failure { return &estest.Failure{Status: 503} })
 	}
-	tr := mustNew(t, Config{Addresses: c.URLs(), DisableRetry: true, BreakerFailures: -1,
-		ClusterBreaker: &middleware.ClusterBreakerConfig{MinRequests: 10, Timeout: time.Minute}})
+	tr := mustNew(t, Config{Addresses: c.URLs(), DisableRetry: true, Breaker: BreakerConfig{Failures: -1,
+		Cluster: ClusterBreakerConfig{Enabled: true, ClusterBreakerConfig: middleware.ClusterBreakerConfig{MinRequests: 10, Timeout: time.Minute}}}})
 	for range 10 {
 		res, err := get(t, tr, "/")
 		if err != nil {
@@ -341,7 +338,7 @@ func TestClusterBreakerThroughNew(t *testing.T) {
 	}
 }
 
-// With a Limiter, a node that rejects work above 50 requests in flight sees
+// With Limits.Limiter, a node that rejects work above 50 requests in flight sees
 // few 429s even from 200 concurrent bulk callers. The node is a stand-in
 // that answers after 20 ms of virtual time, so that the limiter's
 // adaptation depends on the requests alone, never on how busy the machine
@@ -367,11 +364,8 @@ func TestLimiterThroughNew(t *testing.T) {
 			body := `{"took":20,"errors":false,"items":[{"index":{"_index":"logs","_id":"x","status":201}}]}`
 			return &http.Response{StatusCode: 200, Header: header, Body: io.NopCloser(strings.NewReader(body)), Request: req}, nil
 		})
-		limiter, err := middleware.NewLimiter(middleware.LimiterConfig{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr := mustNew(t, Config{Addresses: []string{"http://es1:9200"}, Transport: node, Limiter: limiter, DisableRetry: true})
+		tr := mustNew(t, Config{Addresses: []string{"http://es1:9200"}, Transport: node, Limits: LimitsConfig{Limiter: LimiterConfig{Enabled: true}}, DisableRetry: true})
+		limiter := tr.Limiter()
 		const callers, each = 200, 10
 		var rejected atomic.Int64
 		var wg sync.WaitGroup
@@ -412,13 +406,13 @@ func TestTimeoutsThroughNew(t *testing.T) {
 	c.Node(0).Hang()
 	defer c.Node(0).Unhang()
 
-	tr := mustNew(t, Config{Addresses: c.URLs()[:1], RequestTimeout: 200 * time.Millisecond})
+	tr := mustNew(t, Config{Addresses: c.URLs()[:1], Limits: LimitsConfig{RequestTimeout: 200 * time.Millisecond}})
 	_, err := get(t, tr, "/")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error %v, want one wrapping context.DeadlineExceeded", err)
 	}
 
-	tr = mustNew(t, Config{Addresses: c.URLs(), AttemptTimeout: 100 * time.Millisecond, RetryBackoff: noBackoff, Selector: selector.RoundRobin()})
+	tr = mustNew(t, Config{Addresses: c.URLs(), Limits: LimitsConfig{AttemptTimeout: 100 * time.Millisecond}, RetryBackoff: noBackoff, Pool: PoolConfig{Selector: selector.RoundRobin()}})
 	for i := range 4 {
 		res, err := get(t, tr, "/")
 		if err != nil {
@@ -449,8 +443,8 @@ func TestHedgeThroughNew(t *testing.T) {
 			hedges.Add(1)
 		}
 	}}
-	tr := mustNew(t, Config{Addresses: c.URLs(), Selector: selector.RoundRobin(), Hooks: hooks,
-		Hedge: &middleware.HedgeConfig{Delay: 20 * time.Millisecond, Quantile: -1}})
+	tr := mustNew(t, Config{Addresses: c.URLs(), Pool: PoolConfig{Selector: selector.RoundRobin()}, Hooks: hooks,
+		Retry: RetryConfig{Hedge: HedgeConfig{Enabled: true, HedgeConfig: middleware.HedgeConfig{Delay: 20 * time.Millisecond, Quantile: -1}}}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for i := range 4 {
@@ -542,7 +536,7 @@ func TestRefusedConnectionRetriedAtOnceThroughNew(t *testing.T) {
 					}
 					return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
 				})
-				tr := mustNew(t, Config{Addresses: tt.addresses, Transport: base, Selector: first,
+				tr := mustNew(t, Config{Addresses: tt.addresses, Transport: base, Pool: PoolConfig{Selector: first},
 					RetryBackoff: func(int) time.Duration { return time.Second }})
 				start := time.Now()
 				res, err := get(t, tr, "/_search")
@@ -564,7 +558,7 @@ func TestRefusedConnectionRetriedAtOnceThroughNew(t *testing.T) {
 // stays up.
 func TestRequestOwnBadOptionsThroughNew(t *testing.T) {
 	c := estest.New(t, estest.Config{Nodes: 3})
-	tr := mustNew(t, Config{Addresses: c.URLs(), BreakerFailures: 1})
+	tr := mustNew(t, Config{Addresses: c.URLs(), Breaker: BreakerConfig{Failures: 1}})
 	bg := context.Background()
 	for _, tt := range []struct {
 		field string
@@ -629,7 +623,7 @@ func TestDefaultResponseSizeCapThroughNew(t *testing.T) {
 		t.Fatalf("error %v, want an *rt.ResponseTooLargeError at the default cap", err)
 	}
 
-	res, err := get(t, mustNew(t, Config{Addresses: []string{srv.URL}, MaxResponseSize: -1, MaxDecompressedResponseSize: -1}), "/logs/_search")
+	res, err := get(t, mustNew(t, Config{Addresses: []string{srv.URL}, Limits: LimitsConfig{Response: middleware.SizeLimitConfig{MaxSize: -1, MaxDecompressedSize: -1}}}), "/logs/_search")
 	if err != nil {
 		t.Fatalf("caps off: %v", err)
 	}

@@ -141,7 +141,7 @@ func TestAllNodesDownThenOneRevived(t *testing.T) {
 	c := estest.New(t, estest.Config{Nodes: 3})
 	// Dead timeouts far longer than the test: a request that succeeds did
 	// not wait for one.
-	tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: func(int) time.Duration { return 0 }, DeadNodeTimeout: time.Minute})
+	tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: func(int) time.Duration { return 0 }, Pool: PoolConfig{DeadTimeout: time.Minute}})
 	for _, n := range c.Nodes() {
 		n.Kill()
 	}
@@ -201,7 +201,7 @@ func TestLongOutageThenOneRevived(t *testing.T) {
 				}
 			}}
 			tr := mustNew(t, Config{Addresses: c.URLs(), RetryBackoff: func(int) time.Duration { return 0 },
-				DeadNodeTimeout: time.Minute, BreakerTimeout: time.Minute, Hooks: hooks})
+				Pool: PoolConfig{DeadTimeout: time.Minute}, Breaker: BreakerConfig{Timeout: time.Minute}, Hooks: hooks})
 			for _, n := range c.Nodes() {
 				n.Kill()
 			}

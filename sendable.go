@@ -30,7 +30,6 @@ func checkHeaderValues(cfg Config) error {
 	for _, f := range []struct{ field, value string }{
 		{"APIKey", cfg.APIKey},
 		{"ServiceToken", cfg.ServiceToken},
-		{"UserAgent", cfg.UserAgent},
 	} {
 		if !header.ValidValue(f.value) {
 			return &rt.ConfigError{Field: f.field, Err: header.ErrControl}

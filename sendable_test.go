@@ -22,7 +22,7 @@ func TestNewRefusesUnsendableHeaderValues(t *testing.T) {
 	}{
 		{"API key with a line break", Config{APIKey: "a2V5OlMzQ1JFVA==\n"}, "APIKey"},
 		{"service token with a carriage return", Config{ServiceToken: "S3CRET\r"}, "ServiceToken"},
-		{"user agent", Config{UserAgent: "app/1\r\nX-Evil: 1"}, "UserAgent"},
+		{"user agent", Config{Header: http.Header{"User-Agent": {"app/1\r\nX-Evil: 1"}}}, "Header[User-Agent]"},
 		{"header value", Config{Header: http.Header{"X-Tenant": {"a\nS3CRET"}}}, "Header[X-Tenant]"},
 		{"header name", Config{Header: http.Header{"X Tenant": {"blue"}}}, "Header"},
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -80,7 +81,7 @@ type HTTPTransportConfig struct {
 // TLS configuration, which may hold client certificates' private keys,
 // shows as its type only.
 func (c HTTPTransportConfig) String() string {
-	return formatFields("esrt.HTTPTransportConfig", redactedFields(c))
+	return formatFields("esrt.HTTPTransportConfig", redactedFields(reflect.ValueOf(c)))
 }
 
 // Format prints [HTTPTransportConfig.String] for every verb: without it, a
@@ -94,7 +95,9 @@ func (c HTTPTransportConfig) GoString() string { return c.String() }
 
 // LogValue logs the fields that are set, as [HTTPTransportConfig.String]
 // shows them.
-func (c HTTPTransportConfig) LogValue() slog.Value { return slog.GroupValue(redactedFields(c)...) }
+func (c HTTPTransportConfig) LogValue() slog.Value {
+	return slog.GroupValue(redactedFields(reflect.ValueOf(c))...)
+}
 
 // NewHTTPTransport returns the base *http.Transport esrt sends requests
 // through: connection pool settings for a cluster client, HTTP/2 where the
@@ -218,4 +221,16 @@ func orDefault(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// baseTransport returns cfg.Transport, or esrt's NewHTTPTransport with
+// cfg's TLS settings, which configure esrt's own transport only.
+func baseTransport(cfg Config) (http.RoundTripper, error) {
+	if cfg.Transport == nil {
+		return NewHTTPTransport(HTTPTransportConfig{CACert: cfg.CACert, CertificateFingerprint: cfg.CertificateFingerprint})
+	}
+	if len(cfg.CACert) > 0 || cfg.CertificateFingerprint != "" {
+		return nil, &rt.ConfigError{Field: "Transport", Err: errors.New("CACert and CertificateFingerprint configure esrt's own base transport; set TLS on your Transport instead")}
+	}
+	return cfg.Transport, nil
 }

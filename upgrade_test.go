@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esrt-dev/esrt/middleware"
 )
 
 // A node that answers 101 Switching Protocols to a search, which asked for
@@ -43,7 +45,8 @@ func TestUnaskedUpgradeIsRefused(t *testing.T) {
 			}()
 		}
 	}()
-	tr := mustNew(t, Config{Addresses: []string{"http://" + ln.Addr().String()}, DisableRetry: true, MaxResponseSize: 1 << 20, MaxDecompressedResponseSize: 1 << 20})
+	tr := mustNew(t, Config{Addresses: []string{"http://" + ln.Addr().String()}, DisableRetry: true,
+		Limits: LimitsConfig{Response: middleware.SizeLimitConfig{MaxSize: 1 << 20, MaxDecompressedSize: 1 << 20}}})
 	res, err := get(t, tr, "/_search")
 	if err == nil {
 		n, rerr := io.Copy(io.Discard, io.LimitReader(res.Body, 8<<20))

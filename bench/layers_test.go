@@ -2,7 +2,6 @@ package bench
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -32,10 +31,10 @@ func (f *fixedBase) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // BenchmarkLayers measures the layers of esrt's default chain one at a
 // time: the chain as esrt.New builds it for three addresses and nothing
-// else (see buildChain in esrt.go), grown from the base outwards, one
-// layer per sub-benchmark. The base allocates nothing and the request,
-// which carries a User-Agent, is reused, so each step's difference from
-// the one before is that layer's own cost. The contract floor over the
+// else (see the example Chain of package esrt), grown from the base
+// outwards, one layer per sub-benchmark. The base allocates nothing and
+// the request, which carries a User-Agent, is reused, so each step's
+// difference from the one before is that layer's own cost. The contract floor over the
 // same base comes first, as a yardstick for routing.
 func BenchmarkLayers(b *testing.B) {
 	seeds, err := discovery.Seeds(addresses)
@@ -77,7 +76,6 @@ func BenchmarkLayers(b *testing.B) {
 		{"routing", selector.Middleware(pool)},
 		{"breakers", breakers.Middleware()},
 		{"attempt-timeout", attemptTimeout},
-		{"plaintext-warning", middleware.WarnPlaintextCredentials(slog.New(slog.DiscardHandler))},
 	}
 	base := &fixedBase{res: http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}}}
 	req, err := http.NewRequest("GET", "/products/_search", nil)

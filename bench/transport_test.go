@@ -77,7 +77,7 @@ func transports(b *testing.B, auth bool) map[string]performer {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { tr.Close() })
-	cfg.Selector = selector.RoundRobin()
+	cfg.Pool.Selector = selector.RoundRobin()
 	rr, err := esrt.New(cfg)
 	if err != nil {
 		b.Fatal(err)

@@ -40,7 +40,7 @@ func sniffedURLs(tr *esrt.Transport) []string {
 	return got
 }
 
-// NodeFilter narrows the nodes discovery keeps; it does not bring the
+// Pool.Filter narrows the nodes discovery keeps; it does not bring the
 // dedicated masters back into rotation.
 func TestNodeFilterKeepsMastersOut(t *testing.T) {
 	c := estest.New(t, estest.Config{NodeConfigs: []estest.NodeConfig{
@@ -49,14 +49,14 @@ func TestNodeFilterKeepsMastersOut(t *testing.T) {
 	tr, err := esrt.New(esrt.Config{
 		Addresses:            c.URLs()[1:2],
 		DiscoverNodesOnStart: true,
-		NodeFilter:           func(n *rt.Node) bool { return n.Name != "node-2" },
+		Pool:                 esrt.PoolConfig{Filter: func(n *rt.Node) bool { return n.Name != "node-2" }},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tr.Close()
 	if got, want := sniffedURLs(tr), c.URLs()[1:2]; !slices.Equal(got, want) {
-		t.Fatalf("pool after sniffing %q, want %q (node-1: not a master, accepted by NodeFilter)", got, want)
+		t.Fatalf("pool after sniffing %q, want %q (node-1: not a master, accepted by Pool.Filter)", got, want)
 	}
 	client := &http.Client{Transport: tr}
 	for range 10 {

@@ -79,11 +79,10 @@ func demo(ctx context.Context, out io.Writer) error {
 	// Round-robin makes the spread easy to see; the default selector is
 	// latency-aware and sends more to faster nodes.
 	tr, err := esrt.New(esrt.Config{
-		Addresses:       cluster.URLs(),
-		Selector:        selector.RoundRobin(),
-		Hooks:           hooks,
-		DeadNodeTimeout: 300 * time.Millisecond,
-		RetryBackoff:    func(int) time.Duration { return 10 * time.Millisecond },
+		Addresses:    cluster.URLs(),
+		Pool:         esrt.PoolConfig{Selector: selector.RoundRobin(), DeadTimeout: 300 * time.Millisecond},
+		Hooks:        hooks,
+		RetryBackoff: func(int) time.Duration { return 10 * time.Millisecond },
 	})
 	if err != nil {
 		return err

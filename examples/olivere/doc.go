@@ -28,7 +28,7 @@
 //     prefix, so olivere's pick only shows up in its errors and logs.
 //
 // olivere/elastic v7 speaks the Elasticsearch 7 API. Against Elasticsearch
-// 8, turn on esrt's compatibility mode with version 7
-// (EnableCompatibilityMode, CompatibilityVersion: 7) so the server answers
-// as 7 would; the test TestCompatibilityMode shows it.
+// 8, turn on esrt's compatibility mode with version 7 (Config.Protocol:
+// CompatibilityMode, CompatibilityVersion: 7) so the server answers as 7
+// would; the test TestCompatibilityMode shows it.
 package olivere

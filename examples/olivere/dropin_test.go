@@ -51,7 +51,7 @@ func TestFailover(t *testing.T) {
 			cluster := estest.New(t, estest.Config{Nodes: 3})
 			// Round robin reaches the failing node within three attempts,
 			// so its one attempt is certain.
-			tr, attempts := dropin.Transport(t, cluster, esrt.Config{Selector: selector.RoundRobin()})
+			tr, attempts := dropin.Transport(t, cluster, esrt.Config{Pool: esrt.PoolConfig{Selector: selector.RoundRobin()}})
 			client := newClient(t, cluster.URLs(), tr, olivere.Retrier())
 			sick := cluster.Node(1)
 			f.Apply(sick)
@@ -171,7 +171,7 @@ func TestCompatibilityMode(t *testing.T) {
 		wantAccept string
 	}{
 		{name: "off", cfg: esrt.Config{}, wantAccept: "application/json"},
-		{name: "version 7", cfg: esrt.Config{EnableCompatibilityMode: true, CompatibilityVersion: 7}, wantAccept: "application/vnd.elasticsearch+json; compatible-with=7"},
+		{name: "version 7", cfg: esrt.Config{Protocol: esrt.ProtocolConfig{CompatibilityMode: true, CompatibilityVersion: 7}}, wantAccept: "application/vnd.elasticsearch+json; compatible-with=7"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,7 +51,7 @@ func TestFailover(t *testing.T) {
 			cluster := estest.New(t, estest.Config{Nodes: 3, Product: estest.OpenSearch})
 			// Round robin reaches the failing node within three attempts,
 			// so its one attempt is certain.
-			tr, attempts := dropin.Transport(t, cluster, esrt.Config{Selector: selector.RoundRobin()})
+			tr, attempts := dropin.Transport(t, cluster, esrt.Config{Pool: esrt.PoolConfig{Selector: selector.RoundRobin()}})
 			client := newClient(t, cluster.URLs(), tr, false)
 			sick := cluster.Node(1)
 			f.Apply(sick)
@@ -123,11 +123,8 @@ func TestClientRetriesMultiplyAttempts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cluster := estest.New(t, estest.Config{Nodes: 3, Product: estest.OpenSearch})
-			budget, err := middleware.NewBudget(middleware.BudgetConfig{MinPerSecond: 1000})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr, attempts := dropin.Transport(t, cluster, esrt.Config{BreakerFailures: -1, RetryBudget: budget})
+			tr, attempts := dropin.Transport(t, cluster, esrt.Config{Breaker: esrt.BreakerConfig{Failures: -1},
+				Retry: esrt.RetryConfig{Budget: middleware.BudgetConfig{MinPerSecond: 1000}}})
 			client := newClient(t, cluster.URLs(), tr, tt.clientRetries)
 			for _, n := range cluster.Nodes() {
 				n.SetFailFunc(func(*http.Request) *estest.Failure { return &estest.Failure{Status: http.StatusServiceUnavailable} })

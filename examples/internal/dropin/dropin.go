@@ -57,7 +57,7 @@ func (a *Attempts) Total() int {
 //   - Addresses: every node of c.
 //   - RetryBackoff: none, so retries go out at once; the tests are about
 //     where attempts go, not when.
-//   - DeadNodeTimeout: a minute, so a node that failed stays out of
+//   - Pool.DeadTimeout: a minute, so a node that failed stays out of
 //     rotation for the whole test however slow the machine is, and "the
 //     failed node got at most one attempt" is exact.
 //
@@ -73,9 +73,9 @@ func Transport(t testing.TB, c *estest.Cluster, cfg esrt.Config) (*esrt.Transpor
 	if cfg.RetryBackoff == nil {
 		cfg.RetryBackoff = func(int) time.Duration { return 0 }
 	}
-	if cfg.DeadNodeTimeout == 0 {
-		cfg.DeadNodeTimeout = time.Minute
-		cfg.MaxDeadNodeTimeout = time.Minute
+	if cfg.Pool.DeadTimeout == 0 {
+		cfg.Pool.DeadTimeout = time.Minute
+		cfg.Pool.MaxDeadTimeout = time.Minute
 	}
 	attempts := &Attempts{}
 	cfg.Hooks = attempts.hooks()
