@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/esrt-dev/esrt/estest"
+	"github.com/esrt-dev/esrt/internal/secret"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/selector"
 )
@@ -444,19 +445,19 @@ func TestLoggingCurlRunsWithCredentials(t *testing.T) {
 }
 
 // TestLoggingErrorUsesRedactURL checks that a URL in an error message is
-// redacted as rt.RedactURL redacts it, whatever surrounds it.
+// redacted as secret.RedactURL redacts it, whatever surrounds it.
 func TestLoggingErrorUsesRedactURL(t *testing.T) {
 	for _, u := range []string{"https://u:p@es1:9200", "http://a,b:c;d@h/x", "http://tok@h", "https://h:9200/p?q=a@b"} {
 		for _, msg := range []string{"%s", "attempt 1 to %s: EOF", `Get "%s/_search": refused`, "a=http://h1,b=%s"} {
 			in := strings.ReplaceAll(msg, "%s", u)
-			want := strings.ReplaceAll(msg, "%s", rt.RedactURL(u))
+			want := strings.ReplaceAll(msg, "%s", secret.RedactURL(u))
 			if got := loggingError(errString(in)); got != want {
 				t.Errorf("loggingError(%q) = %q, want %q", in, got, want)
 			}
 		}
 	}
-	if u, _ := url.Parse("https://elastic:pw@es.invalid/_search"); loggingURL(u) != rt.RedactURL(u.String()) {
-		t.Errorf("loggingURL = %q, rt.RedactURL = %q", loggingURL(u), rt.RedactURL(u.String()))
+	if u, _ := url.Parse("https://elastic:pw@es.invalid/_search"); loggingURL(u) != secret.RedactURL(u.String()) {
+		t.Errorf("loggingURL = %q, secret.RedactURL = %q", loggingURL(u), secret.RedactURL(u.String()))
 	}
 }
 

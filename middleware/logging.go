@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/esrt-dev/esrt/endpoint"
+	"github.com/esrt-dev/esrt/internal/secret"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -85,8 +86,8 @@ type LoggingConfig struct {
 // place of secrets (-u "elastic:$ES_PASSWORD", -H "Authorization: ApiKey
 // $ES_API_KEY"; [CurlAuth] lists them).
 //
-// Secrets are never written. Every URL is redacted with [rt.RedactURL], as
-// in esrt's errors, and so are the URLs inside error messages; the curl
+// Secrets are never written. Every URL is redacted as in esrt's errors
+// (userinfo becomes "xxxxx"), and so are the URLs inside error messages; the curl
 // command takes URL userinfo out of the URL and shows it as -u with
 // placeholders. Credentials and headers whose names suggest one
 // (Authorization, Cookie, *token*, *key*, *secret*, ...) become
@@ -462,12 +463,12 @@ func loggingMethod(m string) string {
 }
 
 // loggingURL renders u redacted as esrt's errors redact URLs
-// ([rt.RedactURL]): userinfo becomes "xxxxx".
+// ([secret.RedactURL]): userinfo becomes "xxxxx".
 func loggingURL(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
-	return rt.RedactURL(u.String())
+	return secret.RedactURL(u.String())
 }
 
 // loggingOpaqueID returns the request's X-Opaque-Id, from its header or
@@ -528,7 +529,7 @@ func loggingSecurityAPI(path string) bool {
 }
 
 // loggingError renders err with every URL in its message redacted by
-// [rt.RedactURL], the redaction of esrt's own errors. A URL runs from its
+// [secret.RedactURL], the redaction of esrt's own errors. A URL runs from its
 // scheme to the end of its authority: the first "/", "?", "#", blank, or
 // the next "://".
 func loggingError(err error) string {
@@ -558,7 +559,7 @@ func loggingError(err error) string {
 			}
 		}
 		b.WriteString(s[:start])
-		b.WriteString(rt.RedactURL(s[start:end]))
+		b.WriteString(secret.RedactURL(s[start:end]))
 		s = s[end:]
 	}
 	b.WriteString(s)
