@@ -200,7 +200,7 @@ type Config struct {
 	// together count once: a failure counts only if its attempt started
 	// after the previous counted failure, so a node's death is one failure
 	// however many calls it broke. With every node's breaker open requests
-	// still go to the nodes, as last resorts (rt.WithLastResort), so that
+	// still go to the nodes, as last resorts, so that
 	// the client is back as soon as one node answers: to fail fast while
 	// the whole cluster fails, add ClusterBreaker. If zero, 5. A negative
 	// value turns the per-node breakers off.
@@ -348,7 +348,7 @@ func redactedFields(s any) []slog.Attr {
 // rt.NewNode reads it with: everything between the scheme and the last
 // "@". An address New refuses, such as one whose password holds an
 // unescaped "/" ("https://elastic:2024/Summer@es:9200"), parses as a URL
-// with the "@" in its path, so rt.RedactURL would show it whole.
+// with the "@" in its path, so secret.RedactURL would show it whole.
 func redactAddress(s string) string {
 	at := strings.LastIndexByte(s, '@')
 	if at < 0 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/esrt-dev/esrt/internal/header"
+	"github.com/esrt-dev/esrt/internal/options"
 	"github.com/esrt-dev/esrt/internal/version"
 	"github.com/esrt-dev/esrt/rt"
 )
@@ -66,9 +67,8 @@ type headersTransport struct {
 var _ http.RoundTripper = (*headersTransport)(nil)
 
 func (t *headersTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	o := rt.OptionsFrom(req.Context())
-	extra, _ := o.Header()
-	opaqueID, _ := o.OpaqueID()
+	o := options.From(req.Context())
+	extra, opaqueID := o.Header, o.OpaqueID
 	if err := checkHeaderOption(extra); err != nil {
 		return nil, optionError(req, "rt.WithHeader", err)
 	}
