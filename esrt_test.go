@@ -593,7 +593,7 @@ func (c *countingCtx) Value(key any) any {
 
 // TestDefaultChainContextLookups pins how often the default chain walks
 // the caller's context for per-request options: once per middleware that
-// reads any (rt.OptionsFrom), not once per option.
+// reads any (internal/options.From), not once per option.
 func TestDefaultChainContextLookups(t *testing.T) {
 	const want = 6 // request timeout, headers, auth, retry, routing, attempt timeout
 	tr := mustNew(t, Config{Addresses: []string{"http://a:9200", "http://b:9200"}, Transport: &recorder{}})

@@ -86,7 +86,7 @@ type BreakerConfig struct {
 	// count once: a failure counts only if its attempt started after the
 	// previous counted failure, so a node's death is one failure however
 	// many calls it broke. With every node's breaker open requests still
-	// go to the nodes, as last resorts (rt.WithLastResort), so that the
+	// go to the nodes, as last resorts, so that the
 	// client is back as soon as one node answers: to fail fast while the
 	// whole cluster fails, enable Cluster. If zero, 5. A negative value
 	// turns the per-node breakers off.

@@ -87,7 +87,7 @@ func redactedFields(v reflect.Value) []slog.Attr {
 // rt.NewNode reads it with: everything between the scheme and the last
 // "@". An address New refuses, such as one whose password holds an
 // unescaped "/" ("https://elastic:2024/Summer@es:9200"), parses as a URL
-// with the "@" in its path, so rt.RedactURL would show it whole.
+// with the "@" in its path, so secret.RedactURL would show it whole.
 func redactAddress(s string) string {
 	at := strings.LastIndexByte(s, '@')
 	if at < 0 {

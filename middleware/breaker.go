@@ -16,6 +16,7 @@ import (
 
 	"github.com/sony/gobreaker/v2"
 
+	"github.com/esrt-dev/esrt/internal/routing"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -54,7 +55,7 @@ const (
 // the run.
 //
 // An attempt the breaker would refuse but lets through as a last resort
-// ([rt.WithLastResort]: the router had no other node, the node is pinned,
+// (the router marks it so when it had no other node, the node is pinned,
 // or the attempt probes a dead node on the pool's schedule) is not counted
 // when it fails, and closes the breaker when it succeeds: the node is back,
 // and its breaker does not keep it out until Timeout runs out.
@@ -136,7 +137,7 @@ type ClusterBreakerConfig struct {
 //
 // So an open breaker means "pick another node", not a failed request; when
 // no other node can be picked, or to probe a dead node when its probe is
-// due, the router sends the attempt as a last resort ([rt.WithLastResort])
+// due, the router sends the attempt as a last resort
 // and the middleware lets it through; when it succeeds, the breaker
 // closes. A node that the pool found dead and that comes back is thus
 // found on the pool's schedule, whatever its breaker's Timeout.
@@ -192,7 +193,7 @@ type breakerSettings struct {
 	// success changes nothing in a breaker that is closed and remembers no
 	// failure (see breakerEntry.roundTripClean).
 	consecutive bool
-	// lastResort: attempts marked with rt.WithLastResort pass when the
+	// lastResort: attempts marked with routing.WithLastResort pass when the
 	// breaker would refuse them (per-node breakers only).
 	lastResort bool
 	hooks      *rt.Hooks
@@ -245,8 +246,8 @@ func breakerHalfOpen(n int) (uint32, error) {
 // When the node's breaker is open, or half-open with all its probe slots
 // taken, the attempt is refused without sending anything: the request body
 // is closed and the error wraps [rt.ErrBreakerOpen] (the router counts
-// that as nothing against the node). The exception is an attempt marked
-// with [rt.WithLastResort], which the router sends when every node is
+// that as nothing against the node). The exception is an attempt the router
+// marks as a last resort, which it sends when every node is
 // excluded, when the node is pinned, or to probe a dead node: it goes to
 // next all the same; a failure is not counted, and a success closes the
 // breaker. So a request never fails for lack of a node, and a node whose
@@ -664,7 +665,7 @@ func (e *breakerEntry) roundTrip(next http.RoundTripper, req *http.Request) (*ht
 		e.flush(rt.HooksFrom(ctx))
 	}
 	if !sent {
-		if e.lastResort && rt.LastResortFrom(ctx) {
+		if e.lastResort && routing.LastResortFrom(ctx) {
 			// The router had no other node to send it to, or probes a
 			// dead node. A failure is not counted: the breaker did not
 			// admit it, and gobreaker drops the outcomes of an open

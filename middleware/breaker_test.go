@@ -16,6 +16,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/esrt-dev/esrt/estest"
+	"github.com/esrt-dev/esrt/internal/routing"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/rt/rttest"
 	"github.com/esrt-dev/esrt/selector"
@@ -503,7 +504,7 @@ func TestBreakerLastResort(t *testing.T) {
 		tr := b.Middleware()(stub)
 		url := "http://es1:9200/_search"
 		breakerTrip(t, tr, stub, url, 2)
-		last := rt.WithLastResort(t.Context())
+		last := routing.WithLastResort(t.Context())
 
 		// Open: sent, and a failure changes nothing.
 		stub.setStatus(503)
@@ -1577,7 +1578,7 @@ func TestBreakerStaleLastResortLeavesItOpen(t *testing.T) {
 			return breakerResponse(req, 200), nil
 		})
 		done := make(chan struct{})
-		go func() { send(rt.WithLastResort(context.Background())); close(done) }()
+		go func() { send(routing.WithLastResort(context.Background())); close(done) }()
 		synctest.Wait()
 		// The cool-down ends; the half-open probe fails: open again.
 		time.Sleep(2 * time.Second)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/esrt-dev/esrt/internal/options"
 	"github.com/esrt-dev/esrt/internal/secret"
 	"github.com/esrt-dev/esrt/rt"
 )
@@ -128,11 +129,11 @@ func (c *loggedRequest) sentHeaders() http.Header {
 	for k, v := range c.req.Header {
 		h[k] = v
 	}
-	o := rt.OptionsFrom(c.ctx)
-	if extra, ok := o.Header(); ok {
-		fill(h, extra)
+	o := options.From(c.ctx)
+	if o.HasHeader {
+		fill(h, o.Header)
 	}
-	if id, ok := o.OpaqueID(); ok && id != "" && headerValue(h, "X-Opaque-Id") == "" {
+	if id := o.OpaqueID; id != "" && headerValue(h, "X-Opaque-Id") == "" {
 		h["X-Opaque-Id"] = []string{id}
 	}
 	fill(h, c.t.header)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/esrt-dev/esrt/middleware"
@@ -82,9 +83,10 @@ func ExampleAttemptTimeout() {
 // goes out (to another node, when routing sits below); the first answer
 // wins and the loser is cancelled with rt.ErrHedgeLost.
 func ExampleHedge() {
+	var calls atomic.Int32
 	node := rt.Func(func(req *http.Request) (*http.Response, error) {
 		ctx := req.Context()
-		if !rt.HedgeFrom(ctx) {
+		if calls.Add(1) == 1 {
 			fmt.Println("first attempt sent")
 			<-ctx.Done() // a stalled node
 			fmt.Println("first attempt:", context.Cause(ctx))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/esrt-dev/esrt/internal/edit"
 	"github.com/esrt-dev/esrt/internal/header"
+	"github.com/esrt-dev/esrt/internal/options"
 	"github.com/esrt-dev/esrt/internal/version"
 	"github.com/esrt-dev/esrt/rt"
 )
@@ -76,9 +77,8 @@ func (t *headersTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 // Edit adds the missing headers to r (see [Headers]). Under the routing
 // middleware, the router applies it to its copy of each attempt.
 func (t *headersTransport) Edit(r *edit.Request) error {
-	o := rt.OptionsFrom(r.In().Context())
-	extra, _ := o.Header()
-	opaqueID, _ := o.OpaqueID()
+	o := options.From(r.In().Context())
+	extra, opaqueID := o.Header, o.OpaqueID
 	if err := checkHeaderOption(extra); err != nil {
 		return localOptionError("rt.WithHeader", err)
 	}

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/options"
+	"github.com/esrt-dev/esrt/internal/routing"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -60,8 +62,8 @@ type HedgeConfig struct {
 // first: one slow node or stalled shard then costs a request the hedge
 // delay plus a normal answer, instead of the stall. It belongs between
 // retry and routing: every attempt of the retry middleware may be hedged,
-// both attempts of a hedge share the [rt.Attempts] record that retry puts
-// in the context (so the router sends the hedge to a node the request has
+// both attempts of a hedge share the attempt record that retry puts in
+// the context (so the router sends the hedge to a node the request has
 // not tried; a record is created when there is none), and retry sees one
 // outcome per hedged attempt. Outside retry, each of the two attempts
 // would run retries of its own.
@@ -75,7 +77,8 @@ type HedgeConfig struct {
 //
 // The race: the first attempt is sent on the caller's goroutine. If it has
 // not answered after the delay, and the budget allows it, the hedge is sent
-// from a new goroutine with a context marked by [rt.WithHedge]. The first
+// from a new goroutine with a context marked as a hedge (hooks see
+// [rt.AttemptInfo.Hedge]). The first
 // attempt to answer with a status outside RetryOnStatus wins; an error or a
 // status of RetryOnStatus waits for the other attempt; when neither
 // settles it, the first attempt's response is returned if it has one, else
@@ -181,12 +184,11 @@ func hedgeable(req *http.Request) bool {
 		!rt.CanReplay(req) || strings.Contains(req.URL.RawQuery, "scroll=") {
 		return false
 	}
-	o := rt.OptionsFrom(req.Context())
-	if v, ok := o.Idempotent(); ok && !v {
+	o := options.From(req.Context())
+	if o.HasIdempotent && !o.Idempotent {
 		return false
 	}
-	_, pinned := o.Node()
-	return !pinned
+	return o.Node == nil // not pinned
 }
 
 // hedgeOp names the operation of a path for its latency record: its first
@@ -259,7 +261,7 @@ const (
 type hedgeRace struct {
 	t             *hedgeTransport
 	req           *http.Request   // the caller's
-	ctx           context.Context // the caller's, with an rt.Attempts
+	ctx           context.Context // the caller's, with a routing.Attempts
 	cancelPrimary context.CancelCauseFunc
 	body          hedgeBody // the winner's body, in the same allocation
 
@@ -280,8 +282,8 @@ type hedgeResult struct {
 
 func (t *hedgeTransport) race(req *http.Request, lat *hedgeLatency, delay time.Duration) (*http.Response, error) {
 	ctx := req.Context()
-	if rt.AttemptsFrom(ctx) == nil {
-		ctx, _ = rt.WithAttempts(ctx)
+	if routing.AttemptsFrom(ctx) == nil {
+		ctx, _ = routing.WithAttempts(ctx)
 	}
 	r := &hedgeRace{t: t, req: req, ctx: ctx}
 	pctx, pcancel := context.WithCancelCause(ctx)
@@ -346,7 +348,7 @@ func (r *hedgeRace) launch() {
 	}
 	r.launched = true
 	r.hedged = make(chan hedgeResult, 1)
-	hctx, cancel := context.WithCancelCause(rt.WithHedge(r.ctx))
+	hctx, cancel := context.WithCancelCause(routing.WithHedge(r.ctx))
 	r.cancelHedge = cancel
 	r.mu.Unlock()
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/esrt-dev/esrt/estest"
+	"github.com/esrt-dev/esrt/internal/routing"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/rt/rttest"
 	"github.com/esrt-dev/esrt/selector"
@@ -36,12 +37,12 @@ type hedgeCall struct {
 	hedge    bool
 	at       time.Duration // since the first attempt
 	ctx      context.Context
-	attempts *rt.Attempts
+	attempts *routing.Attempts
 	body     string
 }
 
 // hedgeBase answers first attempts with primary and hedges (marked by
-// rt.WithHedge) with hedge, like net/http: it reads and closes request
+// routing.WithHedge) with hedge, like net/http: it reads and closes request
 // bodies, and returns context.Cause once the context is done. Response
 // bodies say which attempt they answer and count their closes.
 type hedgeBase struct {
@@ -67,12 +68,12 @@ func (b *hedgeBase) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Body.Close()
 	}
 	ctx := req.Context()
-	hedge := rt.HedgeFrom(ctx)
+	hedge := routing.HedgeFrom(ctx)
 	b.mu.Lock()
 	if b.t0.IsZero() {
 		b.t0 = time.Now()
 	}
-	b.calls = append(b.calls, hedgeCall{hedge: hedge, at: time.Since(b.t0), ctx: ctx, attempts: rt.AttemptsFrom(ctx), body: string(body)})
+	b.calls = append(b.calls, hedgeCall{hedge: hedge, at: time.Since(b.t0), ctx: ctx, attempts: routing.AttemptsFrom(ctx), body: string(body)})
 	b.mu.Unlock()
 	step, name := b.primary, "primary"
 	if hedge {
@@ -203,7 +204,7 @@ func TestHedgeRace(t *testing.T) {
 						t.Errorf("attempt %d: marked as hedge: %v", i, c.hedge)
 					}
 					if c.attempts == nil || c.attempts != calls[0].attempts {
-						t.Errorf("attempt %d: rt.Attempts %p, want one shared by both", i, c.attempts)
+						t.Errorf("attempt %d: routing.Attempts %p, want one shared by both", i, c.attempts)
 					}
 					lost := errors.Is(context.Cause(c.ctx), rt.ErrHedgeLost)
 					if want := (tt.wantLoser == "primary" && i == 0) || (tt.wantLoser == "hedge" && i == 1); want && !lost {
@@ -286,14 +287,14 @@ func TestHedgeNotSent(t *testing.T) {
 	}
 }
 
-// TestHedgeSharesAttempts: the hedge joins the rt.Attempts of the retry
+// TestHedgeSharesAttempts: the hedge joins the routing.Attempts of the retry
 // middleware outside, so that the router numbers it and avoids the node of
 // the first attempt.
 func TestHedgeSharesAttempts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		base := &hedgeBase{primary: hedgeStep{after: time.Second, status: 200}, hedge: hedgeStep{status: 200}}
 		tr := mustHedge(t, fixedHedge)(base)
-		ctx, attempts := rt.WithAttempts(t.Context())
+		ctx, attempts := routing.WithAttempts(t.Context())
 		res, err := tr.RoundTrip(hedgeSearch(t, ctx))
 		if err != nil {
 			t.Fatal(err)
@@ -345,7 +346,7 @@ func TestHedgeAdaptiveDelay(t *testing.T) {
 		base := rt.Func(func(req *http.Request) (*http.Response, error) {
 			calls.Add(1)
 			d := time.Duration(latency.Load())
-			if rt.HedgeFrom(req.Context()) {
+			if routing.HedgeFrom(req.Context()) {
 				hedgeAt.Store(int64(time.Since(start)))
 				d = 5 * time.Millisecond
 			}

@@ -79,8 +79,8 @@ type LoggingConfig struct {
 // place of secrets (-u "elastic:$ES_PASSWORD", -H "Authorization: ApiKey
 // $ES_API_KEY"; [CurlAuth] lists them).
 //
-// Secrets are never written. Every URL is redacted with [rt.RedactURL], as
-// in esrt's errors, and so are the URLs inside error messages; the curl
+// Secrets are never written. Every URL is redacted as in esrt's errors
+// (userinfo becomes "xxxxx"), and so are the URLs inside error messages; the curl
 // command takes URL userinfo out of the URL and shows it as -u with
 // placeholders. Credentials and headers whose names suggest one
 // (Authorization, Cookie, *token*, *key*, *secret*, ...) become

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/esrt-dev/esrt/endpoint"
-	"github.com/esrt-dev/esrt/rt"
+	"github.com/esrt-dev/esrt/internal/secret"
 )
 
 // What Logging writes never holds a secret: URLs lose their userinfo, and
@@ -14,12 +14,12 @@ import (
 // command's placeholders for credentials and secret headers are in curl.go.
 
 // redactedURL renders u redacted as esrt's errors redact URLs
-// ([rt.RedactURL]): userinfo becomes "xxxxx".
+// ([secret.RedactURL]): userinfo becomes "xxxxx".
 func redactedURL(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
-	return rt.RedactURL(u.String())
+	return secret.RedactURL(u.String())
 }
 
 // secretBodyMarkers returns the markers that replace req's request and
@@ -76,7 +76,7 @@ func underSecurityAPI(path string) bool {
 }
 
 // redactedError renders err with every URL in its message redacted by
-// [rt.RedactURL], the redaction of esrt's own errors. A URL runs from its
+// [secret.RedactURL], the redaction of esrt's own errors. A URL runs from its
 // scheme to the end of its authority: the first "/", "?", "#", blank, or
 // the next "://".
 func redactedError(err error) string {
@@ -106,7 +106,7 @@ func redactedError(err error) string {
 			}
 		}
 		b.WriteString(s[:start])
-		b.WriteString(rt.RedactURL(s[start:end]))
+		b.WriteString(secret.RedactURL(s[start:end]))
 		s = s[end:]
 	}
 	b.WriteString(s)

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/esrt-dev/esrt/endpoint"
-	"github.com/esrt-dev/esrt/rt"
+	"github.com/esrt-dev/esrt/internal/secret"
 )
 
 // TestLoggingCurlSecretBodies sends a request to an endpoint of every
@@ -185,18 +185,18 @@ func TestLoggingError(t *testing.T) {
 }
 
 // TestLoggingErrorUsesRedactURL checks that a URL in an error message is
-// redacted as rt.RedactURL redacts it, whatever surrounds it.
+// redacted as secret.RedactURL redacts it, whatever surrounds it.
 func TestLoggingErrorUsesRedactURL(t *testing.T) {
 	for _, u := range []string{"https://u:p@es1:9200", "http://a,b:c;d@h/x", "http://tok@h", "https://h:9200/p?q=a@b"} {
 		for _, msg := range []string{"%s", "attempt 1 to %s: EOF", `Get "%s/_search": refused`, "a=http://h1,b=%s"} {
 			in := strings.ReplaceAll(msg, "%s", u)
-			want := strings.ReplaceAll(msg, "%s", rt.RedactURL(u))
+			want := strings.ReplaceAll(msg, "%s", secret.RedactURL(u))
 			if got := redactedError(errString(in)); got != want {
 				t.Errorf("redactedError(%q) = %q, want %q", in, got, want)
 			}
 		}
 	}
-	if u, _ := url.Parse("https://elastic:pw@es.invalid/_search"); redactedURL(u) != rt.RedactURL(u.String()) {
-		t.Errorf("redactedURL = %q, rt.RedactURL = %q", redactedURL(u), rt.RedactURL(u.String()))
+	if u, _ := url.Parse("https://elastic:pw@es.invalid/_search"); redactedURL(u) != secret.RedactURL(u.String()) {
+		t.Errorf("redactedURL = %q, secret.RedactURL = %q", redactedURL(u), secret.RedactURL(u.String()))
 	}
 }

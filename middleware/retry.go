@@ -18,6 +18,8 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/esrt-dev/esrt/internal/options"
+	"github.com/esrt-dev/esrt/internal/routing"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -94,9 +96,8 @@ type RetryConfig struct {
 // Retry returns a middleware that sends a request again when an attempt
 // fails in a way that another attempt may fix. It belongs outside routing,
 // so that each attempt can go to another node; from the first retry on, it
-// records its attempts in an [rt.Attempts] for the router, seeded with the
-// node of the first attempt (from the router's [*rt.AttemptError] or
-// [rt.NodeOf]). A read that needs no retry allocates nothing here; other
+// records its attempts for the router, seeded with the node of the first
+// attempt (from the router's [*rt.AttemptError] or its response body). A read that needs no retry allocates nothing here; other
 // requests allocate a trace of whether each attempt was written.
 //
 // What is retried:
@@ -223,10 +224,10 @@ func (t *retryTransport) retriesStatus(code int) bool {
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	callerCtx := req.Context()
-	opts := rt.OptionsFrom(callerCtx)
+	opts := options.From(callerCtx)
 	maxRetries := t.maxRetries
-	if n, ok := opts.MaxRetries(); ok {
-		maxRetries = max(n, 0)
+	if opts.HasMaxRetries {
+		maxRetries = max(opts.MaxRetries, 0)
 	}
 	if t.budget != nil {
 		t.budget.Deposit()
@@ -262,19 +263,19 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		path = req.URL.EscapedPath()
 	}
 	safe, read := operation(req.Method, path)
-	if v, ok := opts.Idempotent(); ok {
+	if opts.HasIdempotent {
 		safe = unsafe
-		if v {
+		if opts.Idempotent {
 			safe = idempotent
 		}
 	}
-	_, pinned := opts.Node()
+	pinned := opts.Node != nil
 	// The attempt record that routing reads is built only when a first
 	// retry is decided, so a request that needs no retry costs nothing for
 	// it. Where the first attempt went comes from the router's answer: an
-	// *rt.AttemptError, or rt.NodeOf the response.
+	// *rt.AttemptError, or routing.NodeOf the response.
 	ctx := callerCtx
-	var attempts *rt.Attempts
+	var attempts *routing.Attempts
 	var errs []error // one per failed attempt, oldest first
 	reached := 0     // failed attempts that may have reached a server
 	for n := 1; ; n++ {
@@ -350,9 +351,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if ae, ok := err.(*rt.AttemptError); ok {
 				first, err = ae.Node, ae.Err // the record names the node from here on
 			} else {
-				first = rt.NodeOf(res)
+				first = routing.NodeOf(res)
 			}
-			ctx, attempts = rt.WithAttempts(callerCtx)
+			ctx, attempts = routing.WithAttempts(callerCtx)
 			m, _ := attempts.Begin()
 			attempts.SetNode(m, first)
 			idx = 0
@@ -361,11 +362,12 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		info := rt.RetryInfo{Request: req, Attempt: n + 1, Delay: delay, Err: err}
 		if res != nil {
 			info.StatusCode = res.StatusCode
-			err = &rt.StatusError{StatusCode: res.StatusCode}
+			err = &statusError{StatusCode: res.StatusCode}
 			drain(res.Body)
 		}
 		errs = append(errs, attemptError(n, idx, attempts, err))
-		rt.ComposeHooks(t.hooks, opts.Hooks()).Retry(info)
+		callerHooks, _ := opts.Hooks.(*rt.Hooks)
+		rt.ComposeHooks(t.hooks, callerHooks).Retry(info)
 		if !sleep(callerCtx, delay) {
 			reason, _ := contextStop(callerCtx)
 			return nil, stopError(req, reason, errs)
@@ -450,7 +452,7 @@ func final(res *http.Response, read bool, reached int) *http.Response {
 // with err: from the attempt record, or for a first attempt from the
 // router's [*rt.AttemptError]. An attempt whose node is unknown (none
 // could be chosen) answers false: the pool is no help.
-func untriedLeft(total int, attempts *rt.Attempts, err error) bool {
+func untriedLeft(total int, attempts *routing.Attempts, err error) bool {
 	var nodes []*rt.Node
 	if attempts != nil {
 		nodes = attempts.Nodes()
@@ -574,7 +576,7 @@ func (t *retryTransport) delay(n int, res *http.Response, err error) time.Durati
 // attemptError returns the error of attempt n, whose entries in the
 // attempt record start at idx (-1: it has none), which failed with err.
 // Without a record, the router's own *rt.AttemptError is kept as it is.
-func attemptError(n, idx int, attempts *rt.Attempts, err error) error {
+func attemptError(n, idx int, attempts *routing.Attempts, err error) error {
 	if ae, ok := err.(*rt.AttemptError); ok && attempts == nil {
 		return ae
 	}

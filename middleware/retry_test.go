@@ -23,6 +23,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/routing"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/selector"
 )
@@ -437,7 +438,7 @@ func TestRetryHooksAndAttempts(t *testing.T) {
 	nodes := []*rt.Node{{ID: "a"}, {ID: "b"}, {ID: "c"}}
 	var seen []string
 	base := rt.Func(func(req *http.Request) (*http.Response, error) {
-		rec := rt.AttemptsFrom(req.Context())
+		rec := routing.AttemptsFrom(req.Context())
 		n := 1
 		if rec == nil {
 			seen = append(seen, "no record")
@@ -476,7 +477,7 @@ func TestRetryLearnsFirstNodeFromAttemptError(t *testing.T) {
 	calls := 0
 	base := rt.Func(func(req *http.Request) (*http.Response, error) {
 		calls++
-		if rec := rt.AttemptsFrom(req.Context()); rec == nil {
+		if rec := routing.AttemptsFrom(req.Context()); rec == nil {
 			return nil, &rt.AttemptError{Attempt: 1, Node: first, Err: refused}
 		} else if n, tried := rec.Begin(); len(tried) != 1 || tried[0] != first {
 			t.Errorf("attempt %d avoids %v, want the first attempt's node", n, tried)
@@ -622,7 +623,7 @@ func TestRetryErrorNodesWithExtraEntries(t *testing.T) {
 	a, b, c, d := &rt.Node{ID: "a"}, &rt.Node{ID: "b"}, &rt.Node{ID: "c"}, &rt.Node{ID: "d"}
 	calls := 0
 	base := rt.Func(func(req *http.Request) (*http.Response, error) {
-		rec := rt.AttemptsFrom(req.Context())
+		rec := routing.AttemptsFrom(req.Context())
 		calls++
 		switch calls {
 		case 1: // no record yet: the router names the node in its error

@@ -11,7 +11,8 @@ import (
 )
 
 // CanReplay reports whether req's body can be sent again: it has none, or it
-// has GetBody.
+// has GetBody. A middleware that may send a request more than once checks
+// it, after [ReplayableBody] when it buffers bodies.
 func CanReplay(req *http.Request) bool {
 	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 }

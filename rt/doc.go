@@ -1,7 +1,9 @@
-// Package rt holds the primitives every esrt middleware builds on: the
-// [Middleware] shape and [Chain], the [Func] adapter, [Node], per-request
-// options carried in the context, [Hooks], the typed errors, and
-// [ReplayableBody].
+// Package rt holds the primitives that a user of esrt, or the author of a
+// middleware, needs: the [Middleware] shape and [Chain], the [Func] adapter
+// and [CloseIdleConnections], [Node], the per-request options carried in
+// the context (a With and a From function for each), [Auth], [Hooks], the
+// typed errors, [ReplayableBody], and the [RetriedWriteHeader] mark on a
+// response.
 //
 // A chain is built once and then shared by every request:
 //
@@ -29,7 +31,15 @@
 // retry overrides, pinning to a node, hooks) travel in the request's context,
 // so they reach the chain through any client that sends an [net/http.Request]:
 // go-elasticsearch, opensearch-go, olivere/elastic or a plain
-// [net/http.Client].
+// [net/http.Client]. Set one with its With function ([WithRequestTimeout],
+// [WithAuth], ...) and read it back with its From function.
+//
+// How esrt's own middlewares coordinate the attempts of one request
+// (retries, hedges, last-resort attempts to excluded nodes) is internal to
+// esrt. What a caller may observe of it is here: [Hooks] report each
+// attempt ([AttemptInfo] carries its node, its number and whether it is a
+// hedge), the cause [ErrHedgeLost] marks an attempt that lost a hedged race,
+// and [*RetryError] lists the attempts of a request that failed.
 //
 // Nothing in this package logs, starts goroutines or keeps global state that
 // callers can see; its only shared state is a pool of body buffers.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 )
@@ -29,15 +28,12 @@ var (
 	// matches the configured fingerprint. It is never retried.
 	ErrFingerprintMismatch = errors.New("esrt: no certificate in the server's chain matches CertificateFingerprint")
 
-	// ErrBodyNotReplayable means a request's body could not be sent again:
-	// it has no GetBody and was too large to buffer.
-	ErrBodyNotReplayable = errors.New("esrt: request body is not replayable")
-
 	// ErrHedgeLost is the cause ([context.Cause]) with which the hedging
 	// middleware cancels the context of an attempt that another attempt of
-	// the same request beat. Layers below tell a hedge loser from a caller
-	// that gave up by it: a loser says the node was slower than another,
-	// never that it failed.
+	// the same request beat. Layers below it, and hooks (through the
+	// attempt's Request), tell a hedge loser from a caller that gave up by
+	// it: a loser says the node was slower than another, never that it
+	// failed.
 	ErrHedgeLost = errors.New("esrt: hedged attempt lost to a faster one")
 )
 
@@ -272,15 +268,3 @@ func (e *ConfigError) Error() string {
 func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
 
 func (e *ConfigError) Unwrap() error { return e.Err }
-
-// StatusError stands for an attempt that got a response with a status that
-// counts as a failure (a 503 that was retried, say), in the list of a
-// [RetryError]. Middlewares never return it for a final response: that is
-// returned as a response.
-type StatusError struct {
-	StatusCode int
-}
-
-func (e *StatusError) Error() string {
-	return "status " + strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode)
-}

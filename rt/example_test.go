@@ -156,14 +156,13 @@ func ExampleReplayableBody() {
 	// {"query":{"match_all":{}}}
 }
 
-// A middleware that reads several per-request options looks them up once:
-// one walk of the request's context, however deep it is.
-func ExampleOptionsFrom() {
+// A middleware reads per-request options with the From functions, which
+// report whether the caller set each one.
+func ExampleRequestTimeoutFrom() {
 	describe := func(next http.RoundTripper) http.RoundTripper {
 		return rt.Func(func(req *http.Request) (*http.Response, error) {
-			o := rt.OptionsFrom(req.Context()) // nil when the request carries none
-			timeout, hasTimeout := o.RequestTimeout()
-			id, hasID := o.OpaqueID()
+			timeout, hasTimeout := rt.RequestTimeoutFrom(req.Context())
+			id, hasID := rt.OpaqueIDFrom(req.Context())
 			fmt.Println("timeout:", timeout, hasTimeout, "opaque id:", id, hasID)
 			return next.RoundTrip(req)
 		})

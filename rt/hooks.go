@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/esrt-dev/esrt/internal/options"
 )
 
 // Hooks are callbacks through which middlewares report what they do, so that
@@ -205,11 +207,15 @@ func WithHooks(ctx context.Context, h *Hooks) context.Context {
 	if h == nil {
 		return ctx
 	}
-	return withOptions(ctx, func(o *Options) { o.hooks = ComposeHooks(h, o.hooks) })
+	return options.With(ctx, func(o *options.Options) {
+		older, _ := o.Hooks.(*Hooks)
+		o.Hooks = ComposeHooks(h, older)
+	})
 }
 
 // HooksFrom returns the hooks carried by ctx, or nil. Its methods are safe to
 // call on nil.
 func HooksFrom(ctx context.Context) *Hooks {
-	return OptionsFrom(ctx).Hooks()
+	h, _ := options.From(ctx).Hooks.(*Hooks)
+	return h
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/esrt-dev/esrt/internal/secret"
 )
 
 // Node is one member of a cluster: where to send requests, and what discovery
@@ -75,7 +77,7 @@ func parseNodeURL(raw string) (*url.URL, error) {
 		return nil, errors.New("empty")
 	}
 	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok || !validScheme(scheme) {
+	if !ok || !secret.ValidScheme(scheme) {
 		// 127.0.0.1:9200, localhost:9200, [::1]:9200, user:pass@es:9200.
 		return nil, errors.New("missing scheme: write http:// or https:// before the host, as in https://localhost:9200")
 	}
@@ -115,20 +117,6 @@ func parseNodeURL(raw string) (*url.URL, error) {
 	}
 	u.User = user
 	return u, nil
-}
-
-// validScheme reports whether s is a URL scheme (RFC 3986: a letter, then
-// letters, digits, "+", "-" or ".").
-func validScheme(s string) bool {
-	for i, c := range []byte(s) {
-		switch {
-		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
-		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
-		default:
-			return false
-		}
-	}
-	return s != ""
 }
 
 // parseUserinfo parses "user[:password]", percent-decoding both. Only the
@@ -255,45 +243,4 @@ func (n *Node) Key() string {
 		}
 	}
 	return net.JoinHostPort(strings.ToLower(n.URL.Hostname()), port) + n.URL.EscapedPath()
-}
-
-// RedactURL returns raw with its userinfo replaced by "xxxxx", for log lines
-// and error messages. It never returns userinfo, whatever raw is:
-//
-//   - The userinfo of a URL is what comes before the last "@" of its
-//     authority, which ends at the first "/", "?" or "#" (RFC 3986, as
-//     url.Parse reads it): "https://u:p@es:9200/x" becomes
-//     "https://xxxxx@es:9200/x". An "@" further on, in the path, query or
-//     fragment, is not userinfo and is kept: "http://es/_doc/a@b" comes
-//     back as it is.
-//   - A string url.Parse refuses, or one without a scheme, has everything
-//     up to its last "@" replaced, after the scheme if it has one: a
-//     password with an unescaped "/", "?" or "#" (which is what makes most
-//     such addresses fail to parse) is hidden whole, so
-//     "http://u:p/ss@es" becomes "http://xxxxx@es" and "u:p@es:9200"
-//     becomes "xxxxx@es:9200".
-//
-// A string without "@" is returned as it is.
-func RedactURL(raw string) string {
-	at := strings.LastIndexByte(raw, '@')
-	if at < 0 {
-		return raw
-	}
-	start := 0
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if ok && validScheme(scheme) {
-		start = len(scheme) + len("://")
-		if _, err := url.Parse(raw); err == nil {
-			authority := rest
-			if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-				authority = rest[:i]
-			}
-			at = strings.LastIndexByte(authority, '@')
-			if at < 0 {
-				return raw
-			}
-			at += start
-		}
-	}
-	return raw[:start] + "xxxxx" + raw[at:]
 }

@@ -8,16 +8,10 @@ import (
 	"time"
 )
 
-// TestOptionsUnset also covers the methods of a nil *Options, which is
-// what every From function reads from a context without options.
+// TestOptionsUnset: every From function reports nothing set on a context
+// without options.
 func TestOptionsUnset(t *testing.T) {
 	ctx := context.Background()
-	if OptionsFrom(ctx) != nil {
-		t.Fatal("OptionsFrom(Background) is not nil")
-	}
-	if AttemptsFrom(ctx) != nil {
-		t.Error("AttemptsFrom returns a record")
-	}
 	if _, ok := RequestTimeoutFrom(ctx); ok {
 		t.Error("RequestTimeoutFrom reports a value on an empty context")
 	}
@@ -48,12 +42,6 @@ func TestOptionsUnset(t *testing.T) {
 	if HooksFrom(ctx) != nil {
 		t.Error("HooksFrom returns hooks")
 	}
-	if HedgeFrom(ctx) {
-		t.Error("HedgeFrom reports a hedge")
-	}
-	if LastResortFrom(ctx) {
-		t.Error("LastResortFrom reports a last resort")
-	}
 }
 
 func TestOptionsRoundTrip(t *testing.T) {
@@ -66,8 +54,6 @@ func TestOptionsRoundTrip(t *testing.T) {
 	ctx = WithIdempotent(ctx, false)
 	ctx = WithMaxRetries(ctx, 0)
 	ctx = WithNode(ctx, n)
-	ctx = WithHedge(ctx)
-	ctx = WithLastResort(ctx)
 
 	if d, ok := RequestTimeoutFrom(ctx); !ok || d != 3*time.Second {
 		t.Errorf("RequestTimeoutFrom = %v, %v", d, ok)
@@ -90,11 +76,12 @@ func TestOptionsRoundTrip(t *testing.T) {
 	if got, ok := NodeFrom(ctx); !ok || got != n {
 		t.Errorf("NodeFrom = %v, %v", got, ok)
 	}
-	if !HedgeFrom(ctx) {
-		t.Error("HedgeFrom = false after WithHedge")
+	// A zero credential is a value too: set, with no Authorization.
+	if a, ok := AuthFrom(WithAuth(ctx, Auth{})); !ok || !a.IsZero() || a.Header() != "" {
+		t.Errorf("AuthFrom after WithAuth(Auth{}) = %v, %v; want the zero Auth, true", a, ok)
 	}
-	if !LastResortFrom(ctx) {
-		t.Error("LastResortFrom = false after WithLastResort")
+	if a, _ := AuthFrom(WithAuth(ctx, BasicAuth("elastic", "pw"))); a != BasicAuth("elastic", "pw") {
+		t.Errorf("AuthFrom = %v, want the Auth given to WithAuth", a)
 	}
 }
 
@@ -175,24 +162,23 @@ func TestOptionsKeptAcrossLayers(t *testing.T) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ctx = WithNode(ctx, n)
-	ctx, att := WithAttempts(ctx)
-	ctx = WithHedge(ctx)
+	ctx = WithMaxRetries(ctx, 2)
 
-	o := OptionsFrom(ctx)
-	if id, ok := o.OpaqueID(); !ok || id != "op-1" {
-		t.Errorf("OpaqueID = %q, %v", id, ok)
+	if id, ok := OpaqueIDFrom(ctx); !ok || id != "op-1" {
+		t.Errorf("OpaqueIDFrom = %q, %v", id, ok)
 	}
-	if got, ok := o.Node(); !ok || got != n {
-		t.Errorf("Node = %v, %v", got, ok)
+	if got, ok := NodeFrom(ctx); !ok || got != n {
+		t.Errorf("NodeFrom = %v, %v", got, ok)
 	}
-	if o.Attempts() != att {
-		t.Error("Attempts is not the record WithAttempts returned")
-	}
-	if !o.Hedge() || o.LastResort() {
-		t.Errorf("Hedge, LastResort = %v, %v; want true, false", o.Hedge(), o.LastResort())
+	if got, ok := MaxRetriesFrom(ctx); !ok || got != 2 {
+		t.Errorf("MaxRetriesFrom = %v, %v", got, ok)
 	}
 	if ctx.Value(key{}) != "v" {
 		t.Error("a value of another package is lost")
+	}
+	cancel()
+	if ctx.Err() != context.Canceled {
+		t.Errorf("Err = %v after the parent's cancel, want context.Canceled", ctx.Err())
 	}
 }
 
@@ -216,64 +202,4 @@ func TestOptionsImmutable(t *testing.T) {
 	if _, ok := NodeFrom(WithNode(pinned, nil)); ok {
 		t.Error("WithNode(nil) does not remove the pin")
 	}
-}
-
-// countingCtx counts the lookups that reach it: the root of a context,
-// every lookup of a key nobody set ends there.
-type countingCtx struct {
-	context.Context
-	n int
-}
-
-func (c *countingCtx) Value(key any) any {
-	c.n++
-	return c.Context.Value(key)
-}
-
-func TestOptionsFromOneLookup(t *testing.T) {
-	root := &countingCtx{Context: context.Background()}
-	ctx := WithRequestTimeout(root, time.Second)
-	ctx = WithHooks(ctx, &Hooks{})
-	ctx = context.WithValue(ctx, struct{}{}, 1)
-	root.n = 0 // building the options looked for earlier ones
-	o := OptionsFrom(ctx)
-	o.RequestTimeout()
-	o.Hooks()
-	o.Node()
-	if root.n != 0 {
-		t.Errorf("reading options set above the root looked up the root %d times", root.n)
-	}
-	OptionsFrom(root)
-	if root.n != 1 {
-		t.Errorf("OptionsFrom with no options looked up the root %d times, want 1", root.n)
-	}
-}
-
-// BenchmarkOptionsFrom measures reading three options of a request whose
-// context is eight layers deep and carries none, the common case: one
-// lookup with OptionsFrom, three with the From functions.
-func BenchmarkOptionsFrom(b *testing.B) {
-	type key int
-	ctx := context.Background()
-	for i := range 4 {
-		ctx = context.WithValue(ctx, key(i), i)
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithCancel(ctx)
-		b.Cleanup(cancel)
-	}
-	b.Run("OptionsFrom", func(b *testing.B) {
-		for b.Loop() {
-			o := OptionsFrom(ctx)
-			o.MaxRetries()
-			o.Idempotent()
-			o.Hooks()
-		}
-	})
-	b.Run("From", func(b *testing.B) {
-		for b.Loop() {
-			MaxRetriesFrom(ctx)
-			IdempotentFrom(ctx)
-			HooksFrom(ctx)
-		}
-	})
 }

@@ -22,7 +22,7 @@ func trackBody(body io.ReadCloser, h *health) io.ReadCloser {
 }
 
 // track is trackBody with the wrapper's memory supplied by the caller; the
-// wrapper reports node through its Node method (see rt.NodeOf).
+// wrapper reports node through its Node method (see routing.NodeOf).
 func (tb *trackedBody) track(body io.ReadCloser, h *health, node *rt.Node) io.ReadCloser {
 	if body == nil || body == http.NoBody {
 		h.inflight.Add(-1)
@@ -46,7 +46,7 @@ type trackedBody struct {
 	finished atomic.Bool
 }
 
-// Node returns the node that answered (see rt.NodeOf).
+// Node returns the node that answered (see routing.NodeOf).
 func (b *trackedBody) Node() *rt.Node { return b.node }
 
 func (b *trackedBody) finish() {

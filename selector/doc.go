@@ -70,19 +70,13 @@
 // # Retries
 //
 // The retry middleware sits outside the router and calls RoundTrip once
-// per attempt with the caller's request. To let the router number the
-// attempts and avoid nodes already tried, it puts an [rt.Attempts] in the
-// context once per logical request (package rt holds it because retry, in
-// package middleware, must not import this package):
-//
-//	ctx, attempts := rt.WithAttempts(req.Context())
-//	req = req.WithContext(ctx)
-//	for ... {
-//		res, err := next.RoundTrip(req)
-//		...
-//	}
-//	// attempts.Nodes() names the node of each attempt, for the
-//	// *rt.AttemptError values of an *rt.RetryError.
+// per attempt with the caller's request. From its first retry on, it puts
+// a record of the request's attempts in the context (esrt's own protocol,
+// in an internal package, since retry, in package middleware, must not
+// import this one); the router numbers each attempt, avoids the nodes the
+// request already tried and records where each attempt went, which names
+// the node of each [*rt.AttemptError] of an [*rt.RetryError]. The hedging
+// middleware shares the same record between the two attempts of a hedge.
 //
 // # Selectors
 //
@@ -118,6 +112,6 @@
 // about the selector's choice only (one call per pick while nothing is
 // excluded); when it vetoes, the pick is made again among the nodes it
 // accepts. A due dead node it vetoes is probed all the same, as a last
-// resort ([rt.WithLastResort]): a dead node's return is found on its
+// resort: a dead node's return is found on its
 // schedule, whatever a breaker says.
 package selector

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"testing"
 
+	"github.com/esrt-dev/esrt/internal/routing"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/selector"
 )
@@ -89,32 +91,35 @@ func ExampleMiddleware() {
 	// GET https://proxy.example:8443/es/idx/_search?size=1 basic auth: true
 }
 
-func ExampleRouter_retries() {
+// A retrying middleware puts one attempt record in the context per logical
+// request and sends each attempt with it; the router numbers the attempts,
+// avoids the nodes already tried and records where each went. (The record
+// is esrt's own protocol between its retry middleware and the router, in
+// internal/routing, so this is a test rather than an example.)
+func TestRouterRetriesShareARecord(t *testing.T) {
 	pool, _ := selector.NewPool(selector.PoolConfig{
 		Seeds: nodes("http://a:9200", "http://b:9200", "http://c:9200"),
-		// Always the first candidate, to make the example deterministic.
+		// Always the first candidate, to make the test deterministic.
 		Selector: selector.SelectorFunc(func([]selector.Candidate) int { return 0 }),
 	})
 	tr := selector.Middleware(pool)(stubTransport("a:9200"))
 
-	// A retry middleware puts one Attempts in the context per logical
-	// request and sends each attempt with it.
 	req, _ := http.NewRequest(http.MethodGet, "/_search", nil)
-	ctx, attempts := rt.WithAttempts(req.Context())
+	ctx, attempts := routing.WithAttempts(req.Context())
 	req = req.WithContext(ctx)
 	for range 3 {
 		res, err := tr.RoundTrip(req)
 		if err != nil {
-			panic(err)
+			t.Fatal(err)
 		}
 		res.Body.Close()
 		if res.StatusCode != http.StatusServiceUnavailable {
 			break
 		}
 	}
-	fmt.Println(attempts.Nodes())
-	// Output:
-	// [http://a:9200 http://b:9200]
+	if got := fmt.Sprint(attempts.Nodes()); got != "[http://a:9200 http://b:9200]" {
+		t.Fatalf("attempts went to %s, want [http://a:9200 http://b:9200]", got)
+	}
 }
 
 func ExampleRoundRobin() {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/routing"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/selector"
 )
@@ -48,7 +49,7 @@ func TestExclude(t *testing.T) {
 		advance  time.Duration
 		pin      string
 		want     map[string]bool // hosts that may get requests; nil: any
-		// lastResort: every attempt is marked with rt.WithLastResort;
+		// lastResort: every attempt is marked with routing.WithLastResort;
 		// otherwise none is, but for probes.
 		lastResort bool
 		probes     int // attempts that probe an excluded dead node
@@ -154,7 +155,7 @@ func TestExclude(t *testing.T) {
 			}
 			marked := 0
 			for _, req := range stub.since(start) {
-				if rt.LastResortFrom(req.Context()) {
+				if routing.LastResortFrom(req.Context()) {
 					marked++
 				}
 			}
@@ -178,7 +179,7 @@ func TestExcludeRetryAvoidsTriedNodes(t *testing.T) {
 	tr := selector.Middleware(p)(stub)
 	ex.set("a:9200")
 	for range 20 {
-		ctx, att := rt.WithAttempts(t.Context())
+		ctx, att := routing.WithAttempts(t.Context())
 		for range 2 {
 			res, err := tr.RoundTrip(get(t, ctx, "/"))
 			if err != nil {

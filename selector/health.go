@@ -20,7 +20,7 @@ type pick struct {
 	// lastResort: a node the Exclude hook rejects, used because every
 	// other node is excluded too, because it is pinned, or to probe it
 	// while it is dead. The router marks its attempt with
-	// rt.WithLastResort, so that a breaker lets it through.
+	// routing.WithLastResort, so that a breaker lets it through.
 	lastResort bool
 	// downs is h.downs when the node was picked: if the node goes down
 	// again before the attempt reports, the attempt's outcome is stale.

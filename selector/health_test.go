@@ -13,6 +13,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/routing"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/selector"
 )
@@ -896,7 +897,7 @@ func TestRetryAvoidsTriedNodes(t *testing.T) {
 			stub.host(h).status.Store(429) // healthy: nodes stay live
 		}
 		for range 20 {
-			ctx, att := rt.WithAttempts(t.Context())
+			ctx, att := routing.WithAttempts(t.Context())
 			for range 4 {
 				res, err := tr.RoundTrip(get(t, ctx, "/"))
 				if err != nil {

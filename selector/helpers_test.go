@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/routing"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/selector"
 )
@@ -167,10 +168,10 @@ func (s *stubCluster) RoundTrip(req *http.Request) (*http.Response, error) {
 func (s *stubCluster) CloseIdleConnections() { s.idle.Add(1) }
 
 // send emulates the retry middleware: up to attempts RoundTrips of req
-// sharing one rt.Attempts, retrying transport errors and 502/503/504,
+// sharing one routing.Attempts, retrying transport errors and 502/503/504,
 // never after the caller's context is done.
 func send(tr http.RoundTripper, req *http.Request, attempts int) (*http.Response, error) {
-	ctx, att := rt.WithAttempts(req.Context())
+	ctx, att := routing.WithAttempts(req.Context())
 	req = req.WithContext(ctx)
 	var errs []error
 	attemptErr := func(i int, err error) error {

@@ -39,8 +39,8 @@ type PoolConfig struct {
 	// as another node can be chosen: another live node (preferred ones
 	// first), else a dead node that is not excluded. When every node is
 	// excluded the choice stands as a last resort, since a request never
-	// fails for lack of a node: the router marks the attempt with
-	// [rt.WithLastResort], and the breaker that excluded the node lets it
+	// fails for lack of a node: the router marks the attempt as a
+	// last resort, and the breaker that excluded the node lets it
 	// through. Nodes pinned with [rt.WithNode] are never passed over, and
 	// are last resorts when excluded; so is the probe of a dead node that
 	// is due, so that a breaker never keeps a node out longer than the

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/esrt-dev/esrt/internal/edit"
+	"github.com/esrt-dev/esrt/internal/options"
+	"github.com/esrt-dev/esrt/internal/routing"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -44,20 +46,20 @@ func Middleware(p *Pool) rt.Middleware {
 // among the caller's credentials; a header it sets wins over the node's
 // user info.)
 //
-// Report: with an [rt.Attempts] in the context, the router records each
+// Report: with an attempt record in the context, the router records each
 // attempt's node there and returns next's errors as they are. Without one,
 // a failed attempt's error is an [*rt.AttemptError] naming the node, and a
-// response's body reports its node to [rt.NodeOf], so that a retry can
+// response's body reports its node to the retry middleware, so that it can
 // learn where the first attempt went without building a record up front.
 //
 // Choice: a node pinned with [rt.WithNode] is used whatever its health.
 // Otherwise the pool chooses (see [Pool]), avoiding the nodes that earlier
-// attempts of the same request tried when an [rt.Attempts] rides in the
+// attempts of the same request tried when an attempt record rides in the
 // context (the retry middleware puts one there); the router numbers the
 // attempts and records each one's node in it. When the node is one that
 // PoolConfig.Exclude rejects (every node is excluded, the node is pinned,
-// or the attempt probes a dead node), the attempt's context is marked with
-// [rt.WithLastResort], so that a per-node circuit breaker below lets it
+// or the attempt probes a dead node), the attempt's context is marked as a
+// last resort, so that a per-node circuit breaker below lets it
 // through: a request never fails for lack of a node, and a dead node's
 // return is found on the pool's schedule.
 //
@@ -83,7 +85,7 @@ func Middleware(p *Pool) rt.Middleware {
 //
 // Errors are next's, unwrapped: the retry middleware, which knows the whole
 // request, turns them into [*rt.AttemptError] values naming each attempt's
-// number and node from the [rt.Attempts] the router filled in. When no node
+// number and node from the record the router filled in. When no node
 // can be chosen the error is [rt.ErrNoNode]; when the caller's context is
 // already done, its error, without an attempt. The request body is closed
 // on every path.
@@ -92,8 +94,8 @@ func Middleware(p *Pool) rt.Middleware {
 // sent until its response body is read to the end or closed, which the
 // router tracks by wrapping the body (keeping io.WriterTo). Hooks
 // (PoolConfig.Hooks, then the context's) get AttemptStart and AttemptDone
-// with the node, the attempt number, whether it is a hedge ([rt.WithHedge])
-// and the time to response headers.
+// with the node, the attempt number, whether it is a hedge
+// ([rt.AttemptInfo.Hedge]) and the time to response headers.
 //
 // If next or a hook panics, the router gives back what the attempt claimed
 // (a dead node's probe, the in-flight count) before the panic goes on, and
@@ -119,7 +121,7 @@ func (r *Router) CloseIdleConnections() {
 func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	// One allocation for the copy, its URL, its edits and the body tracker.
 	a := new(attempt)
-	opts := rt.OptionsFrom(req.Context()) // every option the router reads, in one lookup
+	opts := options.From(req.Context()) // every option the router reads, in one lookup
 	err := a.prepare(req, r.editors)
 	var pk pick
 	var n int
@@ -138,8 +140,8 @@ func (r *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // choose picks the node of attempt number n, recording it in the
 // request's attempt record, if any. start is the time of the choice.
-func (r *Router) choose(ctx context.Context, opts *rt.Options) (pk pick, n int, start int64, err error) {
-	att := opts.Attempts()
+func (r *Router) choose(ctx context.Context, opts options.Options) (pk pick, n int, start int64, err error) {
+	att := routing.AttemptsOf(opts)
 	n, tried := 1, []*rt.Node(nil)
 	if att != nil {
 		n, tried = att.Begin()
@@ -148,7 +150,7 @@ func (r *Router) choose(ctx context.Context, opts *rt.Options) (pk pick, n int, 
 		return pick{}, 0, 0, err
 	}
 	start = r.pool.nowNanos()
-	if pin, ok := opts.Node(); ok {
+	if pin, ok := opts.Node.(*rt.Node); ok {
 		if pin.URL == nil {
 			return pick{}, 0, 0, errPinWithoutURL
 		}
@@ -164,7 +166,7 @@ func (r *Router) choose(ctx context.Context, opts *rt.Options) (pk pick, n int, 
 
 // send sends the attempt to pk's node and reports its outcome to the pool
 // and the hooks.
-func (r *Router) send(req *http.Request, a *attempt, opts *rt.Options, pk pick, n int, start int64) (*http.Response, error) {
+func (r *Router) send(req *http.Request, a *attempt, opts options.Options, pk pick, n int, start int64) (*http.Response, error) {
 	handedOn, inflight, reported := false, false, false
 	defer func() {
 		if !handedOn && req.Body != nil {
@@ -180,10 +182,10 @@ func (r *Router) send(req *http.Request, a *attempt, opts *rt.Options, pk pick, 
 	}()
 	out := a.address(req, pk.node)
 	if pk.lastResort {
-		out = out.WithContext(rt.WithLastResort(out.Context()))
+		out = out.WithContext(routing.WithLastResort(out.Context()))
 	}
-	hooks := opts.Hooks()
-	info := rt.AttemptInfo{Request: out, Node: pk.node, Attempt: n, Hedge: opts.Hedge()}
+	hooks, _ := opts.Hooks.(*rt.Hooks)
+	info := rt.AttemptInfo{Request: out, Node: pk.node, Attempt: n, Hedge: opts.Hedge}
 	r.pool.hooks.AttemptStart(info)
 	hooks.AttemptStart(info)
 	if pk.h != nil {
@@ -207,7 +209,7 @@ func (r *Router) send(req *http.Request, a *attempt, opts *rt.Options, pk pick, 
 	done := rt.AttemptDoneInfo{AttemptInfo: info, Response: resp, Err: err, Duration: elapsed}
 	r.pool.hooks.AttemptDone(done)
 	hooks.AttemptDone(done)
-	return r.finish(a, pk, resp, err, opts.Attempts() != nil)
+	return r.finish(a, pk, resp, err, opts.Attempts != nil)
 }
 
 // finish returns the attempt's response with its body tracked, or its

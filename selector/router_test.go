@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/routing"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/rt/rttest"
 	"github.com/esrt-dev/esrt/selector"
@@ -385,7 +386,7 @@ func TestHedgeLoser(t *testing.T) {
 				OnAttemptDone:  func(i rt.AttemptDoneInfo) { hedged = append(hedged, i.Hedge) },
 			})
 			if tt.hedge {
-				ctx = rt.WithHedge(ctx)
+				ctx = routing.WithHedge(ctx)
 			}
 			if _, err := tr.RoundTrip(get(t, ctx, "/")); err == nil {
 				t.Fatal("cancelled attempt returned no error")
@@ -407,7 +408,7 @@ func TestHedgeLoser(t *testing.T) {
 }
 
 // Without an attempt record in the context, the router says where the
-// attempt went: in an *rt.AttemptError when it fails, and through rt.NodeOf
+// attempt went: in an *rt.AttemptError when it fails, and through routing.NodeOf
 // on the response when it answers.
 func TestRouterReportsTheNodeWithoutARecord(t *testing.T) {
 	n, err := rt.NewNode("http://es1:9200")
@@ -438,12 +439,12 @@ func TestRouterReportsTheNodeWithoutARecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	if got := rt.NodeOf(res); got != n {
-		t.Fatalf("rt.NodeOf = %v, want the node", got)
+	if got := routing.NodeOf(res); got != n {
+		t.Fatalf("routing.NodeOf = %v, want the node", got)
 	}
 
 	// With a record, errors come back as they are: the record names nodes.
-	ctx, _ := rt.WithAttempts(context.Background())
+	ctx, _ := routing.WithAttempts(context.Background())
 	fail = true
 	if _, err := tr.RoundTrip(req.WithContext(ctx)); err != refused {
 		t.Fatalf("with a record, error %v, want the cause itself", err)

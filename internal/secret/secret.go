@@ -1,6 +1,7 @@
-// Package secret holds esrt's one rule for telling which header values may
-// be credentials, so that logs, traces and formatted configurations redact
-// the same headers.
+// Package secret holds esrt's rules for what must never be shown: which
+// header values may be credentials, so that logs, traces and formatted
+// configurations redact the same headers, and where the userinfo of a URL
+// is ([RedactURL]), so that log lines and errors redact URLs alike.
 package secret
 
 import "strings"

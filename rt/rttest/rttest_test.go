@@ -240,6 +240,61 @@ func TestBroken(t *testing.T) {
 			want: "RoundTrip did not return within 2s after the caller's context was cancelled",
 		},
 		{
+			name: "answers without next",
+			mw: middleware(func(next http.RoundTripper, req *http.Request) (*http.Response, error) {
+				if req.Body != nil {
+					req.Body.Close()
+				}
+				return &http.Response{StatusCode: 200, Body: http.NoBody, Request: req}, nil
+			}),
+			rule: rttest.Cancellation,
+			want: "RoundTrip returned without calling next",
+		},
+		{
+			name: "answers a cancelled request",
+			mw: middleware(func(next http.RoundTripper, req *http.Request) (*http.Response, error) {
+				type result struct {
+					res *http.Response
+					err error
+				}
+				done := make(chan result, 1)
+				go func() {
+					res, err := next.RoundTrip(req)
+					done <- result{res, err}
+				}()
+				select {
+				case r := <-done:
+					return r.res, r.err
+				case <-req.Context().Done():
+					return &http.Response{StatusCode: 200, Body: http.NoBody, Request: req}, nil
+				}
+			}),
+			rule: rttest.Cancellation,
+			want: "RoundTrip returned a nil error after the caller's context was cancelled",
+		},
+		{
+			name: "detaches next's context",
+			mw: middleware(func(next http.RoundTripper, req *http.Request) (*http.Response, error) {
+				type result struct {
+					res *http.Response
+					err error
+				}
+				done := make(chan result, 1)
+				go func() {
+					res, err := next.RoundTrip(req.WithContext(context.WithoutCancel(req.Context())))
+					done <- result{res, err}
+				}()
+				select {
+				case r := <-done:
+					return r.res, r.err
+				case <-req.Context().Done():
+					return nil, req.Context().Err()
+				}
+			}),
+			rule: rttest.Cancellation,
+			want: "the context next got is not done after the caller's was cancelled",
+		},
+		{
 			name: "answers from a shared cache",
 			mw: func(next http.RoundTripper) http.RoundTripper {
 				return &cache{next: next}
@@ -255,13 +310,13 @@ func TestBroken(t *testing.T) {
 				t.Fatalf("Check() = nil, want a violation of %q", tt.rule)
 			}
 			var v *rttest.Violation
-			found := false
 			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-				if errors.As(e, &v) && v.Rule == tt.rule {
-					found = true
+				var ev *rttest.Violation
+				if errors.As(e, &ev) && ev.Rule == tt.rule {
+					v = ev
 				}
 			}
-			if !found {
+			if v == nil {
 				t.Fatalf("Check() = %v, want a violation of %q", err, tt.rule)
 			}
 			if want := "rttest: " + string(tt.rule) + ": "; !strings.Contains(err.Error(), want) {

@@ -1,10 +1,13 @@
-package rt
+package routing
 
 import (
 	"context"
 	"reflect"
 	"sync"
 	"testing"
+
+	"github.com/esrt-dev/esrt/internal/options"
+	"github.com/esrt-dev/esrt/rt"
 )
 
 func TestAttempts(t *testing.T) {
@@ -12,10 +15,10 @@ func TestAttempts(t *testing.T) {
 		t.Fatal("AttemptsFrom on an empty context is not nil")
 	}
 	ctx, a := WithAttempts(context.Background())
-	if AttemptsFrom(ctx) != a {
-		t.Fatal("AttemptsFrom does not return the Attempts")
+	if AttemptsFrom(ctx) != a || AttemptsOf(options.From(ctx)) != a {
+		t.Fatal("AttemptsFrom or AttemptsOf does not return the Attempts")
 	}
-	n1, n2 := &Node{ID: "1"}, &Node{ID: "2"}
+	n1, n2 := &rt.Node{ID: "1"}, &rt.Node{ID: "2"}
 
 	n, tried := a.Begin()
 	if n != 1 || tried != nil {
@@ -27,12 +30,12 @@ func TestAttempts(t *testing.T) {
 		t.Fatalf("second Begin = %d", n)
 	}
 	n, tried = a.Begin()
-	if n != 3 || !reflect.DeepEqual(tried, []*Node{n1}) {
+	if n != 3 || !reflect.DeepEqual(tried, []*rt.Node{n1}) {
 		t.Fatalf("third Begin = %d, %v; want 3, [n1]", n, tried)
 	}
 	a.SetNode(3, n2)
 	a.SetNode(9, n2) // out of range: ignored
-	if got := a.Nodes(); !reflect.DeepEqual(got, []*Node{n1, nil, n2}) || a.Count() != 3 {
+	if got := a.Nodes(); !reflect.DeepEqual(got, []*rt.Node{n1, nil, n2}) || a.Count() != 3 {
 		t.Fatalf("Nodes = %v, Count = %d", got, a.Count())
 	}
 }
@@ -45,7 +48,7 @@ func TestAttemptsConcurrent(t *testing.T) {
 	for range 100 {
 		wg.Go(func() {
 			n, _ := a.Begin()
-			a.SetNode(n, &Node{})
+			a.SetNode(n, &rt.Node{})
 			mu.Lock()
 			seen[n] = true
 			mu.Unlock()
@@ -59,12 +62,21 @@ func TestAttemptsConcurrent(t *testing.T) {
 	}
 }
 
+// The record joins the caller's options rather than replacing them, and
+// the context keeps its parent's values and cancellation.
 func TestAttemptsContextKeepsParent(t *testing.T) {
 	type key struct{}
 	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
+	parent = rt.WithOpaqueID(parent, "op-1")
 	ctx, _ := WithAttempts(parent)
 	if ctx.Value(key{}) != "v" {
 		t.Fatal("the parent's values are lost")
+	}
+	if id, ok := rt.OpaqueIDFrom(ctx); !ok || id != "op-1" {
+		t.Fatalf("OpaqueIDFrom = %q, %v: the caller's options are lost", id, ok)
+	}
+	if AttemptsFrom(parent) != nil {
+		t.Fatal("WithAttempts changed its parent's options")
 	}
 	child, stop := context.WithCancel(ctx) // derived contexts still see the parent's cancel
 	defer stop()
@@ -75,6 +87,9 @@ func TestAttemptsContextKeepsParent(t *testing.T) {
 	}
 }
 
+// WithAttempts runs once per retried request, never for a request that
+// succeeds at its first attempt: the record, the options that carry it
+// and their context node, and nothing per attempt up to four.
 func TestAttemptsAllocations(t *testing.T) {
 	ctx := context.Background()
 	allocs := testing.AllocsPerRun(100, func() {
@@ -84,7 +99,7 @@ func TestAttemptsAllocations(t *testing.T) {
 			a.SetNode(n, nil)
 		}
 	})
-	if allocs != 1 {
-		t.Fatalf("WithAttempts and four attempts allocate %v times, want 1", allocs)
+	if allocs != 3 {
+		t.Fatalf("WithAttempts and four attempts allocate %v times, want 3", allocs)
 	}
 }

@@ -1,16 +1,18 @@
-package rt
+package routing
 
 import (
 	"context"
-	"net/http"
 	"sync"
+
+	"github.com/esrt-dev/esrt/internal/options"
+	"github.com/esrt-dev/esrt/rt"
 )
 
 // Attempts records the attempts of one logical request. A middleware that
 // sends a request more than once (retry, hedging) puts an Attempts in the
 // context once per logical request with [WithAttempts] and sends every
-// attempt with that context; the routing middleware numbers each attempt,
-// avoids the nodes already tried, and records where each attempt went.
+// attempt with that context; the router numbers each attempt, avoids the
+// nodes already tried, and records where each attempt went.
 //
 // Without an Attempts in the context, every attempt is attempt 1 and may go
 // to any node.
@@ -19,38 +21,34 @@ import (
 // one.
 type Attempts struct {
 	mu    sync.Mutex
-	nodes []*Node
-	buf   [4]*Node // nodes' first backing array: most requests stop here
-}
-
-// attemptsCtx is a context carrying an Attempts among its options, built in
-// one allocation: WithAttempts runs once per retried request.
-type attemptsCtx struct {
-	optionsCtx
-	a Attempts
+	nodes []*rt.Node
+	buf   [4]*rt.Node // nodes' first backing array: most requests stop here
 }
 
 // WithAttempts returns a context carrying a new, empty [Attempts], and the
 // Attempts.
 func WithAttempts(ctx context.Context) (context.Context, *Attempts) {
-	c := &attemptsCtx{optionsCtx: optionsCtx{Context: ctx}}
-	if o := OptionsFrom(ctx); o != nil {
-		c.o = *o
-	}
-	c.a.nodes = c.a.buf[:0]
-	c.o.attempts = &c.a
-	return &c.optionsCtx, &c.a
+	a := new(Attempts)
+	a.nodes = a.buf[:0]
+	return options.With(ctx, func(o *options.Options) { o.Attempts = a }), a
 }
 
 // AttemptsFrom returns the [Attempts] carried by ctx, or nil.
 func AttemptsFrom(ctx context.Context) *Attempts {
-	return OptionsFrom(ctx).Attempts()
+	return AttemptsOf(options.From(ctx))
+}
+
+// AttemptsOf returns the [Attempts] among options read from a context, or
+// nil: for a middleware that reads other options in the same lookup.
+func AttemptsOf(o options.Options) *Attempts {
+	a, _ := o.Attempts.(*Attempts)
+	return a
 }
 
 // Begin reserves the next attempt and returns its number, counting from 1,
 // and the nodes of the earlier attempts that had one, oldest first. The
 // returned slice is the caller's.
-func (a *Attempts) Begin() (n int, tried []*Node) {
+func (a *Attempts) Begin() (n int, tried []*rt.Node) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, node := range a.nodes {
@@ -63,7 +61,7 @@ func (a *Attempts) Begin() (n int, tried []*Node) {
 }
 
 // SetNode records the node of attempt n.
-func (a *Attempts) SetNode(n int, node *Node) {
+func (a *Attempts) SetNode(n int, node *rt.Node) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if n >= 1 && n <= len(a.nodes) {
@@ -80,27 +78,8 @@ func (a *Attempts) Count() int {
 
 // Nodes returns the node of each attempt so far, oldest first; nil for an
 // attempt that has no node (yet, or because none could be chosen).
-func (a *Attempts) Nodes() []*Node {
+func (a *Attempts) Nodes() []*rt.Node {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return append([]*Node(nil), a.nodes...)
-}
-
-// NodeOf returns the node that answered res, as the routing middleware that
-// sent the attempt recorded it: the router's response bodies have a
-// Node() *Node method. It returns nil when that is not known: no router
-// below, a body replaced by another middleware, or an empty body.
-//
-// Together with the [*AttemptError] a router returns for a failed attempt
-// sent without an [Attempts] in its context, it lets a retrying middleware
-// learn where its first attempt went without building the record before it
-// knows it will retry.
-func NodeOf(res *http.Response) *Node {
-	if res == nil {
-		return nil
-	}
-	if b, ok := res.Body.(interface{ Node() *Node }); ok {
-		return b.Node()
-	}
-	return nil
+	return append([]*rt.Node(nil), a.nodes...)
 }
