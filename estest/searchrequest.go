@@ -67,112 +67,160 @@ func parseSearchRequest(body []byte, params url.Values) (*searchRequest, error) 
 	return r, nil
 }
 
+// parseBody reads the body's members in order; the first bad one is the
+// error.
 func (r *searchRequest) parseBody(obj jsonObject) error {
-	var afterRaw []any
-	hasAfter := false
 	for _, m := range obj {
-		var err error
-		switch v := m.Value; m.Key {
-		case "query":
-			if _, ok := v.(jsonObject); !ok {
-				return unknownKey(m)
-			}
-			r.query, err = parseQuery(v)
-		case "post_filter":
-			if _, ok := v.(jsonObject); !ok {
-				return unknownKey(m)
-			}
-			r.postFilter, err = parseQuery(v)
-		case "from", "size":
-			if !isScalar(v) {
-				return unknownKey(m)
-			}
-			var n int
-			if n, err = intValue(m.Key, v); err == nil {
-				if m.Key == "from" {
-					r.from = n
-				} else {
-					r.size = n
-				}
-			}
-		case "min_score":
-			if !isScalar(v) {
-				return unknownKey(m)
-			}
-			f, ok := floatValue(v)
-			if !ok {
-				return contentError("[min_score] failed to parse field [%s]", scalarText(v))
-			}
-			r.minScore = &f
-		case "sort":
-			r.sort, err = parseSort(v)
-		case "search_after":
-			arr, ok := v.([]any)
-			if !ok {
-				return unknownKey(m)
-			}
-			for _, e := range arr {
-				if !isScalar(e) {
-					return contentError("[search_after] values must be numbers, strings, booleans or null, found [%s]", tokenName(e))
-				}
-			}
-			afterRaw, hasAfter = arr, true
-		case "pit":
-			pit, ok := v.(jsonObject)
-			if !ok {
-				return unknownKey(m)
-			}
-			for _, pm := range pit {
-				switch pm.Key {
-				case "id":
-					s, ok := pm.Value.(string)
-					if !ok {
-						return contentError("[pit] id must be a string")
-					}
-					r.pit = s
-				case "keep_alive":
-				default:
-					return contentError("[pit] unknown field [%s]", pm.Key)
-				}
-			}
-			if r.pit == "" {
-				return contentError("[pit] requires an [id]")
-			}
-		case "track_total_hits":
-			// Counting is always exact here; the value is only checked.
-			if !isScalar(v) || v == nil {
-				return unknownKey(m)
-			}
-			if _, isBool := queryBool(v); !isBool || v == "" {
-				_, err = intValue(m.Key, v)
-			}
-		case "_source":
-			// Source filtering is the server's business; the value is only checked for shape.
-			switch v.(type) {
-			case bool, string, []any, jsonObject:
-			default:
-				return unknownKey(m)
-			}
-		case "timeout", "terminate_after", "version", "seq_no_primary_term", "explain",
-			"track_scores", "profile", "stored_fields", "docvalue_fields", "fields", "stats", "highlight":
-			// Accepted and ignored: they do not change which documents match or their order.
-		case "aggs", "aggregations", "suggest", "collapse", "rescore", "script_fields", "knn",
-			"runtime_mappings", "slice", "indices_boost", "retriever", "rank", "sub_searches", "ext":
-			return illegalArgument("[%s] is not supported by estest", m.Key)
-		default:
-			return unknownKey(m)
-		}
-		if err != nil {
+		if err := r.parseMember(m); err != nil {
 			return err
 		}
 	}
-	if hasAfter && len(afterRaw) > 0 { // Elasticsearch ignores an empty search_after.
-		r.searchAfter = make([]sortValue, len(afterRaw))
-		for i, e := range afterRaw {
-			r.searchAfter[i] = afterValue(e)
+	return nil
+}
+
+// parseMember reads one top-level member of the body.
+func (r *searchRequest) parseMember(m jsonMember) error {
+	switch m.Key {
+	case "query":
+		return parseQueryMember(m, &r.query)
+	case "post_filter":
+		return parseQueryMember(m, &r.postFilter)
+	case "from":
+		return parseIntMember(m, &r.from)
+	case "size":
+		return parseIntMember(m, &r.size)
+	case "min_score":
+		return r.parseMinScore(m)
+	case "sort":
+		var err error
+		r.sort, err = parseSort(m.Value)
+		return err
+	case "search_after":
+		return r.parseSearchAfter(m)
+	case "pit":
+		return r.parsePIT(m)
+	case "track_total_hits":
+		return checkTrackTotalHits(m)
+	case "_source":
+		return checkSource(m)
+	case "timeout", "terminate_after", "version", "seq_no_primary_term", "explain",
+		"track_scores", "profile", "stored_fields", "docvalue_fields", "fields", "stats", "highlight":
+		return nil // they change neither which documents match nor their order
+	case "aggs", "aggregations", "suggest", "collapse", "rescore", "script_fields", "knn",
+		"runtime_mappings", "slice", "indices_boost", "retriever", "rank", "sub_searches", "ext":
+		return illegalArgument("[%s] is not supported by estest", m.Key)
+	}
+	return unknownKey(m)
+}
+
+// parseQueryMember parses a member holding a query clause into dst.
+func parseQueryMember(m jsonMember, dst *query) error {
+	if _, ok := m.Value.(jsonObject); !ok {
+		return unknownKey(m)
+	}
+	q, err := parseQuery(m.Value)
+	if err != nil {
+		return err
+	}
+	*dst = q
+	return nil
+}
+
+// parseIntMember parses a member holding an int into dst.
+func parseIntMember(m jsonMember, dst *int) error {
+	if !isScalar(m.Value) {
+		return unknownKey(m)
+	}
+	n, err := intValue(m.Key, m.Value)
+	if err != nil {
+		return err
+	}
+	*dst = n
+	return nil
+}
+
+func (r *searchRequest) parseMinScore(m jsonMember) error {
+	if !isScalar(m.Value) {
+		return unknownKey(m)
+	}
+	f, ok := floatValue(m.Value)
+	if !ok {
+		return contentError("[min_score] failed to parse field [%s]", scalarText(m.Value))
+	}
+	r.minScore = &f
+	return nil
+}
+
+// parseSearchAfter reads an array of scalars, one per sort criterion; an
+// empty array is ignored, as Elasticsearch ignores it.
+func (r *searchRequest) parseSearchAfter(m jsonMember) error {
+	arr, ok := m.Value.([]any)
+	if !ok {
+		return unknownKey(m)
+	}
+	for _, e := range arr {
+		if !isScalar(e) {
+			return contentError("[search_after] values must be numbers, strings, booleans or null, found [%s]", tokenName(e))
 		}
 	}
+	if len(arr) == 0 {
+		return nil
+	}
+	r.searchAfter = make([]sortValue, len(arr))
+	for i, e := range arr {
+		r.searchAfter[i] = afterValue(e)
+	}
 	return nil
+}
+
+// parsePIT reads {"id": ..., "keep_alive": ...}; the id is required, the
+// keep_alive is left to the server.
+func (r *searchRequest) parsePIT(m jsonMember) error {
+	pit, ok := m.Value.(jsonObject)
+	if !ok {
+		return unknownKey(m)
+	}
+	for _, pm := range pit {
+		switch pm.Key {
+		case "id":
+			s, ok := pm.Value.(string)
+			if !ok {
+				return contentError("[pit] id must be a string")
+			}
+			r.pit = s
+		case "keep_alive":
+		default:
+			return contentError("[pit] unknown field [%s]", pm.Key)
+		}
+	}
+	if r.pit == "" {
+		return contentError("[pit] requires an [id]")
+	}
+	return nil
+}
+
+// checkTrackTotalHits checks that track_total_hits is a boolean or an int;
+// counting is always exact here.
+func checkTrackTotalHits(m jsonMember) error {
+	v := m.Value
+	if !isScalar(v) || v == nil {
+		return unknownKey(m)
+	}
+	if _, isBool := queryBool(v); isBool && v != "" {
+		return nil
+	}
+	_, err := intValue(m.Key, v)
+	return err
+}
+
+// checkSource checks the shape of _source; source filtering is the
+// server's business.
+func checkSource(m jsonMember) error {
+	switch m.Value.(type) {
+	case bool, string, []any, jsonObject:
+		return nil
+	}
+	return unknownKey(m)
 }
 
 // unknownKey is Elasticsearch's answer to a top-level key it does not know,
