@@ -51,26 +51,29 @@ func newEvalDoc(doc *searchDoc) *evalDoc {
 // even when sorting by fields, where Elasticsearch would report a null _score
 // unless track_scores is set. run does not modify docs.
 func (r *searchRequest) run(docs []searchDoc) (total int, page []searchHit) {
-	type candidate struct {
-		hit  searchHit
-		keys []sortValue
-	}
+	matched := r.candidates(docs)
+	slices.SortStableFunc(matched, r.compareCandidates)
+	total = len(matched)
+	matched = r.skipSearchAfter(matched)
+	start := min(r.from, len(matched))
+	end := min(start+r.size, len(matched))
+	return total, r.hits(matched[start:end])
+}
+
+// candidate is a matching document with its sort keys.
+type candidate struct {
+	hit  searchHit
+	keys []sortValue // one per sort criterion; nil when the request does not sort
+}
+
+// candidates returns the documents that match the query and the post
+// filter and reach min_score, in the order of docs.
+func (r *searchRequest) candidates(docs []searchDoc) []candidate {
 	var matched []candidate
 	for i := range docs {
 		d := newEvalDoc(&docs[i])
-		ok, score := true, 1.0
-		if r.query != nil {
-			ok, score = r.query.match(d)
-		}
+		ok, score := r.match(d)
 		if !ok {
-			continue
-		}
-		if r.postFilter != nil {
-			if ok, _ := r.postFilter.match(d); !ok {
-				continue
-			}
-		}
-		if r.minScore != nil && score < *r.minScore {
 			continue
 		}
 		c := candidate{hit: searchHit{Doc: docs[i], Score: score}}
@@ -82,31 +85,64 @@ func (r *searchRequest) run(docs []searchDoc) (total int, page []searchHit) {
 		}
 		matched = append(matched, c)
 	}
-	slices.SortStableFunc(matched, func(a, b candidate) int {
-		if len(r.sort) == 0 {
-			if a.hit.Score != b.hit.Score {
-				if a.hit.Score > b.hit.Score {
-					return -1
-				}
-				return 1
-			}
-		} else if c := r.compareKeys(a.keys, b.keys); c != 0 {
-			return c
-		}
-		return cmpInt64(a.hit.Doc.SeqNo, b.hit.Doc.SeqNo)
-	})
-	total = len(matched)
-	if r.searchAfter != nil {
-		i := 0
-		for i < len(matched) && r.compareKeys(matched[i].keys, r.searchAfter) <= 0 {
-			i++
-		}
-		matched = matched[i:]
+	return matched
+}
+
+// match reports whether d is a hit and its score: the query's score, or 1
+// without a query.
+func (r *searchRequest) match(d *evalDoc) (bool, float64) {
+	ok, score := true, 1.0
+	if r.query != nil {
+		ok, score = r.query.match(d)
 	}
-	start := min(r.from, len(matched))
-	end := min(start+r.size, len(matched))
-	page = make([]searchHit, 0, end-start)
-	for _, c := range matched[start:end] {
+	if !ok {
+		return false, 0
+	}
+	if r.postFilter != nil {
+		if ok, _ := r.postFilter.match(d); !ok {
+			return false, 0
+		}
+	}
+	if r.minScore != nil && score < *r.minScore {
+		return false, 0
+	}
+	return true, score
+}
+
+// compareCandidates orders by the sort keys, or by descending score when
+// the request does not sort; ties go by ascending SeqNo.
+func (r *searchRequest) compareCandidates(a, b candidate) int {
+	if len(r.sort) == 0 {
+		if a.hit.Score != b.hit.Score {
+			if a.hit.Score > b.hit.Score {
+				return -1
+			}
+			return 1
+		}
+	} else if c := r.compareKeys(a.keys, b.keys); c != 0 {
+		return c
+	}
+	return cmpInt64(a.hit.Doc.SeqNo, b.hit.Doc.SeqNo)
+}
+
+// skipSearchAfter drops the sorted candidates up to and including the
+// search_after keys.
+func (r *searchRequest) skipSearchAfter(sorted []candidate) []candidate {
+	if r.searchAfter == nil {
+		return sorted
+	}
+	i := 0
+	for i < len(sorted) && r.compareKeys(sorted[i].keys, r.searchAfter) <= 0 {
+		i++
+	}
+	return sorted[i:]
+}
+
+// hits turns candidates into hits, with their sort values when the request
+// sorts.
+func (r *searchRequest) hits(cs []candidate) []searchHit {
+	page := make([]searchHit, 0, len(cs))
+	for _, c := range cs {
 		h := c.hit
 		if len(r.sort) > 0 {
 			h.Sort = make([]any, len(c.keys))
@@ -116,7 +152,7 @@ func (r *searchRequest) run(docs []searchDoc) (total int, page []searchHit) {
 		}
 		page = append(page, h)
 	}
-	return total, page
+	return page
 }
 
 func (r *searchRequest) compareKeys(a, b []sortValue) int {
