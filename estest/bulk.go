@@ -97,7 +97,7 @@ func parseActionLine(line []byte, lineNo string) (string, actionMeta, *esError) 
 	}
 	obj, err := parseObject(line)
 	if err != nil {
-		return "", actionMeta{}, newError(http.StatusBadRequest, "x_content_parse_exception", jsonError(line))
+		return "", actionMeta{}, newError(http.StatusBadRequest, "x_content_parse_exception", syntaxReason(line))
 	}
 	if len(obj) != 1 {
 		return "", actionMeta{}, malformed("expected a simple value for field [_index] but found [START_OBJECT]")

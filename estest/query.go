@@ -5,7 +5,8 @@ package estest
 // stored documents the way Elasticsearch would over an index built by
 // dynamic mapping (see fields.go). The clauses themselves are in
 // termquery.go, matchquery.go and compoundquery.go; searchrequest.go parses
-// the rest of the body, evaluate.go runs a request and sort.go orders hits.
+// the rest of the body, evaluate.go runs a request and sorting.go orders
+// hits.
 //
 // Scores are deterministic and are not BM25: a matching term, terms, ids,
 // range, exists, prefix, match_phrase or match_all query scores its boost
@@ -32,7 +33,7 @@ func parseQuery(v any) (query, error) {
 		return nil, parsingError("[%s] malformed query, expected [END_OBJECT] but found [FIELD_NAME]", obj[0].Key)
 	}
 	name := obj[0].Key
-	parse := queryParser(name)
+	parse := parserOf(name)
 	if parse == nil {
 		if unsupportedQuery(name) {
 			return nil, parsingError("query [%s] is not supported by estest", name)
@@ -46,8 +47,8 @@ func parseQuery(v any) (query, error) {
 	return parse(body)
 }
 
-// queryParser returns the parser of a query type, or nil.
-func queryParser(name string) func(jsonObject) (query, error) {
+// parserOf returns the parser of a query type, or nil.
+func parserOf(name string) func(jsonObject) (query, error) {
 	switch name {
 	case "match_all":
 		return parseMatchAll

@@ -21,7 +21,7 @@ func (c *Cluster) search(rq *request, count bool) response {
 	if count {
 		pitID = "" // a count reads the URL's indices
 	}
-	docs, shards, e := c.searchedDocs(rq, pitID)
+	docs, shards, e := c.docsFor(rq, pitID)
 	if e != nil {
 		return e.response()
 	}
@@ -51,10 +51,10 @@ func badSearch(err error) *esError {
 	return e
 }
 
-// searchedDocs returns the documents a search reads and the number of
+// docsFor returns the documents a search reads and the number of
 // indices they come from: those frozen by the point in time pitID, or when
 // pitID is "" the live documents of the request's indices.
-func (c *Cluster) searchedDocs(rq *request, pitID string) ([]searchDoc, int, *esError) {
+func (c *Cluster) docsFor(rq *request, pitID string) ([]searchDoc, int, *esError) {
 	if pitID != "" {
 		return c.pitDocs(pitID, pitKeepAlive(rq.body))
 	}
@@ -172,7 +172,7 @@ func (c *Cluster) closePIT(rq *request) response {
 		return bodyRequired().response()
 	}
 	if err := json.Unmarshal(rq.body, &body); err != nil {
-		return newError(http.StatusBadRequest, "x_content_parse_exception", jsonError(rq.body)).response()
+		return newError(http.StatusBadRequest, "x_content_parse_exception", syntaxReason(rq.body)).response()
 	}
 	if body.ID == "" {
 		return validationError("point in time id is not specified").response()

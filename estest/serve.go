@@ -119,7 +119,7 @@ func (c *Cluster) serve(rq *request) response {
 	if resp, ok := c.checkMediaTypes(rq); !ok {
 		return resp
 	}
-	if resp, ok := c.authenticate(rq.r); !ok {
+	if resp, ok := c.checkCredentials(rq.r); !ok {
 		return resp
 	}
 	resp := c.route(rq)

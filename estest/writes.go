@@ -40,7 +40,7 @@ func parseUpdate(b []byte) (*updateBody, *esError) {
 		return nil, bodyRequired()
 	}
 	if !json.Valid(b) || !isObject(b) {
-		return nil, newError(http.StatusBadRequest, "x_content_parse_exception", jsonError(b))
+		return nil, newError(http.StatusBadRequest, "x_content_parse_exception", syntaxReason(b))
 	}
 	var u updateBody
 	if err := json.Unmarshal(b, &u); err != nil {
