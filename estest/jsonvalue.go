@@ -1,5 +1,9 @@
 package estest
 
+// This file is JSON as the search parser reads it: a request body decoded
+// with its keys in order, and the coercions Elasticsearch's parser applies
+// to values. json.go is JSON as documents are stored and answers written.
+
 import (
 	"bytes"
 	"encoding/json"

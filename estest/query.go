@@ -21,6 +21,8 @@ type query interface {
 	match(d *evalDoc) (bool, float64)
 }
 
+// parseQuery parses one query clause, {"<type>": {...}}. Errors are
+// *queryError.
 func parseQuery(v any) (query, error) {
 	obj, ok := v.(jsonObject)
 	if !ok {

@@ -229,6 +229,7 @@ func unknownKey(m jsonMember) error {
 	return parsingError("Unknown key for a %s in [%s].", tokenName(m.Value), m.Key)
 }
 
+// parseParams applies the URL parameters q, from, size and sort.
 func (r *searchRequest) parseParams(params url.Values) error {
 	if params.Has("q") {
 		q, err := parseQueryString(params.Get("q"), params.Get("df"), params.Get("default_operator"))
@@ -252,29 +253,39 @@ func (r *searchRequest) parseParams(params url.Values) error {
 			r.size = n
 		}
 	}
-	if s := params.Get("sort"); s != "" {
-		for _, part := range strings.Split(s, ",") {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			field, order := part, ""
-			if i := strings.LastIndex(part, ":"); i >= 0 {
-				field, order = part[:i], part[i+1:]
-				if order != "asc" && order != "desc" {
-					continue // Elasticsearch drops it silently.
-				}
-			}
-			sf := newSortField(field)
-			if order != "" {
-				sf.desc = order == "desc"
-			}
-			r.sort = append(r.sort, sf)
-		}
-	}
+	r.sort = append(r.sort, parseURLSort(params.Get("sort"))...)
 	return nil
 }
 
+// parseURLSort parses the sort parameter, "field", "field:asc" or
+// "field:desc" separated by commas; an entry with another suffix is
+// dropped, as Elasticsearch drops it.
+func parseURLSort(s string) []sortField {
+	var out []sortField
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		field, order := part, ""
+		if i := strings.LastIndex(part, ":"); i >= 0 {
+			field, order = part[:i], part[i+1:]
+			if order != "asc" && order != "desc" {
+				continue
+			}
+		}
+		sf := newSortField(field)
+		if order != "" {
+			sf.desc = order == "desc"
+		}
+		out = append(out, sf)
+	}
+	return out
+}
+
+// validate checks from, size and search_after against the sort, and
+// normalises the sort: a lone descending _score is no sort, and a point
+// in time adds a _shard_doc tiebreaker.
 func (r *searchRequest) validate() error {
 	if r.from < 0 {
 		return illegalArgument("[from] parameter cannot be negative, found [%d]", r.from)
@@ -292,11 +303,9 @@ func (r *searchRequest) validate() error {
 			return illegalArgument("[_shard_doc] sort field cannot be used without [point in time]")
 		}
 	}
-	// A lone descending _score is Elasticsearch's default order: no sort at all.
 	if len(r.sort) == 1 && r.sort[0].field == "_score" && r.sort[0].desc {
 		r.sort = nil
 	}
-	// A point in time adds an implicit _shard_doc tiebreaker to a sort.
 	if r.pit != "" && len(r.sort) > 0 && !slices.ContainsFunc(r.sort, func(sf sortField) bool { return sf.field == "_shard_doc" }) {
 		r.sort = append(r.sort, newSortField("_shard_doc"))
 	}

@@ -1,5 +1,9 @@
 package estest
 
+// This file is the values the search engine compares: numbers kept exact
+// when they are integers, and query values read as numbers, booleans or
+// dates.
+
 import (
 	"encoding/json"
 	"math"
