@@ -1,5 +1,8 @@
 package estest
 
+// This file is the queries that match everything or nothing (match_all,
+// match_none) or combine clauses (bool, constant_score).
+
 import (
 	"strconv"
 	"strings"

@@ -1,5 +1,7 @@
 package estest
 
+// This file runs a parsed search request over stored documents.
+
 import (
 	"bytes"
 	"encoding/json"

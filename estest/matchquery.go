@@ -1,5 +1,8 @@
 package estest
 
+// This file is the full-text queries, match and match_phrase, which analyse
+// the query into tokens.
+
 import (
 	"slices"
 	"strings"

@@ -1,5 +1,8 @@
 package estest
 
+// This file is the term-level queries (term, terms, ids, range, exists,
+// prefix), which compare values without analysing the query.
+
 import (
 	"strings"
 )
