@@ -12,16 +12,17 @@ func wwwAuthenticate() []string {
 	return []string{`Basic realm="security", charset="UTF-8"`, `Bearer realm="security"`, `ApiKey`}
 }
 
-func (c *Cluster) authEnabled() bool {
+// hasCredentials reports whether requests must authenticate.
+func (c *Cluster) hasCredentials() bool {
 	return c.cfg.Username != "" || c.cfg.APIKey != "" || c.cfg.BearerToken != ""
 }
 
-// authenticate checks the Authorization header against the configured
+// checkCredentials checks the Authorization header against the configured
 // credentials. A failure is Elasticsearch's 401 security_exception with the
 // WWW-Authenticate challenges in the body and the headers; as OpenSearch,
 // the security plugin's plain-text "Unauthorized".
-func (c *Cluster) authenticate(r *http.Request) (response, bool) {
-	if !c.authEnabled() {
+func (c *Cluster) checkCredentials(r *http.Request) (response, bool) {
+	if !c.hasCredentials() {
 		return response{}, true
 	}
 	uri := r.URL.RequestURI()

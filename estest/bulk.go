@@ -2,6 +2,7 @@ package estest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -9,11 +10,17 @@ import (
 	"time"
 )
 
-// bulkOp is one parsed bulk action.
-type bulkOp struct {
+// action is one parsed bulk action.
+type action struct {
 	item   BulkItem
 	source []byte      // index, create
 	update *updateBody // update
+}
+
+// actionMeta is the metadata of a bulk action line.
+type actionMeta struct {
+	Index string          `json:"_index"`
+	ID    json.RawMessage `json:"_id"`
 }
 
 // parseBulk parses an NDJSON bulk body as Elasticsearch's BulkRequestParser
@@ -21,7 +28,7 @@ type bulkOp struct {
 // is an object with one of index, create, update, delete, followed by a
 // source line except for delete. Blank lines between actions are skipped.
 // Errors fail the whole request with 400.
-func parseBulk(body []byte, defaultIndex string) ([]bulkOp, *esError) {
+func parseBulk(body []byte, defaultIndex string) ([]action, *esError) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, bodyRequired()
 	}
@@ -30,75 +37,97 @@ func parseBulk(body []byte, defaultIndex string) ([]bulkOp, *esError) {
 			`The bulk request must be terminated by a newline [\n]`)
 	}
 	lines := bytes.Split(body[:len(body)-1], []byte("\n"))
-	var ops []bulkOp
+	var actions []action
 	for i := 0; i < len(lines); i++ {
 		line := bytes.TrimSuffix(lines[i], []byte("\r"))
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		lineNo := strconv.Itoa(i + 1)
-		if !isObject(line) {
-			return nil, newError(http.StatusBadRequest, "illegal_argument_exception",
-				"Malformed action/metadata line ["+lineNo+"], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]")
+		a, e := parseAction(line, i+1, defaultIndex)
+		if e != nil {
+			return nil, e
 		}
-		obj, err := parseObject(line)
-		if err != nil {
-			return nil, newError(http.StatusBadRequest, "x_content_parse_exception", jsonError(line))
-		}
-		if len(obj) != 1 {
-			return nil, newError(http.StatusBadRequest, "illegal_argument_exception",
-				"Malformed action/metadata line ["+lineNo+"], expected a simple value for field [_index] but found [START_OBJECT]")
-		}
-		action := obj[0].key
-		switch action {
-		case "index", "create", "update", "delete":
-		default:
-			return nil, newError(http.StatusBadRequest, "illegal_argument_exception",
-				"Malformed action/metadata line ["+lineNo+"], expected field [create], [delete], [index] or [update] but found ["+action+"]")
-		}
-		var meta struct {
-			Index string          `json:"_index"`
-			ID    json.RawMessage `json:"_id"`
-		}
-		if !isObject(obj[0].val) || json.Unmarshal(obj[0].val, &meta) != nil {
-			return nil, newError(http.StatusBadRequest, "illegal_argument_exception",
-				"Malformed action/metadata line ["+lineNo+"], expected START_OBJECT but found [VALUE_STRING]")
-		}
-		op := bulkOp{item: BulkItem{Pos: len(ops), Action: action, Index: meta.Index, ID: rawID(meta.ID)}}
-		if op.item.Index == "" {
-			op.item.Index = defaultIndex
-		}
-		if op.item.Index == "" {
-			return nil, validationError("index is missing")
-		}
-		if op.item.ID == "" {
-			if action == "update" || action == "delete" {
-				return nil, validationError("id is missing")
-			}
-			op.item.ID = randomID(15)
-		}
-		if action != "delete" {
+		a.item.Pos = len(actions)
+		if a.item.Action != "delete" {
 			i++
 			if i >= len(lines) {
 				return nil, validationError("source is missing")
 			}
-			src := bytes.TrimSuffix(lines[i], []byte("\r"))
-			if action == "update" {
-				u, e := parseUpdate(src)
-				if e != nil {
-					return nil, e
-				}
-				op.update = u
-			} else {
-				op.source = src
+			if e := a.setSource(bytes.TrimSuffix(lines[i], []byte("\r"))); e != nil {
+				return nil, e
 			}
 		}
-		ops = append(ops, op)
+		actions = append(actions, a)
 	}
-	if len(ops) == 0 {
+	if len(actions) == 0 {
 		return nil, validationError("no requests added")
 	}
-	return ops, nil
+	return actions, nil
+}
+
+// parseAction parses the action line numbered lineNo. The index defaults
+// to defaultIndex; an index or create action without an id gets a
+// generated one.
+func parseAction(line []byte, lineNo int, defaultIndex string) (action, *esError) {
+	name, meta, e := parseActionLine(line, strconv.Itoa(lineNo))
+	if e != nil {
+		return action{}, e
+	}
+	a := action{item: BulkItem{Action: name, Index: cmp.Or(meta.Index, defaultIndex), ID: rawID(meta.ID)}}
+	if a.item.Index == "" {
+		return action{}, validationError("index is missing")
+	}
+	if a.item.ID == "" {
+		if name == "update" || name == "delete" {
+			return action{}, validationError("id is missing")
+		}
+		a.item.ID = randomID(15)
+	}
+	return a, nil
+}
+
+// parseActionLine checks that line is {"<action>": {metadata}} and returns
+// the action's name and metadata; lineNo numbers the line in errors.
+func parseActionLine(line []byte, lineNo string) (string, actionMeta, *esError) {
+	malformed := func(what string) *esError {
+		return newError(http.StatusBadRequest, "illegal_argument_exception", "Malformed action/metadata line ["+lineNo+"], "+what)
+	}
+	if !isObject(line) {
+		return "", actionMeta{}, malformed("expected START_OBJECT or END_OBJECT but found [VALUE_STRING]")
+	}
+	obj, err := parseObject(line)
+	if err != nil {
+		return "", actionMeta{}, newError(http.StatusBadRequest, "x_content_parse_exception", syntaxReason(line))
+	}
+	if len(obj) != 1 {
+		return "", actionMeta{}, malformed("expected a simple value for field [_index] but found [START_OBJECT]")
+	}
+	name := obj[0].key
+	switch name {
+	case "index", "create", "update", "delete":
+	default:
+		return "", actionMeta{}, malformed("expected field [create], [delete], [index] or [update] but found [" + name + "]")
+	}
+	var meta actionMeta
+	if !isObject(obj[0].val) || json.Unmarshal(obj[0].val, &meta) != nil {
+		return "", actionMeta{}, malformed("expected START_OBJECT but found [VALUE_STRING]")
+	}
+	return name, meta, nil
+}
+
+// setSource reads the line after the action: the document of index and
+// create, the body of update.
+func (a *action) setSource(line []byte) *esError {
+	if a.item.Action != "update" {
+		a.source = line
+		return nil
+	}
+	u, e := parseUpdate(line)
+	if e != nil {
+		return e
+	}
+	a.update = u
+	return nil
 }
 
 // rawID turns a JSON _id (string or number) into its text.
@@ -118,38 +147,44 @@ func rawID(raw json.RawMessage) string {
 // action in order, "errors" true when any item failed. Items chosen by
 // Node.RejectBulkItems are answered 429 and not applied.
 func (c *Cluster) bulk(rq *request) response {
-	ops, e := parseBulk(rq.body, rq.vars["index"])
+	actions, e := parseBulk(rq.body, rq.vars["index"])
 	if e != nil {
 		return e.response()
 	}
-	reject := rq.faults.rejectBulk
-	items := make([]json.RawMessage, 0, len(ops))
+	items := make([]json.RawMessage, 0, len(actions))
 	failed := false
-	for _, op := range ops {
-		it := op.item
-		var obj []member
-		var fail *esError
-		switch {
-		case reject != nil && reject(it):
-			fail = rejected("primary", len(op.source))
-		case op.item.Action == "index" || op.item.Action == "create":
-			fail = c.checkSource(op.source)
-		}
-		if fail == nil {
-			fail = checkID(it.ID)
-		}
-		if fail == nil {
-			var res writeResult
-			res, fail = c.store.apply(writeOp{action: it.Action, index: it.Index, id: it.ID, source: op.source, update: op.update})
-			if fail == nil {
-				obj = append(c.writeBody(res), kv("status", res.status))
-			}
-		}
-		if fail != nil {
-			failed = true
-			obj = append(c.head(it.Index, it.ID), kv("status", fail.status), member{"error", fail.cause(false)})
-		}
-		items = append(items, encodeObject([]member{{it.Action, encodeObject(obj)}}))
+	for _, a := range actions {
+		item, ok := c.applyItem(a, rq.faults.rejectBulk)
+		items = append(items, item)
+		failed = failed || !ok
 	}
 	return okJSON([]member{kv("took", time.Since(rq.start).Milliseconds()), kv("errors", failed), kv("items", items)})
+}
+
+// applyItem applies one bulk action unless reject (may be nil) refuses it,
+// and renders its item; ok is false when the item failed.
+func (c *Cluster) applyItem(a action, reject func(BulkItem) bool) (item json.RawMessage, ok bool) {
+	it := a.item
+	var fail *esError
+	switch {
+	case reject != nil && reject(it):
+		fail = rejected("primary", len(a.source))
+	case it.Action == "index" || it.Action == "create":
+		fail = c.checkSource(a.source)
+	}
+	if fail == nil {
+		fail = checkID(it.ID)
+	}
+	var obj []member
+	if fail == nil {
+		var res writeResult
+		res, fail = c.store.apply(writeOp{action: it.Action, index: it.Index, id: it.ID, source: a.source, update: a.update})
+		if fail == nil {
+			obj = append(c.writeBody(res), kv("status", res.status))
+		}
+	}
+	if fail != nil {
+		obj = append(c.head(it.Index, it.ID), kv("status", fail.status), member{"error", fail.cause(false)})
+	}
+	return encodeObject([]member{{it.Action, encodeObject(obj)}}), fail == nil
 }

@@ -129,7 +129,7 @@ type Cluster struct {
 	clusterName string
 	uuid        string
 	cfg         Config
-	tls         *tlsMaterial
+	tls         *certificates
 	store       *store
 	nodes       []*Node
 	routeTable  []route
@@ -168,7 +168,7 @@ func Start(cfg Config) (*Cluster, error) {
 	c.routeTable = c.routes()
 	c.store = newStore()
 	if cfg.TLS {
-		if c.tls, err = newTLSMaterial(); err != nil {
+		if c.tls, err = newCertificates(); err != nil {
 			return nil, fmt.Errorf("estest: generate certificates: %w", err)
 		}
 	}

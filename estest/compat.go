@@ -8,11 +8,11 @@ import (
 	"strings"
 )
 
-// compatVersion looks for an application/vnd.elasticsearch+... media type
+// vendorMediaType looks for an application/vnd.elasticsearch+... media type
 // in a header value (Accept may list several). found reports whether one is
 // named; version is its compatible-with parameter, or -1 when that is
 // missing or not a number.
-func compatVersion(header string) (found bool, version int) {
+func vendorMediaType(header string) (found bool, version int) {
 	for part := range strings.SplitSeq(header, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil || !strings.HasPrefix(mt, "application/vnd.elasticsearch+") {
@@ -36,14 +36,14 @@ func compatVersion(header string) (found bool, version int) {
 func (c *Cluster) checkMediaTypes(rq *request) (response, bool) {
 	accept, ctype := rq.r.Header.Get("Accept"), rq.r.Header.Get("Content-Type")
 	hasContent := len(rq.body) > 0
-	cFound, cv := compatVersion(ctype)
+	cFound, cv := vendorMediaType(ctype)
 	if c.product == OpenSearch {
 		if hasContent && cFound {
 			return stringError(http.StatusNotAcceptable, "Content-Type header ["+ctype+"] is not supported", true), false
 		}
 		return response{}, true
 	}
-	aFound, av := compatVersion(accept)
+	aFound, av := vendorMediaType(accept)
 	if !aFound {
 		av = c.major
 	}
@@ -84,7 +84,7 @@ func (c *Cluster) checkMediaTypes(rq *request) (response, bool) {
 // request accepted, else JSON as the version writes it.
 func (c *Cluster) contentType(r *http.Request) string {
 	if c.product == Elasticsearch {
-		if found, v := compatVersion(r.Header.Get("Accept")); found && (v == c.major || v == c.major-1) {
+		if found, v := vendorMediaType(r.Header.Get("Accept")); found && (v == c.major || v == c.major-1) {
 			return "application/vnd.elasticsearch+json;compatible-with=" + strconv.Itoa(v)
 		}
 	}

@@ -2,6 +2,7 @@ package estest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 )
@@ -101,4 +102,25 @@ func rejected(kind string, bytes int) *esError {
 	return newError(http.StatusTooManyRequests, "es_rejected_execution_exception",
 		"rejected execution of "+kind+" operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, "+
 			kind+"_operation_bytes="+strconv.Itoa(bytes)+", max_coordinating_and_primary_bytes=53687091]")
+}
+
+// queryError is a client error in a search request; the server answers 400
+// with an envelope of this type and reason, and Cause as its caused_by.
+type queryError struct {
+	Type, Reason string
+	Cause        *queryError // nil when there is no caused_by
+}
+
+func (e *queryError) Error() string { return e.Type + ": " + e.Reason }
+
+func parsingError(format string, args ...any) error {
+	return &queryError{Type: "parsing_exception", Reason: fmt.Sprintf(format, args...)}
+}
+
+func illegalArgument(format string, args ...any) error {
+	return &queryError{Type: "illegal_argument_exception", Reason: fmt.Sprintf(format, args...)}
+}
+
+func contentError(format string, args ...any) error {
+	return &queryError{Type: "x_content_parse_exception", Reason: fmt.Sprintf(format, args...)}
 }

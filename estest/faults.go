@@ -204,6 +204,67 @@ func (n *Node) takeReset() ResetMode {
 	return n.faults.resetMode
 }
 
+// delay holds a request while the node hangs and for its latency; it
+// aborts the handler when the client gives up, the node is killed or the
+// cluster closes meanwhile.
+func (n *Node) delay(l *life, r *http.Request, f faults, body []byte) {
+	if f.hang != nil && !n.wait(l, r, 0, f.hang) {
+		abort()
+	}
+	d := f.latency
+	if f.latencyFunc != nil {
+		d += f.latencyFunc(view(r, body))
+	}
+	if d > 0 && !n.wait(l, r, d, nil) {
+		abort()
+	}
+}
+
+// wait blocks for d (without end when d is 0) or until release is closed.
+// It reports false when the client gives up, the node is killed or the
+// cluster closes first.
+func (n *Node) wait(l *life, r *http.Request, d time.Duration, release <-chan struct{}) bool {
+	var timer <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-timer:
+	case <-release:
+	case <-r.Context().Done():
+		return false
+	case <-l.killed:
+		return false
+	case <-n.c.closed:
+		return false
+	}
+	return true
+}
+
+// failureFor returns the failure injected into a request, or nil: a
+// FailNext count first, then the fail function.
+func (n *Node) failureFor(r *http.Request, f faults, body []byte) *Failure {
+	if fail, ok := n.takeFailure(); ok {
+		return &fail
+	}
+	if f.failFunc != nil {
+		return f.failFunc(view(r, body))
+	}
+	return nil
+}
+
+// resetFor returns how a request's connection is reset: a ResetNext count
+// first, then the reset function.
+func (n *Node) resetFor(r *http.Request, f faults, body []byte) ResetMode {
+	mode := n.takeReset()
+	if mode == NoReset && f.resetFunc != nil {
+		mode = f.resetFunc(view(r, body))
+	}
+	return mode
+}
+
 // response renders f as an error answer.
 func (f Failure) response() response {
 	status := f.Status

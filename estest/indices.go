@@ -42,7 +42,7 @@ func (c *Cluster) getIndex(rq *request) response {
 func (c *Cluster) createIndex(rq *request) response {
 	if len(strings.TrimSpace(string(rq.body))) > 0 {
 		if _, err := parseObject(rq.body); err != nil {
-			return newError(http.StatusBadRequest, "x_content_parse_exception", jsonError(rq.body)).response()
+			return newError(http.StatusBadRequest, "x_content_parse_exception", syntaxReason(rq.body)).response()
 		}
 	}
 	name := rq.vars["index"]

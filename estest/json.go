@@ -163,9 +163,9 @@ func position(b []byte, offset int64) string {
 	return fmt.Sprintf("[%d:%d]", line, col)
 }
 
-// jsonError describes why b is not valid JSON, prefixed with the position
-// of the problem.
-func jsonError(b []byte) string {
+// syntaxReason describes why b is not valid JSON, prefixed with the
+// position of the problem.
+func syntaxReason(b []byte) string {
 	var v any
 	err := json.Unmarshal(b, &v)
 	var se *json.SyntaxError
@@ -186,7 +186,7 @@ func (c *Cluster) parseError(b []byte) *esError {
 	if c.product == Elasticsearch && c.major < 8 || c.product == OpenSearch {
 		typ = "mapper_parsing_exception"
 	}
-	msg := jsonError(b)
+	msg := syntaxReason(b)
 	e := newError(400, typ, "failed to parse")
 	e.causedBy = newError(400, "x_content_parse_exception", msg)
 	return e

@@ -10,8 +10,8 @@ import (
 	"strings"
 )
 
-// queryStringHelp says what q may hold, in the error for anything else.
-const queryStringHelp = "estest supports field:value, bare terms, \"quoted phrases\" (also as field:\"...\"), " +
+// supportedSyntax says what q may hold, in the error for anything else.
+const supportedSyntax = "estest supports field:value, bare terms, \"quoted phrases\" (also as field:\"...\"), " +
 	"AND or OR between them (OR by default), and * or *:* for every document"
 
 // parseQueryString parses the q parameter: terms and "quoted phrases",
@@ -39,7 +39,7 @@ func parseQueryString(q, df, defaultOperator string) (query, error) {
 	}
 	fail := func(what string) error {
 		return &queryError{Type: "query_shard_exception", Reason: "Failed to parse query [" + q + "]",
-			Cause: &queryError{Type: "parse_exception", Reason: "Cannot parse '" + q + "': " + what + "; " + queryStringHelp}}
+			Cause: &queryError{Type: "parse_exception", Reason: "Cannot parse '" + q + "': " + what + "; " + supportedSyntax}}
 	}
 	tokens, err := lexQueryString(q)
 	if err != "" {
@@ -81,8 +81,8 @@ func parseQueryString(q, df, defaultOperator string) (query, error) {
 	return boolQuery{should: clauses, boost: 1}, nil
 }
 
-// qsToken is one token of a query string: an operator, or a clause.
-type qsToken struct {
+// token is one token of a query string: an operator, or a clause.
+type token struct {
 	op       string // "AND" or "OR"; "" for a clause
 	all      bool   // * or *:*
 	field    string // "" for the default field
@@ -92,7 +92,7 @@ type qsToken struct {
 
 // query returns the query of a clause token; df is the default field ("":
 // every field).
-func (t qsToken) query(df string) query {
+func (t token) query(df string) query {
 	if t.all {
 		return matchAllQuery{boost: 1}
 	}
@@ -105,71 +105,72 @@ func (t qsToken) query(df string) query {
 
 // lexQueryString splits q into tokens; a non-empty problem says what is
 // not supported.
-func lexQueryString(q string) (tokens []qsToken, problem string) {
-	i := 0
-	for {
-		for i < len(q) && isQSSpace(q[i]) {
-			i++
-		}
-		if i == len(q) {
-			return tokens, ""
-		}
-		if q[i] == '"' {
-			phrase, n, p := lexPhrase(q[i:])
-			if p != "" {
-				return nil, p
-			}
-			tokens = append(tokens, qsToken{value: phrase, isPhrase: true})
-			i += n
-			continue
-		}
-		j := i
-		for j < len(q) && !isQSSpace(q[j]) && q[j] != '"' {
-			j++
-		}
-		word := q[i:j]
-		i = j
-		switch word {
-		case "AND", "OR":
-			tokens = append(tokens, qsToken{op: word})
-			continue
-		case "*", "*:*":
-			tokens = append(tokens, qsToken{all: true})
-			continue
-		case "NOT", "&&", "||":
-			return nil, "operator " + word + " is not supported by estest"
-		}
-		if word[0] == '+' || word[0] == '-' {
-			return nil, "[" + word[:1] + "] in front of a clause is not supported by estest"
-		}
-		field, value, hasField := strings.Cut(word, ":")
-		if !hasField {
-			if p := checkTerm(word); p != "" {
-				return nil, p
-			}
-			tokens = append(tokens, qsToken{value: word})
-			continue
-		}
-		if !validQSField(field) {
-			return nil, "field name [" + field + "] is not supported by estest (letters, digits, _, -, @ and . only)"
-		}
-		if value == "" && i < len(q) && q[i] == '"' {
-			phrase, n, p := lexPhrase(q[i:])
-			if p != "" {
-				return nil, p
-			}
-			tokens = append(tokens, qsToken{field: field, value: phrase, isPhrase: true})
-			i += n
-			continue
-		}
-		if value == "" {
-			return nil, "field [" + field + "] has no value"
-		}
-		if p := checkTerm(value); p != "" {
+func lexQueryString(q string) (tokens []token, problem string) {
+	for i := skipBlanks(q, 0); i < len(q); i = skipBlanks(q, i) {
+		t, n, p := lexToken(q[i:])
+		if p != "" {
 			return nil, p
 		}
-		tokens = append(tokens, qsToken{field: field, value: value})
+		tokens = append(tokens, t)
+		i += n
 	}
+	return tokens, ""
+}
+
+// skipBlanks returns the index of the first byte of s at or after i that
+// is not blank.
+func skipBlanks(s string, i int) int {
+	for i < len(s) && isBlank(s[i]) {
+		i++
+	}
+	return i
+}
+
+// lexToken reads the token at the start of s, which starts with a
+// non-blank byte, and returns it with its length, or a problem.
+func lexToken(s string) (t token, n int, problem string) {
+	if s[0] == '"' {
+		phrase, m, p := lexPhrase(s)
+		return token{value: phrase, isPhrase: true}, m, p
+	}
+	for n < len(s) && !isBlank(s[n]) && s[n] != '"' {
+		n++
+	}
+	word := s[:n]
+	switch word {
+	case "AND", "OR":
+		return token{op: word}, n, ""
+	case "*", "*:*":
+		return token{all: true}, n, ""
+	case "NOT", "&&", "||":
+		return token{}, n, "operator " + word + " is not supported by estest"
+	}
+	if word[0] == '+' || word[0] == '-' {
+		return token{}, n, "[" + word[:1] + "] in front of a clause is not supported by estest"
+	}
+	field, value, hasField := strings.Cut(word, ":")
+	if !hasField {
+		return token{value: word}, n, checkTerm(word)
+	}
+	t, m, p := lexField(field, value, s[n:])
+	return t, n + m, p
+}
+
+// lexField reads the clause field:value, or field:"a phrase" when value is
+// empty and after (what follows field: in the query string) starts with a
+// quote. It returns the token and how many bytes of after it read.
+func lexField(field, value, after string) (t token, n int, problem string) {
+	if !validFieldName(field) {
+		return token{}, 0, "field name [" + field + "] is not supported by estest (letters, digits, _, -, @ and . only)"
+	}
+	if value == "" && strings.HasPrefix(after, `"`) {
+		phrase, m, p := lexPhrase(after)
+		return token{field: field, value: phrase, isPhrase: true}, m, p
+	}
+	if value == "" {
+		return token{}, 0, "field [" + field + "] has no value"
+	}
+	return token{field: field, value: value}, 0, checkTerm(value)
 }
 
 // lexPhrase reads the quoted phrase at the start of s and returns its text
@@ -184,7 +185,7 @@ func lexPhrase(s string) (phrase string, n int, problem string) {
 		return "", 0, "escapes (\\) are not supported by estest"
 	}
 	n = end + 2
-	if n < len(s) && !isQSSpace(s[n]) {
+	if n < len(s) && !isBlank(s[n]) {
 		// "a b"~2, "a b"^2 and "a""b" are not plain phrases.
 		return "", 0, "[" + string(s[n]) + "] after a phrase is not supported by estest"
 	}
@@ -202,7 +203,7 @@ func checkTerm(term string) string {
 	return ""
 }
 
-func validQSField(f string) bool {
+func validFieldName(f string) bool {
 	if f == "" {
 		return false
 	}
@@ -214,7 +215,7 @@ func validQSField(f string) bool {
 	return true
 }
 
-func isQSSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+func isBlank(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
 
 // anyFieldQuery runs a match or match_phrase query on every field of the
 // document that holds a value, as a query string does with the default

@@ -15,82 +15,127 @@ import (
 func (c *Cluster) search(rq *request, count bool) response {
 	sr, err := parseSearchRequest(rq.body, rq.params)
 	if err != nil {
-		var qe *queryError
-		if errors.As(err, &qe) {
-			e := newError(http.StatusBadRequest, qe.Type, qe.Reason)
-			if c := qe.Cause; c != nil {
-				e.causedBy = newError(http.StatusBadRequest, c.Type, c.Reason)
-			}
-			return e.response()
-		}
-		return newError(http.StatusBadRequest, "parsing_exception", err.Error()).response()
+		return badSearch(err).response()
 	}
-	now := time.Now()
-	s := c.store
-	var (
-		docs    []searchDoc
-		shards  int
-		pitID   string
-		pitBody struct {
-			Pit struct {
-				KeepAlive string `json:"keep_alive"`
-			} `json:"pit"`
-		}
-	)
-	s.mu.Lock()
-	if id := sr.pitID(); id != "" && !count {
-		_ = json.Unmarshal(rq.body, &pitBody)
-		keepAlive, _ := parseTimeValue(pitBody.Pit.KeepAlive)
-		p := s.usePIT(id, keepAlive, now)
-		if p == nil {
-			s.mu.Unlock()
-			return newError(http.StatusNotFound, "search_context_missing_exception", "No search context found for id ["+id+"]").response()
-		}
-		docs, shards, pitID = p.docs, p.indices, id
-	} else {
-		names, e := s.resolve(rq.vars["index"], rq.params.Get("ignore_unavailable") == "true")
-		if e != nil {
-			s.mu.Unlock()
-			return e.response()
-		}
-		docs, shards = s.snapshot(names), len(names)
-	}
-	s.mu.Unlock()
-
-	total, page := sr.run(docs)
-	shardsObj := member{"_shards", encodeObject([]member{kv("total", shards), kv("successful", shards), kv("skipped", 0), kv("failed", 0)})}
+	pitID := sr.pitID()
 	if count {
-		return okJSON([]member{kv("count", total), shardsObj})
+		pitID = "" // a count reads the URL's indices
 	}
-	hits := make([]json.RawMessage, 0, len(page))
-	var maxScore any
-	for _, h := range page {
-		obj := c.head(h.Doc.Index, h.Doc.ID)
-		if h.Sort != nil {
-			obj = append(obj, kv("_score", nil))
-		} else {
-			obj = append(obj, kv("_score", h.Score))
-			if m, ok := maxScore.(float64); !ok || h.Score > m {
-				maxScore = h.Score
-			}
-		}
-		obj = append(obj, member{"_source", h.Doc.Source})
-		if h.Sort != nil {
-			obj = append(obj, kv("sort", h.Sort))
-		}
-		hits = append(hits, encodeObject(obj))
+	docs, shards, e := c.docsFor(rq, pitID)
+	if e != nil {
+		return e.response()
 	}
-	var totalObj json.RawMessage = encodeObject([]member{kv("value", total), kv("relation", "eq")})
-	if rq.params.Get("rest_total_hits_as_int") == "true" {
-		totalObj = mustMarshal(total)
+	total, page := sr.run(docs)
+	if count {
+		return okJSON([]member{kv("count", total), {"_shards", shardsObject(shards)}})
 	}
 	var out []member
 	if pitID != "" {
 		out = append(out, kv("pit_id", pitID))
 	}
-	out = append(out, kv("took", time.Since(rq.start).Milliseconds()), kv("timed_out", false), shardsObj,
-		member{"hits", encodeObject([]member{{"total", totalObj}, kv("max_score", maxScore), kv("hits", hits)})})
+	out = append(out, kv("took", time.Since(rq.start).Milliseconds()), kv("timed_out", false),
+		member{"_shards", shardsObject(shards)}, member{"hits", c.hitsObject(rq, total, page)})
 	return okJSON(out)
+}
+
+// badSearch is the 400 answer to a search request that does not parse.
+func badSearch(err error) *esError {
+	var qe *queryError
+	if !errors.As(err, &qe) {
+		return newError(http.StatusBadRequest, "parsing_exception", err.Error())
+	}
+	e := newError(http.StatusBadRequest, qe.Type, qe.Reason)
+	if c := qe.Cause; c != nil {
+		e.causedBy = newError(http.StatusBadRequest, c.Type, c.Reason)
+	}
+	return e
+}
+
+// docsFor returns the documents a search reads and the number of
+// indices they come from: those frozen by the point in time pitID, or when
+// pitID is "" the live documents of the request's indices.
+func (c *Cluster) docsFor(rq *request, pitID string) ([]searchDoc, int, *esError) {
+	if pitID != "" {
+		return c.pitDocs(pitID, pitKeepAlive(rq.body))
+	}
+	return c.indexDocs(rq)
+}
+
+// pitDocs returns the documents frozen by the point in time id and the
+// number of indices it covers, extending it by keepAlive when that is
+// positive; an unknown or expired id is a 404.
+func (c *Cluster) pitDocs(id string, keepAlive time.Duration) ([]searchDoc, int, *esError) {
+	s := c.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.usePIT(id, keepAlive, time.Now())
+	if p == nil {
+		return nil, 0, newError(http.StatusNotFound, "search_context_missing_exception", "No search context found for id ["+id+"]")
+	}
+	return p.docs, p.indices, nil
+}
+
+// pitKeepAlive reads pit.keep_alive from a search body; a missing or
+// malformed value is 0.
+func pitKeepAlive(body []byte) time.Duration {
+	var b struct {
+		Pit struct {
+			KeepAlive string `json:"keep_alive"`
+		} `json:"pit"`
+	}
+	_ = json.Unmarshal(body, &b)
+	d, _ := parseTimeValue(b.Pit.KeepAlive)
+	return d
+}
+
+// indexDocs returns the live documents of the request's indices and how
+// many indices they are.
+func (c *Cluster) indexDocs(rq *request) ([]searchDoc, int, *esError) {
+	s := c.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names, e := s.resolve(rq.vars["index"], rq.params.Get("ignore_unavailable") == "true")
+	if e != nil {
+		return nil, 0, e
+	}
+	return s.snapshot(names), len(names), nil
+}
+
+// shardsObject is the _shards section of n indices of one shard each, all
+// successful.
+func shardsObject(n int) json.RawMessage {
+	return encodeObject([]member{kv("total", n), kv("successful", n), kv("skipped", 0), kv("failed", 0)})
+}
+
+// hitsObject is the hits section of a search response: the total (a plain
+// number with rest_total_hits_as_int=true), the best score of the page's
+// scored hits, and the hits.
+func (c *Cluster) hitsObject(rq *request, total int, page []searchHit) json.RawMessage {
+	hits := make([]json.RawMessage, 0, len(page))
+	var maxScore any
+	for _, h := range page {
+		hits = append(hits, c.hitObject(h))
+		if m, ok := maxScore.(float64); h.Sort == nil && (!ok || h.Score > m) {
+			maxScore = h.Score
+		}
+	}
+	var totalObj json.RawMessage = encodeObject([]member{kv("value", total), kv("relation", "eq")})
+	if rq.params.Get("rest_total_hits_as_int") == "true" {
+		totalObj = mustMarshal(total)
+	}
+	return encodeObject([]member{{"total", totalObj}, kv("max_score", maxScore), kv("hits", hits)})
+}
+
+// hitObject renders one hit; a sorted hit has a null _score and its sort
+// values.
+func (c *Cluster) hitObject(h searchHit) json.RawMessage {
+	obj := c.head(h.Doc.Index, h.Doc.ID)
+	if h.Sort != nil {
+		obj = append(obj, kv("_score", nil), member{"_source", h.Doc.Source}, kv("sort", h.Sort))
+	} else {
+		obj = append(obj, kv("_score", h.Score), member{"_source", h.Doc.Source})
+	}
+	return encodeObject(obj)
 }
 
 // openPIT answers POST /{index}/_pit?keep_alive=...: the documents of the
@@ -114,8 +159,7 @@ func (c *Cluster) openPIT(rq *request) response {
 	}
 	id := s.openPIT(names, keepAlive, time.Now())
 	s.mu.Unlock()
-	k := len(names)
-	return okJSON([]member{kv("id", id), {"_shards", encodeObject([]member{kv("total", k), kv("successful", k), kv("skipped", 0), kv("failed", 0)})}})
+	return okJSON([]member{kv("id", id), {"_shards", shardsObject(len(names))}})
 }
 
 // closePIT answers DELETE /_pit with {"id": ...}: 200 with num_freed 1, or
@@ -128,7 +172,7 @@ func (c *Cluster) closePIT(rq *request) response {
 		return bodyRequired().response()
 	}
 	if err := json.Unmarshal(rq.body, &body); err != nil {
-		return newError(http.StatusBadRequest, "x_content_parse_exception", jsonError(rq.body)).response()
+		return newError(http.StatusBadRequest, "x_content_parse_exception", syntaxReason(rq.body)).response()
 	}
 	if body.ID == "" {
 		return validationError("point in time id is not specified").response()

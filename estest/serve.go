@@ -50,20 +50,11 @@ func (n *Node) handle(l *life, w http.ResponseWriter, r *http.Request) {
 	defer n.inFlight.Add(-1)
 
 	start := time.Now()
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxContentLength))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			n.write(w, r, response{status: http.StatusRequestEntityTooLarge})
-			return
-		}
-		abort() // the client went away mid-body
+	raw, ok := n.readBody(w, r, maxContentLength)
+	if !ok {
+		return
 	}
-	body := raw
-	var decodeErr error
-	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") && len(raw) > 0 {
-		body, decodeErr = gunzip(raw)
-	}
+	body, decodeErr := decodeBody(r, raw)
 	entry := n.log.add(r, raw, body, start)
 	finish := func(resp response) {
 		entry.setStatus(&n.log, resp.status)
@@ -75,54 +66,16 @@ func (n *Node) handle(l *life, w http.ResponseWriter, r *http.Request) {
 		finish(rejected("coordinating", len(raw)).response())
 		return
 	}
-	wait := func(d time.Duration, release <-chan struct{}) bool {
-		var timer <-chan time.Time
-		if d > 0 {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			timer = t.C
-		}
-		select {
-		case <-timer:
-		case <-release:
-		case <-r.Context().Done():
-			return false
-		case <-l.killed:
-			return false
-		case <-c.closed:
-			return false
-		}
-		return true
-	}
-	if f.hang != nil && !wait(0, f.hang) {
-		abort()
-	}
-	d := f.latency
-	if f.latencyFunc != nil {
-		d += f.latencyFunc(view(r, body))
-	}
-	if d > 0 && !wait(d, nil) {
-		abort()
-	}
-	if fail, ok := n.takeFailure(); ok {
+	n.delay(l, r, f, body)
+	if fail := n.failureFor(r, f, body); fail != nil {
 		finish(fail.response())
 		return
 	}
-	if f.failFunc != nil {
-		if fail := f.failFunc(view(r, body)); fail != nil {
-			finish(fail.response())
-			return
-		}
-	}
-	mode := n.takeReset()
-	if mode == NoReset && f.resetFunc != nil {
-		mode = f.resetFunc(view(r, body))
-	}
+	mode := n.resetFor(r, f, body)
 	if mode == ResetBeforeApply {
 		reset(w)
 		return
 	}
-
 	var resp response
 	if decodeErr != nil {
 		resp = newError(http.StatusBadRequest, "illegal_argument_exception", "failed to decode gzip body: "+decodeErr.Error()).response()
@@ -136,12 +89,37 @@ func (n *Node) handle(l *life, w http.ResponseWriter, r *http.Request) {
 	finish(resp)
 }
 
+// readBody reads the request body, at most limit bytes. A larger body is
+// answered 413, unlogged, and ok is false; a client that goes away mid-body
+// aborts the handler.
+func (n *Node) readBody(w http.ResponseWriter, r *http.Request, limit int64) (raw []byte, ok bool) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err == nil {
+		return raw, true
+	}
+	var tooLarge *http.MaxBytesError
+	if !errors.As(err, &tooLarge) {
+		abort()
+	}
+	n.write(w, r, response{status: http.StatusRequestEntityTooLarge})
+	return nil, false
+}
+
+// decodeBody returns the body as the handlers see it: raw, gunzipped when
+// the request says it is gzip-encoded.
+func decodeBody(r *http.Request, raw []byte) ([]byte, error) {
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") && len(raw) > 0 {
+		return gunzip(raw)
+	}
+	return raw, nil
+}
+
 // serve authenticates, checks media types and dispatches.
 func (c *Cluster) serve(rq *request) response {
 	if resp, ok := c.checkMediaTypes(rq); !ok {
 		return resp
 	}
-	if resp, ok := c.authenticate(rq.r); !ok {
+	if resp, ok := c.checkCredentials(rq.r); !ok {
 		return resp
 	}
 	resp := c.route(rq)

@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// tlsMaterial is a cluster's generated CA and node certificate.
-type tlsMaterial struct {
+// certificates is a cluster's generated CA and node certificate.
+type certificates struct {
 	caPEM           []byte
 	caFingerprint   string
 	leafFingerprint string
@@ -24,10 +24,10 @@ type tlsMaterial struct {
 	pool            *x509.CertPool
 }
 
-// newTLSMaterial generates an ECDSA P-256 CA and a leaf certificate for
+// newCertificates generates an ECDSA P-256 CA and a leaf certificate for
 // 127.0.0.1, ::1 and localhost signed by it, valid from an hour ago for a
 // year.
-func newTLSMaterial() (*tlsMaterial, error) {
+func newCertificates() (*certificates, error) {
 	now := time.Now()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -71,7 +71,7 @@ func newTLSMaterial() (*tlsMaterial, error) {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
-	return &tlsMaterial{
+	return &certificates{
 		caPEM:           pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
 		caFingerprint:   fingerprint(caDER),
 		leafFingerprint: fingerprint(leafDER),
