@@ -77,11 +77,8 @@ func selectP2C(c []Candidate, now int64, exploring bool) int {
 		c[0].markPicked(now)
 		return 0
 	}
-	// One random draw gives both indexes, by multiply-shift on each
-	// half; the bias, len(c) in 2³², does not matter here.
-	r, n := rand.Uint64(), uint64(len(c))
-	i := int((r & math.MaxUint32) * n >> 32)
-	j := int((r >> 32) * (n - 1) >> 32)
+	i := rand.IntN(len(c))
+	j := rand.IntN(len(c) - 1) // a second candidate, distinct from i
 	if j >= i {
 		j++
 	}
