@@ -2,10 +2,10 @@ package selector
 
 import "time"
 
-// nowNanos returns the current time in Unix nanoseconds. Without an
-// injected clock it reads only the monotonic clock (about half the cost of
-// time.Now), offset so that it reads as Unix time: the router reads the
-// time twice per attempt.
+// nowNanos returns the pool's time in Unix nanoseconds: PoolConfig.Now if
+// set, else the monotonic clock offset to Unix time once per process, so
+// that a wall-clock step does not distort durations or the dead-node
+// schedule. One monotonic read costs half a time.Now (BenchmarkClock).
 func (p *Pool) nowNanos() int64 {
 	if p.clock != nil {
 		return p.clock().UnixNano()

@@ -11,43 +11,29 @@ import (
 // away from a node that is clearly slower or busier.
 //
 // It draws two distinct candidates at random and compares their loads: a
-// node's latency estimate (the geometric mean of its recent latencies, see
-// [Candidate.Latency]) times the square root of (outstanding requests +
-// 1). When the two latency estimates are within a factor of two of each
-// other, and the two loads too, the nodes are equal and the one chosen
-// longer ago wins: over equal nodes the choice rotates, so that each gets
-// its share of every second's requests at any request rate, one request
-// at a time included. Otherwise the lower load wins.
-//
-// So a node ten times slower than the others loses every draw against
-// them until they have about a hundred requests outstanding each; it gets
-// one request a second (exploration, below), which keeps its estimate
-// current. The tolerance is wide because estimates are noisy: on a busy
-// machine the latencies of equal nodes vary severalfold from request to
-// request, and the estimates, which average logarithms, move by a sixth
-// on a sample 25 times the usual. The price is that a node less than
-// twice as slow as the others gets an equal share.
-//
-// The square root weighs outstanding requests less than Finagle's and
-// Linkerd's linear weight (a model of a server that answers one request
-// at a time): Elasticsearch nodes answer many at once (a search thread
-// pool of about 1.5 × cores), so a fast node with eight requests in
-// flight is not nine times slower. It is Envoy's active_request_bias of
-// 0.5.
+// node's latency estimate (see [Candidate.Latency]) times the square root
+// of (outstanding requests + 1). When the two latency estimates are within
+// a factor of two of each other, and the two loads too, the nodes are
+// equal and the one chosen longer ago wins, so that the choice rotates
+// over equal nodes at any request rate, one request at a time included.
+// Otherwise the lower load wins. So a node less than twice as slow as the
+// others gets an equal share, and a node ten times slower gets no request
+// until the others have about a hundred outstanding each, but for
+// exploration (below).
 //
 // A node whose estimate rests on fewer than 20 samples (a seed before it
 // has answered that many requests) is new: free while it has no request
-// outstanding, so that new nodes take turns and each gets its samples,
-// and more expensive than any other node while it has one, so that a
-// node nobody knows the speed of is not flooded. A node added to a pool
-// that has estimates, or returning from the dead, starts from the pool's
-// median estimate and is not new.
+// outstanding, so that new nodes take turns and each gets its samples, and
+// more expensive than any other node while it has one, so that a node
+// nobody knows the speed of is not flooded. A node added to a pool that
+// has estimates, or returning from the dead, starts from the pool's median
+// estimate and is not new.
 //
-// A node that loses a draw while its latest latency sample is more than a
-// second old gets the request anyway (at most once a second per node):
-// without this, a node whose estimate rose with a few slow requests (a
-// bulk load, a heavy aggregation) would be starved of the samples that
-// would bring it down, for several decay times.
+// In a pool, a node that loses a draw while its latest latency sample is
+// more than a second old gets the request anyway, at most once a second
+// per node, so that a node whose estimate rose with a few slow requests (a
+// bulk load, a heavy aggregation) is not starved of the samples that would
+// bring it down. Select called directly never explores.
 func LatencyAware() Selector { return latencyAware{} }
 
 // tolerance is the factor within which the latency-aware selector treats
@@ -67,7 +53,7 @@ func (latencyAware) Select(c []Candidate) int {
 }
 
 // selectP2C is the latency-aware choice at now, in Unix nanoseconds (the
-// time to decay latency estimates to, and the rotation's stamp). explore
+// time to decay latency estimates to, and the rotation's stamp). exploring
 // lets the loser of the draw be explored.
 func selectP2C(c []Candidate, now int64, exploring bool) int {
 	switch len(c) {

@@ -104,10 +104,13 @@ func candidates(s *snapshot, tried []*health) []Candidate {
 	return s.live
 }
 
-// choose runs the selector over cands.
+// choose runs the selector over cands. The latency-aware selector gets the
+// attempt's start, now: it decays estimates to it and explores by it (see
+// [LatencyAware]); Select alone never explores. It reads no clock of its
+// own either, which BenchmarkPick shows.
 func (p *Pool) choose(cands []Candidate, now int64) int {
 	if _, ok := p.sel.(latencyAware); ok {
-		return selectP2C(cands, now, true) // the attempt's time: no clock read per candidate
+		return selectP2C(cands, now, true)
 	}
 	return p.sel.Select(cands)
 }

@@ -10,10 +10,8 @@ import (
 // its next probe: down/2, at least the DeadTimeout and at most the
 // MaxDeadTimeout, then jittered. Waiting half the outage so far bounds the
 // time between a node's return and its discovery by half the outage,
-// whatever its length, where doubling the wait after each failed probe
-// (min(base·2^(n-1), max), the schedule of most clients) can leave a node
-// that is back unused for as long as it was away; and the waits still
-// grow geometrically (×1.5 a probe), so a long outage costs few probes.
+// whatever its length, and the waits still grow geometrically (×1.5 a
+// probe), so that a long outage costs few probes.
 func (p *Pool) deadWait(down time.Duration) time.Duration {
 	d := min(max(down/2, p.base), p.maxDead)
 	if p.jitter > 0 {
