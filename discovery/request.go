@@ -11,9 +11,9 @@ import (
 )
 
 const (
-	// sniffPath is the nodes info endpoint, relative to a node's path
+	// nodesInfoPath is the nodes info endpoint, relative to a node's path
 	// prefix.
-	sniffPath = "/_nodes/http"
+	nodesInfoPath = "/_nodes/http"
 	// maxBodySize caps the nodes info body (about 1 KiB per node).
 	maxBodySize = 32 << 20
 )
@@ -24,7 +24,7 @@ func (s *Sniffer) ask(ctx context.Context, n *rt.Node) ([]byte, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 
-	req, err := s.newRequest(ctx, http.MethodGet, n, sniffPath)
+	req, err := s.newRequest(ctx, http.MethodGet, n, nodesInfoPath)
 	if err != nil {
 		return nil, 0, err
 	}
