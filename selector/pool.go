@@ -92,6 +92,18 @@ type PoolConfig struct {
 	Hooks *rt.Hooks
 }
 
+// Attribute returns a node predicate that is true for nodes whose
+// attribute name has the given value, as discovery reports node.attr.*
+// settings. Use it as PoolConfig.Prefer for zone-aware routing
+// (Attribute("zone", "eu-west-1a")) or as PoolConfig.Filter to restrict a
+// pool to some nodes.
+func Attribute(name, value string) func(*rt.Node) bool {
+	return func(n *rt.Node) bool {
+		v, ok := n.Attributes[name]
+		return ok && v == value
+	}
+}
+
 // Pool is a set of nodes with their health and load. Selection reads an
 // immutable snapshot through an atomic pointer: it never blocks and never
 // takes a lock. Health transitions (a node going down or coming back) and

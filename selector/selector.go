@@ -148,15 +148,3 @@ func (r *roundRobin) Select(c []Candidate) int {
 
 // Random returns a selector that chooses uniformly at random.
 func Random() Selector { return SelectorFunc(func(c []Candidate) int { return rand.IntN(len(c)) }) }
-
-// Attribute returns a node predicate that is true for nodes whose
-// attribute name has the given value, as discovery reports node.attr.*
-// settings. Use it as PoolConfig.Prefer for zone-aware routing
-// (Attribute("zone", "eu-west-1a")) or as PoolConfig.Filter to restrict a
-// pool to some nodes.
-func Attribute(name, value string) func(*rt.Node) bool {
-	return func(n *rt.Node) bool {
-		v, ok := n.Attributes[name]
-		return ok && v == value
-	}
-}
