@@ -91,15 +91,6 @@
 // samples; caller cancellations, and attempts that failed in the client
 // before they were sent ([*rt.LocalError]), count as nothing.
 //
-// Simulated in virtual time by TestLatencyAwareSpread and TestLatencyAware
-// (three nodes answering in 1–3 ms, one answer in twenty in 10–50 ms, as
-// on a busy machine): 600 sequential requests give each node 32–34 %; at a
-// hundred requests a second, each node gets at least 28 % of every
-// second's requests; with one node ten times slower, 2,000 requests at a
-// concurrency of 16 send it 0–0.6 % of them, and the p99 (39–44 ms, the
-// stalls) stays that of the all-healthy run, where round-robin's is
-// 155–315 ms.
-//
 // Filtering ([PoolConfig.Filter]) and zone preference
 // ([PoolConfig.Prefer], [Attribute]) happen before the selector is called.
 //

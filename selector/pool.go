@@ -3,7 +3,6 @@ package selector
 import (
 	"cmp"
 	"errors"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -93,6 +92,18 @@ type PoolConfig struct {
 	Hooks *rt.Hooks
 }
 
+// Attribute returns a node predicate that is true for nodes whose
+// attribute name has the given value, as discovery reports node.attr.*
+// settings. Use it as PoolConfig.Prefer for zone-aware routing
+// (Attribute("zone", "eu-west-1a")) or as PoolConfig.Filter to restrict a
+// pool to some nodes.
+func Attribute(name, value string) func(*rt.Node) bool {
+	return func(n *rt.Node) bool {
+		v, ok := n.Attributes[name]
+		return ok && v == value
+	}
+}
+
 // Pool is a set of nodes with their health and load. Selection reads an
 // immutable snapshot through an atomic pointer: it never blocks and never
 // takes a lock. Health transitions (a node going down or coming back) and
@@ -130,46 +141,6 @@ type Pool struct {
 	mu    sync.Mutex  // serialises writers: Update and health transitions
 	set   []Candidate // the current set, filtered
 	seeds []Candidate // every seed; seeds in set share its health
-}
-
-// never is the nextDue of a snapshot without dead nodes.
-const never = math.MaxInt64
-
-// snapshot is one immutable view of the pool. Its slices are never
-// modified after publication, so selectors may keep them.
-type snapshot struct {
-	set   []Candidate // current set (Status, pins)
-	seeds []Candidate // seeds that are not in set
-	live  []Candidate // live nodes of the active group: set, or seeds when no node of set is live
-	pref  []Candidate // preferred subset of live
-	dead  []Candidate // dead nodes that may be probed or forced
-	// nextDue is the earliest retryAt of dead, in Unix nanoseconds.
-	nextDue int64
-}
-
-// health is the state of one node, shared by every snapshot the node is
-// in. Fields written on health transitions are written under Pool.mu and
-// read atomically without it.
-type health struct {
-	p *Pool // nil for candidates built by NewCandidate
-
-	dead     atomic.Bool
-	failures atomic.Int32 // consecutive failures; reset by a success
-	retryAt  atomic.Int64 // Unix nanoseconds; while dead, when it may be probed
-	deadAt   atomic.Int64 // Unix nanoseconds; while dead, when it went down
-	// downs counts the node's transitions from live to dead. A pick
-	// records it, so that the outcome of an attempt that started before
-	// the node last went down is known to be stale.
-	downs    atomic.Uint32
-	removed  atomic.Bool  // left the pool: reports are ignored
-	probing  atomic.Bool  // a probe is in flight (single-flight resurrection)
-	timeouts atomic.Int32 // consecutive attempt timeouts
-	inflight atomic.Int64
-	// picked is when the latency-aware selector last chose the node, in
-	// Unix nanoseconds; next to inflight, which an attempt writes anyway.
-	picked   atomic.Int64
-	lat      ewma
-	explored atomic.Int64 // Unix nanoseconds of the last exploration pick
 }
 
 // NewPool returns a pool of cfg.Seeds. It returns an error wrapping
@@ -279,46 +250,6 @@ func (p *Pool) Update(nodes []*rt.Node) {
 	p.publishLocked()
 }
 
-// publishLocked builds and publishes a snapshot of the current state.
-func (p *Pool) publishLocked() {
-	s := &snapshot{set: p.set, nextDue: never}
-	inSet := make(map[*health]bool, len(p.set))
-	for _, c := range p.set {
-		inSet[c.h] = true
-	}
-	for _, c := range p.seeds {
-		if !inSet[c.h] {
-			s.seeds = append(s.seeds, c)
-		}
-	}
-	split := func(cs []Candidate) {
-		for _, c := range cs {
-			if c.h.dead.Load() {
-				s.dead = append(s.dead, c)
-			} else {
-				s.live = append(s.live, c)
-			}
-		}
-	}
-	split(s.set)
-	if len(s.live) == 0 {
-		// Every node of the set is dead (or the set is empty): fall back
-		// to the seeds, and keep probing the set's dead nodes.
-		split(s.seeds)
-	}
-	if p.prefer != nil {
-		for _, c := range s.live {
-			if p.prefer(c.Node) {
-				s.pref = append(s.pref, c)
-			}
-		}
-	}
-	for _, c := range s.dead {
-		s.nextDue = min(s.nextDue, c.h.retryAt.Load())
-	}
-	p.snap.Store(s)
-}
-
 // medianLocked returns the median latency estimate of the live nodes that
 // have one, in nanoseconds, or 0.
 func (p *Pool) medianLocked(now int64) float64 {
@@ -337,96 +268,4 @@ func (p *Pool) medianLocked(now int64) float64 {
 	}
 	slices.Sort(lats)
 	return lats[len(lats)/2]
-}
-
-// nowNanos returns the current time in Unix nanoseconds. Without an
-// injected clock it reads only the monotonic clock (about half the cost of
-// time.Now), offset so that it reads as Unix time: the router reads the
-// time twice per attempt.
-func (p *Pool) nowNanos() int64 {
-	if p.clock != nil {
-		return p.clock().UnixNano()
-	}
-	return epochUnix + int64(time.Since(epoch))
-}
-
-// epoch anchors the monotonic clock to Unix time once per process.
-var (
-	epoch     = time.Now()
-	epochUnix = epoch.UnixNano()
-)
-
-// deadWait returns how long a node that has been dead for down waits for
-// its next probe: down/2, at least the DeadTimeout and at most the
-// MaxDeadTimeout, then jittered. Waiting half the outage so far bounds the
-// time between a node's return and its discovery by half the outage,
-// whatever its length, where doubling the wait after each failed probe
-// (min(base·2^(n-1), max), the schedule of most clients) can leave a node
-// that is back unused for as long as it was away; and the waits still
-// grow geometrically (×1.5 a probe), so a long outage costs few probes.
-func (p *Pool) deadWait(down time.Duration) time.Duration {
-	d := min(max(down/2, p.base), p.maxDead)
-	if p.jitter > 0 {
-		d = time.Duration(float64(d) * (1 + p.jitter*(2*p.rand()-1)))
-	}
-	return d
-}
-
-// Len returns how many nodes the pool knows: the current set and the seeds
-// that are not in it, as [Pool.Status] lists them. It does not allocate.
-func (p *Pool) Len() int {
-	s := p.snap.Load()
-	return len(s.set) + len(s.seeds)
-}
-
-// NodeStatus is the state of one node of a pool, as [Pool.Status] reports
-// it.
-type NodeStatus struct {
-	Node *rt.Node
-	// Seed reports whether the node is a seed that is not part of the set
-	// last given to Update: it is used only as a fallback.
-	Seed bool
-	// Dead reports whether the node is out of rotation.
-	Dead bool
-	// Failures is the number of consecutive failures.
-	Failures int
-	// RetryAt is when a dead node may be probed; zero for a live node.
-	RetryAt time.Time
-	// DeadSince is when a dead node went down; zero for a live node.
-	DeadSince time.Time
-	// InFlight is the number of attempts sent to the node whose response
-	// body is not yet closed or read to the end.
-	InFlight int
-	// Latency is the node's latency estimate, or 0 before any sample.
-	Latency time.Duration
-}
-
-// Status returns the state of every node of the pool: the current set,
-// then the seeds that are not in it.
-func (p *Pool) Status() []NodeStatus {
-	s := p.snap.Load()
-	now := p.nowNanos()
-	out := make([]NodeStatus, 0, len(s.set)+len(s.seeds))
-	add := func(cs []Candidate, seed bool) {
-		for _, c := range cs {
-			st := NodeStatus{
-				Node:     c.Node,
-				Seed:     seed,
-				Dead:     c.h.dead.Load(),
-				Failures: int(c.h.failures.Load()),
-				InFlight: int(c.h.inflight.Load()),
-			}
-			if st.Dead {
-				st.RetryAt = time.Unix(0, c.h.retryAt.Load())
-				st.DeadSince = time.Unix(0, c.h.deadAt.Load())
-			}
-			if v, ok := c.h.lat.value(now, p.tau); ok {
-				st.Latency = time.Duration(v)
-			}
-			out = append(out, st)
-		}
-	}
-	add(s.set, false)
-	add(s.seeds, true)
-	return out
 }
