@@ -52,7 +52,7 @@ func (l *layers) chain(base http.RoundTripper) (chain, sniff http.RoundTripper) 
 		l.headers,        // right below routing, which applies the header layers to its copy: one per attempt
 		l.compatibility,  // after headers: rewrites the final Accept and Content-Type
 		l.auth,           // after headers: a configured Authorization header is the request's own
-		l.nodeBreakers,   // directly inside routing: sees the attempt's node
+		l.nodeBreakers,   // inside routing, below the header layers: sees the attempt's node and final request
 		l.attemptTimeout, // inside the breakers: a timed-out attempt counts as a failure
 		l.plaintext,      // after routing: warns once the URL is the node's
 		entry(&sniff),    // the sniffer's requests enter here; adds no layer
