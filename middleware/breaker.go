@@ -16,6 +16,7 @@ import (
 
 	"github.com/sony/gobreaker/v2"
 
+	"github.com/esrt-dev/esrt/internal/check"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -203,9 +204,9 @@ type breakerSettings struct {
 func NewBreakers(cfg BreakerConfig) (*Breakers, error) {
 	switch {
 	case cfg.Failures < 0:
-		return nil, &rt.ConfigError{Field: "Failures", Err: fmt.Errorf("negative value %d", cfg.Failures)}
+		return nil, check.Count("Failures", cfg.Failures)
 	case cfg.Timeout < 0:
-		return nil, &rt.ConfigError{Field: "Timeout", Err: fmt.Errorf("negative duration %v", cfg.Timeout)}
+		return nil, check.Duration("Timeout", cfg.Timeout)
 	}
 	half, err := breakerHalfOpen(cfg.HalfOpenRequests)
 	if err != nil {
@@ -415,11 +416,11 @@ func ClusterBreaker(cfg ClusterBreakerConfig) (rt.Middleware, error) {
 	case cfg.Ratio < 0 || cfg.Ratio > 1 || math.IsNaN(cfg.Ratio):
 		return nil, &rt.ConfigError{Field: "Ratio", Err: fmt.Errorf("%v is not in (0, 1]", cfg.Ratio)}
 	case cfg.MinRequests < 0:
-		return nil, &rt.ConfigError{Field: "MinRequests", Err: fmt.Errorf("negative value %d", cfg.MinRequests)}
+		return nil, check.Count("MinRequests", cfg.MinRequests)
 	case cfg.Window < 0:
-		return nil, &rt.ConfigError{Field: "Window", Err: fmt.Errorf("negative duration %v", cfg.Window)}
+		return nil, check.Duration("Window", cfg.Window)
 	case cfg.Timeout < 0:
-		return nil, &rt.ConfigError{Field: "Timeout", Err: fmt.Errorf("negative duration %v", cfg.Timeout)}
+		return nil, check.Duration("Timeout", cfg.Timeout)
 	}
 	half, err := breakerHalfOpen(cfg.HalfOpenRequests)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/check"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -98,13 +99,13 @@ func Hedge(cfg HedgeConfig) (rt.Middleware, error) {
 	q := cfg.Quantile
 	switch {
 	case cfg.Delay < 0:
-		return nil, &rt.ConfigError{Field: "Delay", Err: fmt.Errorf("negative duration %v", cfg.Delay)}
+		return nil, check.Duration("Delay", cfg.Delay)
 	case math.IsNaN(q) || q >= 1:
 		return nil, &rt.ConfigError{Field: "Quantile", Err: fmt.Errorf("%v is not below 1", q)}
 	case q < 0 && cfg.Delay == 0:
 		return nil, &rt.ConfigError{Field: "Delay", Err: errors.New("zero with a fixed delay (negative Quantile): nothing would be hedged")}
 	case cfg.MinSamples < 0:
-		return nil, &rt.ConfigError{Field: "MinSamples", Err: fmt.Errorf("negative value %d", cfg.MinSamples)}
+		return nil, check.Count("MinSamples", cfg.MinSamples)
 	case q == 0:
 		q = 0.95
 	}
@@ -124,15 +125,9 @@ func Hedge(cfg HedgeConfig) (rt.Middleware, error) {
 		}
 		t.budget, t.deposit = b, true
 	}
-	statuses := cfg.RetryOnStatus
-	if statuses == nil {
-		statuses = []int{429, 502, 503, 504}
-	}
-	for _, s := range statuses {
-		if s < 100 || s > 599 {
-			return nil, &rt.ConfigError{Field: "RetryOnStatus", Err: fmt.Errorf("%d is not an HTTP status", s)}
-		}
-		t.statuses[s/64] |= 1 << (s % 64)
+	var err error
+	if t.statuses, err = newStatusSet(cfg.RetryOnStatus, false); err != nil {
+		return nil, err
 	}
 	return func(next http.RoundTripper) http.RoundTripper {
 		tt := t
@@ -150,7 +145,7 @@ type hedgeTransport struct {
 	delay      time.Duration
 	quantile   float64 // negative: fixed delay
 	minSamples uint64
-	statuses   [10]uint64 // bit set of statuses that do not settle a race
+	statuses   statusSet // statuses that do not settle a race
 	budget     *Budget
 	deposit    bool // the budget is ours: count requests into it
 	ops        *hedgeOps
@@ -161,11 +156,7 @@ var _ http.RoundTripper = (*hedgeTransport)(nil)
 
 // settles reports whether an attempt's outcome ends the race.
 func (t *hedgeTransport) settles(res *http.Response, err error) bool {
-	if err != nil || res == nil {
-		return false
-	}
-	code := res.StatusCode
-	return code < 0 || code >= 640 || t.statuses[code/64]&(1<<(code%64)) == 0
+	return err == nil && res != nil && !t.statuses.has(res.StatusCode)
 }
 
 // hedgeable reports whether req may be hedged.

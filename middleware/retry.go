@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/esrt-dev/esrt/internal/check"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -151,9 +153,9 @@ func Retry(cfg RetryConfig) (rt.Middleware, error) {
 	t := retryTransport{
 		maxRetries:    cfg.MaxRetries,
 		backoff:       cfg.Backoff,
-		minBackoff:    orDefault(cfg.MinBackoff, 200*time.Millisecond),
-		maxBackoff:    orDefault(cfg.MaxBackoff, 10*time.Second),
-		maxRetryAfter: orDefault(cfg.MaxRetryAfter, 30*time.Second),
+		minBackoff:    cmp.Or(cfg.MinBackoff, 200*time.Millisecond),
+		maxBackoff:    cmp.Or(cfg.MaxBackoff, 10*time.Second),
+		maxRetryAfter: cmp.Or(cfg.MaxRetryAfter, 30*time.Second),
 		maxBody:       cfg.MaxBufferedBody,
 		budget:        cfg.Budget,
 		nodeCount:     cfg.NodeCount,
@@ -165,7 +167,7 @@ func Retry(cfg RetryConfig) (rt.Middleware, error) {
 	case cfg.MaxRetries == 0:
 		t.maxRetries = 3
 	case cfg.MaxRetries < 0:
-		return nil, &rt.ConfigError{Field: "MaxRetries", Err: fmt.Errorf("negative value %d", cfg.MaxRetries)}
+		return nil, check.Count("MaxRetries", cfg.MaxRetries)
 	}
 	switch {
 	case t.maxBody == 0:
@@ -173,26 +175,18 @@ func Retry(cfg RetryConfig) (rt.Middleware, error) {
 	case t.maxBody < 0:
 		t.maxBody = 0
 	}
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{{"MinBackoff", cfg.MinBackoff}, {"MaxBackoff", cfg.MaxBackoff}, {"MaxRetryAfter", cfg.MaxRetryAfter}} {
-		if d.v < 0 {
-			return nil, &rt.ConfigError{Field: d.name, Err: fmt.Errorf("negative duration %v", d.v)}
+	for _, err := range []error{
+		check.Duration("MinBackoff", cfg.MinBackoff),
+		check.Duration("MaxBackoff", cfg.MaxBackoff),
+		check.Duration("MaxRetryAfter", cfg.MaxRetryAfter),
+	} {
+		if err != nil {
+			return nil, err
 		}
 	}
-	statuses := cfg.RetryOnStatus
-	if statuses == nil {
-		statuses = []int{429, 502, 503, 504}
-	}
-	for _, s := range statuses {
-		switch {
-		case s < 100 || s > 599:
-			return nil, &rt.ConfigError{Field: "RetryOnStatus", Err: fmt.Errorf("%d is not an HTTP status", s)}
-		case s < 400:
-			return nil, &rt.ConfigError{Field: "RetryOnStatus", Err: fmt.Errorf("%d is not an error status: only 400 to 599 can be retried", s)}
-		}
-		t.statuses[s/64] |= 1 << (s % 64)
+	var err error
+	if t.statuses, err = newStatusSet(cfg.RetryOnStatus, true); err != nil {
+		return nil, err
 	}
 	return func(next http.RoundTripper) http.RoundTripper {
 		tt := t
@@ -204,7 +198,7 @@ func Retry(cfg RetryConfig) (rt.Middleware, error) {
 type retryTransport struct {
 	next          http.RoundTripper
 	maxRetries    int
-	statuses      [10]uint64 // bit set of retried statuses
+	statuses      statusSet
 	backoff       func(int) time.Duration
 	minBackoff    time.Duration
 	maxBackoff    time.Duration
@@ -216,10 +210,6 @@ type retryTransport struct {
 }
 
 var _ http.RoundTripper = (*retryTransport)(nil)
-
-func (t *retryTransport) retriesStatus(code int) bool {
-	return code >= 0 && code < 640 && t.statuses[code/64]&(1<<(code%64)) != 0
-}
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	callerCtx := req.Context()
@@ -314,7 +304,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return final(res, read, reached), nil
 		}
-		if err == nil && !t.retriesStatus(res.StatusCode) {
+		if err == nil && !t.statuses.has(res.StatusCode) {
 			return final(res, read, reached), nil
 		}
 		stop, reason := t.stopReason(base, res, err, safe, wrote, n, maxRetries)
@@ -615,10 +605,3 @@ func (t *retryTransport) Unwrap() http.RoundTripper { return t.next }
 
 // CloseIdleConnections forwards to the next RoundTripper.
 func (t *retryTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
-}

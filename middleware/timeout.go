@@ -2,12 +2,12 @@ package middleware
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"sync/atomic"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/check"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -99,12 +99,12 @@ func (k deadlineKind) option() string {
 }
 
 func deadlineMiddleware(kind deadlineKind, d time.Duration) (rt.Middleware, error) {
-	if d < 0 {
-		field := "RequestTimeout"
-		if kind == deadlineAttempt {
-			field = "AttemptTimeout"
-		}
-		return nil, &rt.ConfigError{Field: field, Err: fmt.Errorf("negative duration %v", d)}
+	field := "RequestTimeout"
+	if kind == deadlineAttempt {
+		field = "AttemptTimeout"
+	}
+	if err := check.Duration(field, d); err != nil {
+		return nil, err
 	}
 	t := deadlineTransport{kind: kind, d: d, cause: &deadlineError{kind: kind, d: d}}
 	return func(next http.RoundTripper) http.RoundTripper {
@@ -134,7 +134,7 @@ func (t *deadlineTransport) RoundTrip(req *http.Request) (*http.Response, error)
 			// The request's own option, never the node's fault: a
 			// LocalError, so that neither the router nor a breaker
 			// counts it against a node or the cluster.
-			return nil, &rt.LocalError{Err: &rt.ConfigError{Field: t.kind.option(), Err: fmt.Errorf("negative duration %v", v)}}
+			return nil, &rt.LocalError{Err: check.Duration(t.kind.option(), v)}
 		}
 		d, cause = v, &deadlineError{kind: t.kind, d: v}
 	}
