@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/bits"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/bodyhook"
 	"github.com/esrt-dev/esrt/internal/check"
 	"github.com/esrt-dev/esrt/rt"
 )
@@ -252,7 +252,8 @@ type hedgeRace struct {
 	req           *http.Request   // the caller's
 	ctx           context.Context // the caller's, with an rt.Attempts
 	cancelPrimary context.CancelCauseFunc
-	body          hedgeBody // the winner's body, in the same allocation
+	body          bodyhook.Hook           // the winner's body, in the same allocation
+	cancelWinner  context.CancelCauseFunc // ends the winner's context with its body
 
 	mu          sync.Mutex
 	primaryDone bool
@@ -391,67 +392,19 @@ func (r *hedgeRace) finish(res *http.Response, err error, cancel context.CancelC
 		cancel(nil)
 		return nil, err
 	}
-	res.Body = r.body.wrap(res.Body, cancel)
+	r.cancelWinner = cancel
+	res.Body = r.body.Wrap(res.Body, r)
 	return res, nil
 }
+
+// BodyDone ends the winner's context when its body is done with.
+func (r *hedgeRace) BodyDone(error) { r.cancelWinner(nil) }
 
 // hedgeDiscard drains and closes the response of an attempt that lost.
 func hedgeDiscard(res *http.Response) {
 	if res != nil {
 		drain(res.Body)
 	}
-}
-
-// hedgeBody cancels the winning attempt's context when its body is closed
-// or read to its end (or fails). It keeps io.WriterTo.
-type hedgeBody struct {
-	rc     io.ReadCloser
-	cancel context.CancelCauseFunc
-	done   atomic.Bool
-}
-
-func (b *hedgeBody) wrap(rc io.ReadCloser, cancel context.CancelCauseFunc) io.ReadCloser {
-	if rc == nil || rc == http.NoBody {
-		cancel(nil)
-		return rc
-	}
-	if _, ok := rc.(io.Writer); ok {
-		cancel(nil) // a switched protocol; never from Elasticsearch
-		return rc
-	}
-	b.rc, b.cancel = rc, cancel
-	if _, ok := rc.(io.WriterTo); ok {
-		return hedgeWriterToBody{b}
-	}
-	return b
-}
-
-func (b *hedgeBody) stop() {
-	if !b.done.Swap(true) {
-		b.cancel(nil)
-	}
-}
-
-func (b *hedgeBody) Read(p []byte) (int, error) {
-	n, err := b.rc.Read(p)
-	if err != nil {
-		b.stop()
-	}
-	return n, err
-}
-
-func (b *hedgeBody) Close() error {
-	err := b.rc.Close()
-	b.stop()
-	return err
-}
-
-type hedgeWriterToBody struct{ *hedgeBody }
-
-func (b hedgeWriterToBody) WriteTo(w io.Writer) (int64, error) {
-	n, err := b.rc.(io.WriterTo).WriteTo(w)
-	b.stop()
-	return n, err
 }
 
 // Unwrap returns the next RoundTripper.
