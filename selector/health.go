@@ -314,13 +314,13 @@ func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, now int64, cau
 		}
 		// The time so far is a lower bound of the node's latency: it may
 		// only raise the estimate.
-		if v, ok := h.lat.value(now, p.tau); !ok || float64(elapsed) > v {
-			h.lat.observe(float64(elapsed), now, p.tau)
+		if v, ok := h.lat.Value(now, p.tau); !ok || float64(elapsed) > v {
+			h.lat.Observe(float64(elapsed), now, p.tau)
 		}
 	case healthy:
 		p.succeeded(pk, elapsed, now, hooks)
 	case timedOut:
-		h.lat.observe(p.slowSample(h, elapsed, now), now, p.tau)
+		h.lat.Observe(p.slowSample(h, elapsed, now), now, p.tau)
 		if !h.dead.Load() {
 			// Only consecutive timeouts count as a failure: one slow
 			// shard must not take a node (or every node) down.
@@ -333,7 +333,7 @@ func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, now int64, cau
 		}
 		p.failed(pk, cause, hooks)
 	case unhealthy:
-		h.lat.observe(p.slowSample(h, elapsed, now), now, p.tau)
+		h.lat.Observe(p.slowSample(h, elapsed, now), now, p.tau)
 		p.failed(pk, cause, hooks)
 	}
 }
@@ -341,7 +341,7 @@ func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, now int64, cau
 // slowSample is the latency sample of a failed attempt: at least twice the
 // current estimate, so that a node failing fast does not look fast.
 func (p *Pool) slowSample(h *health, elapsed time.Duration, now int64) float64 {
-	v, _ := h.lat.value(now, p.tau)
+	v, _ := h.lat.Value(now, p.tau)
 	return max(float64(elapsed), 2*v)
 }
 
@@ -351,7 +351,7 @@ func (p *Pool) succeeded(pk pick, elapsed time.Duration, now int64, hooks *rt.Ho
 		h.timeouts.Store(0)
 	}
 	if !h.dead.Load() && h.failures.Load() == 0 {
-		h.lat.observe(float64(elapsed), now, p.tau)
+		h.lat.Observe(float64(elapsed), now, p.tau)
 		return
 	}
 	p.mu.Lock()
@@ -367,7 +367,7 @@ func (p *Pool) succeeded(pk pick, elapsed time.Duration, now int64, hooks *rt.Ho
 	if revived {
 		// A revived node starts from the pool's median, not from the
 		// penalty its failures left.
-		h.lat.reset(p.medianLocked(now), now)
+		h.lat.Reset(p.medianLocked(now), now)
 		h.dead.Store(false)
 		h.retryAt.Store(0)
 		h.deadAt.Store(0)
@@ -375,7 +375,7 @@ func (p *Pool) succeeded(pk pick, elapsed time.Duration, now int64, hooks *rt.Ho
 		p.publishLocked()
 	}
 	p.mu.Unlock()
-	h.lat.observe(float64(elapsed), now, p.tau)
+	h.lat.Observe(float64(elapsed), now, p.tau)
 	if revived {
 		info := rt.NodeInfo{Node: pk.node}
 		p.hooks.NodeUp(info)

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/latency"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -168,7 +169,7 @@ type health struct {
 	// picked is when the latency-aware selector last chose the node, in
 	// Unix nanoseconds; next to inflight, which an attempt writes anyway.
 	picked   atomic.Int64
-	lat      ewma
+	lat      latency.Average
 	explored atomic.Int64 // Unix nanoseconds of the last exploration pick
 }
 
@@ -258,7 +259,7 @@ func (p *Pool) Update(nodes []*rt.Node) {
 		h := known[n.Key()]
 		if h == nil {
 			h = &health{p: p}
-			h.lat.reset(med, now)
+			h.lat.Reset(med, now)
 			known[n.Key()] = h
 		}
 		if kept[h] {
@@ -325,7 +326,7 @@ func (p *Pool) medianLocked(now int64) float64 {
 	var lats []float64
 	add := func(cs []Candidate) {
 		for _, c := range cs {
-			if v, ok := c.h.lat.value(now, p.tau); ok && !c.h.dead.Load() {
+			if v, ok := c.h.lat.Value(now, p.tau); ok && !c.h.dead.Load() {
 				lats = append(lats, v)
 			}
 		}
@@ -420,7 +421,7 @@ func (p *Pool) Status() []NodeStatus {
 				st.RetryAt = time.Unix(0, c.h.retryAt.Load())
 				st.DeadSince = time.Unix(0, c.h.deadAt.Load())
 			}
-			if v, ok := c.h.lat.value(now, p.tau); ok {
+			if v, ok := c.h.lat.Value(now, p.tau); ok {
 				st.Latency = time.Duration(v)
 			}
 			out = append(out, st)
