@@ -100,7 +100,9 @@ type RetryConfig struct {
 //     PUT and DELETE, indexing with an explicit id, _update without a
 //     script, and _bulk when every action names its id. Indexing with an
 //     automatic id, scroll continuations, _update_by_query,
-//     _delete_by_query and _reindex are never sent twice.
+//     _delete_by_query and _reindex are never sent twice. The endpoint is
+//     [endpoint.Of] the request: the one its context carries
+//     ([endpoint.NewContext]), else the table's for its method and path.
 //     [rt.WithIdempotent] overrides the judgement per request.
 //   - 429: always, with backoff.
 //   - An attempt refused by an open circuit breaker: at once, without
@@ -111,8 +113,10 @@ type RetryConfig struct {
 //     or [http.ErrSchemeMismatch], also wrapped), an [*rt.LocalError] (an
 //     attempt that failed in the client before it was sent, such as a bad
 //     per-request option, which the next attempt would fail the same way;
-//     it draws nothing from the budget) — and anything after the caller's
-//     context is done.
+//     it draws nothing from the budget), a request that net/http refuses
+//     to send (a method or header name that is not a token, a header or
+//     trailer value with a control character, a scheme other than http
+//     and https) — and anything after the caller's context is done.
 //
 // Bodies are replayed byte for byte through GetBody (buffering those that
 // have none, up to MaxBufferedBody). Discarded responses are drained
