@@ -22,7 +22,8 @@ type Observer interface {
 	BodyDone(err error)
 }
 
-// ReadObserver is an Observer that also sees the bytes the caller gets.
+// ReadObserver is an Observer that also sees the bytes the caller gets;
+// give it to [Hook.WrapReads].
 type ReadObserver interface {
 	Observer
 	// BodyRead is called with the bytes of each read (or of each write of
@@ -31,22 +32,23 @@ type ReadObserver interface {
 }
 
 // ErrorMapper is an Observer that replaces the errors of reads, io.EOF
-// excepted, before the caller and BodyDone see them.
+// excepted, before the caller and BodyDone see them. A Hook finds it
+// with a type assertion when a read fails.
 type ErrorMapper interface {
 	Observer
 	MapError(err error) error
 }
 
 // Hook is the wrapper of one body. The zero Hook is ready for one call of
-// [Hook.Wrap] or [Hook.Start]; it may be embedded in a larger struct, so
-// that what a middleware keeps for an attempt takes one allocation.
-// Read and Close are safe to call concurrently with each other.
+// [Hook.Wrap], [Hook.WrapReads] or [Hook.Start]; it may be embedded in a
+// larger struct, so that what a middleware keeps for an attempt takes one
+// allocation. Read and Close are safe to call concurrently with each
+// other.
 type Hook struct {
 	rc    io.ReadCloser
 	obs   Observer
 	done  atomic.Bool
 	reads bool // obs is a ReadObserver
-	maps  bool // obs is an ErrorMapper
 }
 
 // Wrap returns the body to hand on in place of rc: h, or WriterTo{h} when
@@ -65,6 +67,12 @@ func (h *Hook) Wrap(rc io.ReadCloser, o Observer) io.ReadCloser {
 	return h
 }
 
+// WrapReads is Wrap for an observer that also sees the bytes.
+func (h *Hook) WrapReads(rc io.ReadCloser, o ReadObserver) io.ReadCloser {
+	h.reads = true
+	return h.Wrap(rc, o)
+}
+
 // Start is Wrap for a caller that hands on a type of its own, embedding h
 // to add methods: it reports whether rc is wrapped, and when it is not,
 // o.BodyDone has been called. The caller then hands on its type, with a
@@ -79,8 +87,6 @@ func (h *Hook) Start(rc io.ReadCloser, o Observer) bool {
 		return false
 	}
 	h.rc, h.obs = rc, o
-	_, h.reads = o.(ReadObserver)
-	_, h.maps = o.(ErrorMapper)
 	return true
 }
 
@@ -93,8 +99,8 @@ func (h *Hook) end(err error) {
 
 // mapError returns err as the observer maps it.
 func (h *Hook) mapError(err error) error {
-	if h.maps && err != io.EOF {
-		return h.obs.(ErrorMapper).MapError(err)
+	if m, ok := h.obs.(ErrorMapper); ok && err != io.EOF {
+		return m.MapError(err)
 	}
 	return err
 }

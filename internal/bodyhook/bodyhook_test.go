@@ -229,7 +229,7 @@ func TestReadObserver(t *testing.T) {
 	t.Run("Read", func(t *testing.T) {
 		var r reader
 		var h Hook
-		rc := h.Wrap(newBody(text, nil), &r)
+		rc := h.WrapReads(newBody(text, nil), &r)
 		got, _ := io.ReadAll(iotestHalf{rc})
 		if string(got) != text || r.buf.String() != text {
 			t.Errorf("caller got %q, observer saw %q; want %q for both", got, r.buf.String(), text)
@@ -238,7 +238,7 @@ func TestReadObserver(t *testing.T) {
 	t.Run("WriteTo", func(t *testing.T) {
 		var r reader
 		var h Hook
-		rc := h.Wrap(wtBody{newBody(text, nil)}, &r)
+		rc := h.WrapReads(wtBody{newBody(text, nil)}, &r)
 		var out bytes.Buffer
 		rc.(io.WriterTo).WriteTo(&out)
 		if out.String() != text || r.buf.String() != text {
