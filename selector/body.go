@@ -7,19 +7,6 @@ import (
 	"github.com/esrt-dev/esrt/rt"
 )
 
-// trackBody returns body wrapped so that the attempt stops counting as in
-// flight for h once, when the body is read to its end (or fails) or closed,
-// whichever comes first. Outstanding requests, for the latency-aware
-// selector, are those whose answer is still coming.
-//
-// Bodies without content are not wrapped, nor is a body that is also an
-// io.Writer (a 101 Switching Protocols connection, which is not an
-// outstanding request): the attempt ends at once. The wrapper keeps
-// io.WriterTo, so that io.Copy keeps its fast path.
-func trackBody(body io.ReadCloser, h *health) io.ReadCloser {
-	return new(trackedBody).track(body, h, nil)
-}
-
 // trackedBody is the router's wrapper of a response body: a
 // [bodyhook.Hook] that also reports the node that answered, through its
 // Node method (see rt.NodeOf).
@@ -29,7 +16,15 @@ type trackedBody struct {
 	node *rt.Node
 }
 
-// track is trackBody with the wrapper's memory supplied by the caller.
+// track returns body wrapped so that the attempt stops counting as in
+// flight for h once, when the body is read to its end (or fails) or closed,
+// whichever comes first: outstanding requests, for the latency-aware
+// selector, are those whose answer is still coming. The wrapper reports
+// node through its Node method (see rt.NodeOf), and keeps io.WriterTo.
+//
+// Bodies without content are not wrapped, nor is a body that is also an
+// io.Writer (a 101 Switching Protocols connection, which is not an
+// outstanding request): the attempt ends at once.
 func (tb *trackedBody) track(body io.ReadCloser, h *health, node *rt.Node) io.ReadCloser {
 	tb.h, tb.node = h, node
 	if !tb.Start(body, tb) {
