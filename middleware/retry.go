@@ -201,6 +201,8 @@ type retryTransport struct {
 
 var _ http.RoundTripper = (*retryTransport)(nil)
 
+// RoundTrip makes the attempts of req, one after the other, until one is
+// the last (see [Retry]), and returns the request's outcome.
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.budget != nil {
 		t.budget.Deposit()

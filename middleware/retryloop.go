@@ -78,7 +78,8 @@ func (c *tries) attempt(n int) (*http.Response, error) {
 		// The caller's body could not be read: attempt 1 never started.
 		return c.end(n, -1, nil, c.bodyErr, rt.StopPermanent)
 	case n > 1 && !sleep(c.callerCtx, c.delay):
-		return c.end(n, -1, nil, nil, rt.StopCanceled) // the context's reason
+		// The caller's context ended the wait: end gives its reason.
+		return c.end(n, -1, nil, nil, rt.StopCanceled)
 	}
 	out, idx, err := c.prepare(n)
 	if err != nil {
@@ -86,7 +87,8 @@ func (c *tries) attempt(n int) (*http.Response, error) {
 	}
 	res, err := c.t.next.RoundTrip(out)
 	if c.callerCtx.Err() != nil || err == nil && !c.t.statuses.has(res.StatusCode) {
-		// Done, or the caller gave up: whatever happened is final.
+		// Done, or the caller gave up: whatever happened is final (with
+		// an error, end gives the context's reason).
 		return c.end(n, idx, res, err, rt.StopCanceled)
 	}
 	stop, reason, delay := c.decide(n, res, err)
