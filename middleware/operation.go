@@ -67,6 +67,20 @@ func classify(method, path string) safety {
 	return safe
 }
 
+// readsByTable reports whether the endpoint table calls req's method and
+// path a read ([endpoint.ReadOnly]), without the endpoint its context may
+// carry, which [endpoint.Of] looks up with one more walk of the context.
+func readsByTable(req *http.Request) bool {
+	// The table matches escaped segments, so that an id may hold %2F.
+	// Without a RawPath (set only when the escaping differs from Path's
+	// default, as a %2F makes it) Path splits into the same segments.
+	path := req.URL.Path
+	if req.URL.RawPath != "" {
+		path = req.URL.EscapedPath()
+	}
+	return endpoint.Lookup(req.Method, path).Safety == endpoint.ReadOnly
+}
+
 // opensScroll reports whether req asks for a scroll context (?scroll=): a
 // search that does so creates server state, so it is not hedged.
 func opensScroll(req *http.Request) bool {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -144,19 +145,23 @@ func TestRetryJudgesEndpointInContext(t *testing.T) {
 		method, path string
 		body         string
 		in           endpoint.Endpoint
+		first        outcome
 		wantAttempts int
 		wantReason   rt.StopReason
 	}{
 		// The table calls POST /idx/_doc an auto-id index: unsafe.
-		{"unsafe path, read-only in the context: retried", "POST", "/idx/_doc", `{"a":1}`, read, 2, 0},
+		{"unsafe path, read-only in the context: retried", "POST", "/idx/_doc", `{"a":1}`, read, outcome{err: reset, written: true}, 2, 0},
 		// The table calls GET /idx/_search a read.
-		{"read path, unsafe in the context: not retried", "GET", "/idx/_search", "", unsafe, 1, rt.StopMayHaveBeenApplied},
+		{"read path, unsafe in the context: not retried", "GET", "/idx/_search", "", unsafe, outcome{err: reset, written: true}, 1, rt.StopMayHaveBeenApplied},
+		{"read path, unsafe in the context: retried when refused", "GET", "/idx/_search", "", unsafe,
+			outcome{err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}, 2, 0},
+		{"read path, unsafe in the context: not retried after a 503", "GET", "/idx/_search", "", unsafe, outcome{status: 503}, 1, 0},
 		// The table does not know POST /_custom/ingest: unsafe by method.
-		{"unknown path, bulk in the context: judged by its body", "POST", "/_custom/ingest", withIDs, bulk, 2, 0},
+		{"unknown path, bulk in the context: judged by its body", "POST", "/_custom/ingest", withIDs, bulk, outcome{err: reset, written: true}, 2, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			base := &script{outcomes: []outcome{{err: reset, written: true}, {status: 200}}}
+			base := &script{outcomes: []outcome{tt.first, {status: 200}}}
 			ctx := endpoint.NewContext(context.Background(), endpoint.Call{Endpoint: tt.in})
 			var body io.Reader
 			if tt.body != "" {
@@ -170,8 +175,15 @@ func TestRetryJudgesEndpointInContext(t *testing.T) {
 				t.Fatalf("%d attempts, want %d (err %v)", got, tt.wantAttempts, err)
 			}
 			var re *rt.RetryError
-			if tt.wantAttempts == 1 && (!errors.As(err, &re) || re.Reason != tt.wantReason) {
-				t.Errorf("error %v, want an *rt.RetryError with reason %v", err, tt.wantReason)
+			switch {
+			case tt.wantAttempts == 1 && tt.first.err != nil:
+				if !errors.As(err, &re) || re.Reason != tt.wantReason {
+					t.Errorf("error %v, want an *rt.RetryError with reason %v", err, tt.wantReason)
+				}
+			case tt.wantAttempts == 1:
+				if err != nil || res.StatusCode != tt.first.status {
+					t.Errorf("got %v, %v; want the attempt's response", res, err)
+				}
 			}
 		})
 	}

@@ -25,9 +25,14 @@ type tries struct {
 	callerCtx  context.Context
 	opts       *rt.Options
 	maxRetries int
-	safe       safety
-	read       bool
 	pinned     bool
+	traced     bool // the attempts' writes are traced (see prepare)
+
+	// The operation, from endpoint.Of and rt.WithIdempotent, looked up
+	// when an attempt fails (see resolve).
+	resolved bool
+	safe     safety
+	read     bool
 
 	// The attempt record that routing reads is built only when a first
 	// retry is decided, so a request that needs no retry costs nothing
@@ -58,15 +63,33 @@ func (t *retryTransport) start(req *http.Request) tries {
 		return c
 	}
 	c.base, c.release, c.bodyErr = rt.ReplayableBody(req, t.maxBody)
-	c.safe, c.read = operationOf(req.Method, endpoint.Of(req))
-	if v, ok := opts.Idempotent(); ok {
+	_, c.pinned = opts.Node()
+	// Whether the request reached the wire matters for operations that
+	// are unsafe to repeat, and for marking the response of a retried
+	// write; the trace costs allocations, so reads go without. It is
+	// decided before the first attempt from the endpoint table: looking
+	// up the endpoint the context carries would walk the caller's context
+	// once more on every request. An attempt that fails without a trace
+	// is judged by its error (see unsent).
+	idem, set := opts.Idempotent()
+	c.traced = set && !idem || !readsByTable(req)
+	return c
+}
+
+// resolve looks up the operation, once: the endpoint [endpoint.Of] the
+// request, whose safety rt.WithIdempotent overrides.
+func (c *tries) resolve() {
+	if c.resolved {
+		return
+	}
+	c.resolved = true
+	c.safe, c.read = operationOf(c.req.Method, endpoint.Of(c.req))
+	if v, ok := c.opts.Idempotent(); ok {
 		c.safe = unsafe
 		if v {
 			c.safe = idempotent
 		}
 	}
-	_, c.pinned = opts.Node()
-	return c
 }
 
 // attempt makes attempt n, after waiting the backoff of the retry it is,
@@ -115,11 +138,7 @@ func (c *tries) prepare(n int) (out *http.Request, idx int, err error) {
 		out.Body = body
 	}
 	c.wrote = nil
-	if c.maxRetries > 0 && (c.safe != idempotent || !c.read) {
-		// Whether the request reached the wire matters for operations
-		// that are unsafe to repeat, and for marking the response of a
-		// retried write; the trace costs allocations, so reads go
-		// without.
+	if c.traced {
 		wrote := new(atomic.Bool)
 		out = out.WithContext(httptrace.WithClientTrace(out.Context(), &httptrace.ClientTrace{
 			WroteHeaders: func() { wrote.Store(true) },
@@ -133,6 +152,7 @@ func (c *tries) prepare(n int) (out *http.Request, idx int, err error) {
 // RetryOnStatus) or err, is the last one and why, or else how long to wait
 // before the next one.
 func (c *tries) decide(n int, res *http.Response, err error) (stop bool, reason rt.StopReason, delay time.Duration) {
+	c.resolve()
 	if stop, reason := c.stopReason(n, res, err); stop {
 		return true, reason, 0
 	}
@@ -183,7 +203,7 @@ func (c *tries) safeToRepeat(res *http.Response, err error) bool {
 			// the retry to another node, or as a last resort.
 			return true
 		}
-		if c.wrote != nil && !c.wrote.Load() {
+		if unsent(err, c.wrote) {
 			return true // nothing reached the server
 		}
 	} else if res.StatusCode == http.StatusTooManyRequests {
