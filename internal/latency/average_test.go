@@ -6,6 +6,15 @@ import (
 	"time"
 )
 
+func TestDecay(t *testing.T) {
+	for _, x := range []float64{0, 1e-9, 1e-6, 1e-3, 0.005, 0.00999, 0.01, 0.1, 1, 10, 100} {
+		got, want := decay(x), math.Exp(-x)
+		if rel := math.Abs(got-want) / want; rel > 1e-12 {
+			t.Errorf("decay(%g) = %.15g, want %.15g (relative error %g)", x, got, want, rel)
+		}
+	}
+}
+
 func TestAverage(t *testing.T) {
 	const tau = float64(10 * time.Second)
 	var a Average
