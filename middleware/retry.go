@@ -207,7 +207,8 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.budget != nil {
 		t.budget.Deposit()
 	}
-	c := t.start(req)
+	var c tries
+	c.start(t, req)
 	defer c.release()
 	var (
 		res *http.Response

@@ -47,12 +47,13 @@ type tries struct {
 	reached int           // failed attempts that may have reached a server
 }
 
-// start returns the state of req's first attempt. With retries disabled
-// it reads nothing more than the options: the request goes through once.
-func (t *retryTransport) start(req *http.Request) tries {
+// start sets c up for req's first attempt through t. With retries
+// disabled it reads nothing more than the options: the request goes
+// through once.
+func (c *tries) start(t *retryTransport, req *http.Request) {
 	ctx := req.Context()
 	opts := rt.OptionsFrom(ctx)
-	c := tries{
+	*c = tries{
 		t: t, req: req, base: req, release: func() {},
 		callerCtx: ctx, ctx: ctx, opts: opts, maxRetries: t.maxRetries, again: true,
 	}
@@ -60,7 +61,7 @@ func (t *retryTransport) start(req *http.Request) tries {
 		c.maxRetries = max(n, 0)
 	}
 	if c.maxRetries == 0 {
-		return c
+		return
 	}
 	c.base, c.release, c.bodyErr = rt.ReplayableBody(req, t.maxBody)
 	_, c.pinned = opts.Node()
@@ -73,7 +74,6 @@ func (t *retryTransport) start(req *http.Request) tries {
 	// is judged by its error (see unsent).
 	idem, set := opts.Idempotent()
 	c.traced = set && !idem || !readsByTable(req)
-	return c
 }
 
 // resolve looks up the operation, once: the endpoint [endpoint.Of] the
