@@ -216,7 +216,7 @@ func TestBreakerVerdicts(t *testing.T) {
 				v := tt.node
 				if br.name == "cluster" {
 					tr = mustClusterBreaker(t, ClusterBreakerConfig{})(stub)
-					counts = tr.(*clusterBreakerTransport).e.cb.Load().Counts
+					counts = tr.(*clusterBreakerTransport).c.cb.Load().Counts
 					v = tt.cluster
 				} else {
 					b := mustBreakers(t, BreakerConfig{})
@@ -767,8 +767,8 @@ func nodeBreaker(failures int) func(*testing.T, http.RoundTripper) (http.RoundTr
 func clusterBreaker(failures int) func(*testing.T, http.RoundTripper) (http.RoundTripper, func() rt.BreakerState) {
 	return func(t *testing.T, next http.RoundTripper) (http.RoundTripper, func() rt.BreakerState) {
 		tr := mustClusterBreaker(t, ClusterBreakerConfig{MinRequests: failures})(next)
-		e := tr.(*clusterBreakerTransport).e
-		return tr, func() rt.BreakerState { return breakerStateOf(e.cb.Load().State()) }
+		e := tr.(*clusterBreakerTransport).c
+		return tr, func() rt.BreakerState { return stateOf(e.cb.Load().State()) }
 	}
 }
 
@@ -1020,7 +1020,7 @@ func TestBreakersForgetIdle(t *testing.T) {
 	b.mu.Lock()
 	size := b.size
 	b.mu.Unlock()
-	if size > 2*breakerPruneMin {
+	if size > 2*pruneMin {
 		t.Errorf("%d breakers after 1000 idle nodes", size)
 	}
 	if !b.Open(tripped) {
@@ -1098,7 +1098,7 @@ func TestBreakerDefaults(t *testing.T) {
 
 		stub := newBreakerStub(200)
 		ctr := mustClusterBreaker(t, ClusterBreakerConfig{})(stub)
-		state := ctr.(*clusterBreakerTransport).e.cb.Load().State
+		state := ctr.(*clusterBreakerTransport).c.cb.Load().State
 		for range 10 {
 			breakerSend(t, ctr, t.Context(), "http://es/")
 		}

@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"cmp"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -47,21 +48,19 @@ type Budget struct {
 	pending atomic.Int64 // first attempts not yet put into buckets
 
 	mu       sync.Mutex
-	buckets  []budgetBucket
+	buckets  []secondCounts
 	lastSync int64 // Unix second of the last Withdraw; 0 before the first
 }
 
-type budgetBucket struct {
+// secondCounts is what a Budget counted in one second.
+type secondCounts struct {
 	second         int64
 	firsts, extras int
 }
 
 // NewBudget returns a Budget. Errors are [*rt.ConfigError] values.
 func NewBudget(cfg BudgetConfig) (*Budget, error) {
-	ratio := cfg.Ratio
-	if ratio == 0 {
-		ratio = 0.2
-	}
+	ratio := cmp.Or(cfg.Ratio, 0.2)
 	if ratio < 0 {
 		return nil, &rt.ConfigError{Field: "Ratio", Err: fmt.Errorf("negative ratio %v", ratio)}
 	}
@@ -72,10 +71,7 @@ func NewBudget(cfg BudgetConfig) (*Budget, error) {
 	case floor < 0:
 		floor = 0
 	}
-	window := cfg.Window
-	if window == 0 {
-		window = 10 * time.Second
-	}
+	window := cmp.Or(cfg.Window, 10*time.Second)
 	if window < time.Second {
 		return nil, &rt.ConfigError{Field: "Window", Err: fmt.Errorf("window %v shorter than 1s", window)}
 	}
@@ -84,15 +80,15 @@ func NewBudget(cfg BudgetConfig) (*Budget, error) {
 		now = time.Now
 	}
 	secs := int64(window / time.Second)
-	return &Budget{ratio: ratio, floor: floor, window: secs, now: now, buckets: make([]budgetBucket, secs)}, nil
+	return &Budget{ratio: ratio, floor: floor, window: secs, now: now, buckets: make([]secondCounts, secs)}, nil
 }
 
 // bucket returns the bucket of second sec, reset if it is stale. b.mu must
 // be held.
-func (b *Budget) bucket(sec int64) *budgetBucket {
+func (b *Budget) bucket(sec int64) *secondCounts {
 	bk := &b.buckets[sec%b.window]
 	if bk.second != sec {
-		*bk = budgetBucket{second: sec}
+		*bk = secondCounts{second: sec}
 	}
 	return bk
 }

@@ -17,7 +17,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/esrt-dev/esrt/endpoint"
 	"github.com/esrt-dev/esrt/estest"
+	"github.com/esrt-dev/esrt/internal/latency"
 	"github.com/esrt-dev/esrt/internal/routing"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/rt/rttest"
@@ -339,13 +341,13 @@ func TestHedgeCallerCancel(t *testing.T) {
 // Operations learn apart.
 func TestHedgeAdaptiveDelay(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var latency atomic.Int64
+		var wait atomic.Int64
 		var calls atomic.Int32
 		var hedgeAt atomic.Int64
 		var start time.Time
 		base := rt.Func(func(req *http.Request) (*http.Response, error) {
 			calls.Add(1)
-			d := time.Duration(latency.Load())
+			d := time.Duration(wait.Load())
 			if routing.HedgeFrom(req.Context()) {
 				hedgeAt.Store(int64(time.Since(start)))
 				d = 5 * time.Millisecond
@@ -360,7 +362,7 @@ func TestHedgeAdaptiveDelay(t *testing.T) {
 		tr := mustHedge(t, HedgeConfig{})(base)
 		send := func(path string, d time.Duration) {
 			t.Helper()
-			latency.Store(int64(d))
+			wait.Store(int64(d))
 			req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://es"+path, nil)
 			start = time.Now()
 			res, err := tr.RoundTrip(req)
@@ -386,7 +388,7 @@ func TestHedgeAdaptiveDelay(t *testing.T) {
 		}
 
 		send("/other/_search", time.Second)
-		want := hedgeBucketUpper(hedgeBucket(10 * time.Millisecond))
+		want := latency.Upper(10 * time.Millisecond)
 		if n := calls.Load(); n != 103 {
 			t.Fatalf("%d attempts, want a hedge", n-101)
 		}
@@ -398,7 +400,7 @@ func TestHedgeAdaptiveDelay(t *testing.T) {
 
 // TestHedgeAllowance: with an adaptive delay, hedges are capped at the
 // share 1-Quantile of armed requests, starting with one, and the credit
-// saved while no hedge is needed is capped at hedgeBurst.
+// saved while no hedge is needed is capped at allowanceBurst.
 func TestHedgeAllowance(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -411,11 +413,11 @@ func TestHedgeAllowance(t *testing.T) {
 		// rounded down to 1/65536, so the last one is a request short.
 		{"5 % of every request slow", 0.05, 100, true, 1 + 4},
 		{"20 % of every request slow", 0.2, 100, true, 1 + 19},
-		{"saved credit is capped", 0.05, 1000, false, hedgeBurst}, // not 1+50
+		{"saved credit is capped", 0.05, 1000, false, allowanceBurst}, // not 1+50
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newHedgeAllowance(tt.share)
+			a := newAllowance(tt.share)
 			granted := 0
 			for range tt.requests {
 				a.deposit()
@@ -517,97 +519,108 @@ func TestHedgeReadOnly(t *testing.T) {
 	}
 	for _, tt := range tests {
 		req, _ := http.NewRequest(tt.method, "http://es"+tt.path, nil)
-		if got := hedgeable(req); got != tt.want {
+		if got := hedgeable(req, endpoint.Of(req)); got != tt.want {
 			t.Errorf("hedgeable(%s %s) = %v, want %v", tt.method, tt.path, got, tt.want)
 		}
 	}
 }
 
-func TestHedgeOp(t *testing.T) {
-	tests := []struct{ path, want string }{
-		{"/idx/_search", "_search"},
-		{"/_search/template", "_search"},
-		{"/idx/_doc/_weird_id", "_doc"},
-		{"_count", "_count"},
-		{"/", ""},
-		{"/idx", ""},
-		{"", ""},
+// TestLatencyKey: the hedge delay is learnt per endpoint, by its ID;
+// requests to endpoints esrt does not know share one record per method.
+func TestLatencyKey(t *testing.T) {
+	tests := []struct{ method, path, want string }{
+		{"GET", "/idx/_search", "search"},
+		{"POST", "/other/_search", "search"},
+		{"GET", "/_search/template", "search_template"},
+		{"GET", "/idx/_doc/_weird_id", "get"},
+		{"GET", "/idx/_count", "count"},
+		{"GET", "/", "info"},
+		{"GET", "/idx", "indices.get"},
+		{"GET", "/_plugin/thing", "GET"},
+		{"GET", "/_other/plugin", "GET"},
+		{"HEAD", "/_plugin/thing", "HEAD"},
+		{"", "/_plugin/thing", "GET"},
 	}
 	for _, tt := range tests {
-		if got := hedgeOp(tt.path); got != tt.want {
-			t.Errorf("hedgeOp(%q) = %q, want %q", tt.path, got, tt.want)
+		if got := latencyKey(tt.method, endpoint.Lookup(tt.method, tt.path)); got != tt.want {
+			t.Errorf("latencyKey(%s %s) = %q, want %q", tt.method, tt.path, got, tt.want)
 		}
 	}
-	if n := testing.AllocsPerRun(100, func() { hedgeOp("/idx/_doc/1") }); n != 0 {
-		t.Errorf("hedgeOp allocates %v times", n)
+	e := endpoint.Lookup("GET", "/idx/_doc/1")
+	if n := testing.AllocsPerRun(100, func() { latencyKey("GET", e) }); n != 0 {
+		t.Errorf("latencyKey allocates %v times", n)
 	}
 }
 
-func TestHedgeOpsBounded(t *testing.T) {
-	var o hedgeOps
-	first := o.get("_search")
-	for i := range hedgeMaxOps + 10 {
-		o.get("_op" + strconv.Itoa(i))
+// TestHedgeUnknownEndpoints: reads of endpoints esrt does not know are
+// hedged, and learn their delay together per method, apart from known
+// endpoints.
+func TestHedgeUnknownEndpoints(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		base := &hedgeBase{primary: hedgeStep{after: time.Second, status: 200}, hedge: hedgeStep{after: time.Millisecond, status: 200}}
+		ht := mustHedge(t, HedgeConfig{Delay: 100 * time.Millisecond, MinSamples: 1, Budget: unlimitedBudget(t)})(base).(*hedgeTransport)
+		send := func(method, path string) {
+			t.Helper()
+			req, _ := http.NewRequestWithContext(t.Context(), method, "http://es"+path, nil)
+			res, err := ht.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+		}
+		send("GET", "/_plugin/a")
+		if calls, _ := base.snapshot(); len(calls) != 2 {
+			t.Fatalf("%d attempts, want 2: an unknown GET is a read, and is hedged", len(calls))
+		}
+		send("GET", "/_other/b")
+		send("HEAD", "/_plugin/a")
+		send("GET", "/idx/_search")
+		get, head, search := ht.ops.get("GET"), ht.ops.get("HEAD"), ht.ops.get("search")
+		if n := get.seen.Load(); n != 2 {
+			t.Errorf("the unknown GETs' record has %d samples, want 2", n)
+		}
+		if head.seen.Load() != 1 || search.seen.Load() != 1 {
+			t.Errorf("HEAD and search records: %d and %d samples, want 1 each", head.seen.Load(), search.seen.Load())
+		}
+	})
+}
+
+func TestLatenciesBounded(t *testing.T) {
+	var o latencies
+	first := o.get("search")
+	for i := range maxLatencyKeys + 10 {
+		o.get("op" + strconv.Itoa(i))
 	}
-	if o.get("_search") != first {
+	if o.get("search") != first {
 		t.Error("an operation's record changed")
 	}
-	if got := len(*o.ops.Load()); got != hedgeMaxOps {
-		t.Errorf("%d records, want at most %d", got, hedgeMaxOps)
+	if got := len(*o.ops.Load()); got != maxLatencyKeys {
+		t.Errorf("%d records, want at most %d", got, maxLatencyKeys)
 	}
-	if o.get("_op1000") != &o.other || o.get("_op1001") != &o.other {
+	if o.get("op1000") != &o.other || o.get("op1001") != &o.other {
 		t.Error("operations beyond the bound do not share one record")
 	}
 }
 
-// TestHedgeHistogram checks the buckets' resolution, the quantile, and that
-// the record forgets samples older than two windows.
-func TestHedgeHistogram(t *testing.T) {
-	for v := time.Duration(1 << hedgeMinExp); v < 100*time.Second; v = v*9/8 + 1 {
-		i := hedgeBucket(v)
-		up := hedgeBucketUpper(i)
-		if up <= v || float64(up-v) > 0.125*float64(v)+1 {
-			t.Fatalf("%v: bucket %d upper bound %v: not within 12.5 %% above", v, i, up)
-		}
-		if i > 0 && hedgeBucketUpper(i-1) > v {
-			t.Fatalf("%v: bucket %d, but the previous one ends at %v", v, i, hedgeBucketUpper(i-1))
-		}
+// TestOpLatencyDelay: an operation's delay is the quantile of its
+// histogram, once there are enough samples, refreshed as samples come.
+func TestOpLatencyDelay(t *testing.T) {
+	var l opLatency
+	for i := range 99 {
+		l.observe(time.Duration(i+1)*time.Millisecond, 0.5, 100)
 	}
-	if hedgeBucket(0) != 0 || hedgeBucket(-1) != 0 || hedgeBucket(1<<62) != hedgeBuckets-1 {
-		t.Error("out of range values are not clamped")
+	if d := l.delay.Load(); d != 0 {
+		t.Fatalf("delay %v before 100 samples, want none", time.Duration(d))
 	}
-
-	tests := []struct {
-		name    string
-		samples func(i int) time.Duration
-		n       int
-		q       float64
-		want    time.Duration
-	}{
-		// 1ms, 2ms, ... up to one window.
-		{"uniform p95", func(i int) time.Duration { return time.Duration(i+1) * time.Millisecond }, hedgeWindow, 0.95, (hedgeWindow*95/100 + 1) * time.Millisecond},
-		{"uniform p50", func(i int) time.Duration { return time.Duration(i+1) * time.Millisecond }, hedgeWindow, 0.5, hedgeWindow / 2 * time.Millisecond},
-		{"forgets old samples", func(i int) time.Duration {
-			if i < 3000 {
-				return time.Millisecond
-			}
-			return 100 * time.Millisecond
-		}, 3000 + 2*hedgeWindow, 0.5, 100 * time.Millisecond},
+	l.observe(100*time.Millisecond, 0.5, 100)
+	if got, want := time.Duration(l.delay.Load()), l.hist.Quantile(0.5); got != want || got < 50*time.Millisecond {
+		t.Fatalf("delay %v after 100 samples, want the median %v", got, want)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var l hedgeLatency
-			for i := range tt.n {
-				l.observe(tt.samples(i), tt.q, 1)
-			}
-			got := l.quantile(tt.q)
-			if got < tt.want || float64(got) > 1.125*float64(tt.want) {
-				t.Errorf("quantile %v = %v, want %v rounded up by at most 12.5 %%", tt.q, got, tt.want)
-			}
-			if cached := time.Duration(l.delay.Load()); cached != got {
-				t.Errorf("cached delay %v, want %v", cached, got)
-			}
-		})
+	for range latency.Window * 2 {
+		l.observe(time.Second, 0.5, 100)
+	}
+	if got, want := time.Duration(l.delay.Load()), latency.Upper(time.Second); got != want {
+		t.Errorf("delay %v after a window of 1s samples, want %v", got, want)
 	}
 }
 
@@ -711,7 +724,7 @@ func waitForNoHedgeGoroutines(t testing.TB) {
 	buf := make([]byte, 1<<20)
 	for deadline := time.Now().Add(5 * time.Second); ; {
 		n := runtime.Stack(buf, true)
-		if !bytes.Contains(buf[:n], []byte("(*hedgeRace).launch")) {
+		if !bytes.Contains(buf[:n], []byte("middleware.(*race).launch")) {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -22,11 +22,12 @@ const (
 	byBody                   // depends on the body: _bulk, _update
 )
 
-// classify maps a request's method and path to the safety of the
-// operation it calls, from the endpoint table ([endpoint.Lookup]), without
-// allocating:
+// operationOf maps the endpoint e, called with method, to what the retry
+// and hedging middlewares decide by: the safety of sending it again, and
+// whether it only reads. It is the one place that turns endpoint facts
+// into those decisions:
 //
-//	endpoint.ReadOnly                          idempotent
+//	endpoint.ReadOnly                          idempotent, read
 //	endpoint.Idempotent                        idempotent, except POST (below)
 //	endpoint.IdempotentWithIDs (_bulk),
 //	endpoint.IdempotentWithoutScript (_update) byBody
@@ -34,27 +35,18 @@ const (
 //
 // So PUT /_bulk is judged by its body like POST, and PUT
 // /_security/api_key, PUT /_connector, GET /_search/scroll and the other
-// endpoints that do something twice when sent twice are unsafe. Unknown
-// endpoints follow the method: GET, HEAD, OPTIONS, PUT, DELETE idempotent,
-// anything else unsafe.
+// endpoints that do something twice when sent twice are unsafe. An unknown
+// endpoint has the safety of its method's REST contract (see
+// [endpoint.Lookup]): GET, HEAD and OPTIONS read, PUT and DELETE are
+// idempotent, anything else unsafe.
 //
 // Of the POST endpoints that endpoint calls Idempotent without being
 // reads, only index and create with an id are idempotent here; the others
-// (_refresh, _open, start and stop calls, ...) stay unsafe, as they were.
-// The hedging and limiting middlewares take an idempotent POST for a read,
-// apart from those two; they must not hedge a _forcemerge.
-func classify(method, path string) safety {
-	safe, _ := operation(method, path)
-	return safe
-}
-
-// operation returns what classify returns, and whether the request only
-// reads: its endpoint is [endpoint.ReadOnly] (GET and HEAD of everything
-// but scroll continuations and the enrollment calls, and the POST
-// searches). Every other request is a write, scroll continuations
-// included: they move a cursor. One table lookup answers both.
-func operation(method, path string) (safe safety, read bool) {
-	e := endpoint.Lookup(method, path)
+// (_refresh, _open, start and stop calls, ...) stay unsafe. The limiter
+// takes an idempotent POST for a read, apart from those two; it must not
+// take a _forcemerge for one. Every request that does not only read is a
+// write, scroll continuations included: they move a cursor.
+func operationOf(method string, e endpoint.Endpoint) (safe safety, read bool) {
 	switch e.Safety {
 	case endpoint.ReadOnly:
 		return idempotent, true
@@ -68,8 +60,49 @@ func operation(method, path string) (safe safety, read bool) {
 	return unsafe, false
 }
 
+// classify returns the safety of the operation that method and path call
+// in the endpoint table, without allocating. The limiter reads it.
+func classify(method, path string) safety {
+	safe, _ := operationOf(method, endpoint.Lookup(method, path))
+	return safe
+}
+
+// readsByTable reports whether the endpoint table calls req's method and
+// path a read ([endpoint.ReadOnly]), without the endpoint its context may
+// carry, which [endpoint.Of] looks up with one more walk of the context.
+func readsByTable(req *http.Request) bool {
+	// The table matches escaped segments, so that an id may hold %2F.
+	// Without a RawPath (set only when the escaping differs from Path's
+	// default, as a %2F makes it) Path splits into the same segments.
+	path := req.URL.Path
+	if req.URL.RawPath != "" {
+		path = req.URL.EscapedPath()
+	}
+	return endpoint.Lookup(req.Method, path).Safety == endpoint.ReadOnly
+}
+
+// opensScroll reports whether req asks for a scroll context (?scroll=): a
+// search that does so creates server state, so it is not hedged.
+func opensScroll(req *http.Request) bool {
+	return strings.Contains(req.URL.RawQuery, "scroll=")
+}
+
+// latencyKey names the latency record of endpoint e, called with method,
+// for the hedging middleware: its endpoint ID ("search", "count", "get"),
+// or the method for an unknown endpoint (a plugin's, a newer version's),
+// so that the unknown reads of one method share one record.
+func latencyKey(method string, e endpoint.Endpoint) string {
+	if e.ID != "" {
+		return e.ID
+	}
+	if method == "" {
+		return http.MethodGet
+	}
+	return method
+}
+
 // cutLast splits path at its last slash: ("a/b/c") → ("c", "a/b"). The
-// hedging and limiting middlewares use it.
+// limiting middleware uses it.
 func cutLast(path string) (last, rest string) {
 	i := strings.LastIndexByte(path, '/')
 	if i < 0 {
@@ -80,9 +113,9 @@ func cutLast(path string) (last, rest string) {
 
 // idempotentBody decides a byBody operation from its body, read through
 // GetBody (and gunzipped when the request is compressed): a bulk request
-// when every action names its id, an update when it runs no script. Any
-// doubt — unreadable body, malformed line, another endpoint — answers
-// false.
+// when every action names its id, an update when it runs no script. The
+// endpoint is [endpoint.Of] the request. Any doubt — unreadable body,
+// malformed line, another endpoint — answers false.
 func idempotentBody(req *http.Request) bool {
 	if req.GetBody == nil {
 		return false
@@ -101,7 +134,7 @@ func idempotentBody(req *http.Request) bool {
 		defer zr.Close()
 		r = zr
 	}
-	switch endpoint.Lookup(req.Method, req.URL.EscapedPath()).Safety {
+	switch endpoint.Of(req).Safety {
 	case endpoint.IdempotentWithIDs:
 		return bulkHasIDs(r)
 	case endpoint.IdempotentWithoutScript:

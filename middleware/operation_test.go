@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esrt-dev/esrt/endpoint"
 	"github.com/esrt-dev/esrt/estest"
 	"github.com/esrt-dev/esrt/rt"
 	"github.com/esrt-dev/esrt/selector"
@@ -262,8 +263,8 @@ func TestOperationReadOnly(t *testing.T) {
 		{"PATCH", "/idx", false},
 	}
 	for _, tt := range tests {
-		if _, got := operation(tt.method, tt.path); got != tt.want {
-			t.Errorf("operation(%s %s) read = %v, want %v", tt.method, tt.path, got, tt.want)
+		if _, got := operationOf(tt.method, endpoint.Lookup(tt.method, tt.path)); got != tt.want {
+			t.Errorf("operationOf(%s %s) read = %v, want %v", tt.method, tt.path, got, tt.want)
 		}
 	}
 }

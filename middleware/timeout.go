@@ -2,12 +2,12 @@ package middleware
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"sync/atomic"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/bodyhook"
+	"github.com/esrt-dev/esrt/internal/check"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -99,12 +99,12 @@ func (k deadlineKind) option() string {
 }
 
 func deadlineMiddleware(kind deadlineKind, d time.Duration) (rt.Middleware, error) {
-	if d < 0 {
-		field := "RequestTimeout"
-		if kind == deadlineAttempt {
-			field = "AttemptTimeout"
-		}
-		return nil, &rt.ConfigError{Field: field, Err: fmt.Errorf("negative duration %v", d)}
+	field := "RequestTimeout"
+	if kind == deadlineAttempt {
+		field = "AttemptTimeout"
+	}
+	if err := check.Duration(field, d); err != nil {
+		return nil, err
 	}
 	t := deadlineTransport{kind: kind, d: d, cause: &deadlineError{kind: kind, d: d}}
 	return func(next http.RoundTripper) http.RoundTripper {
@@ -134,7 +134,7 @@ func (t *deadlineTransport) RoundTrip(req *http.Request) (*http.Response, error)
 			// The request's own option, never the node's fault: a
 			// LocalError, so that neither the router nor a breaker
 			// counts it against a node or the cluster.
-			return nil, &rt.LocalError{Err: &rt.ConfigError{Field: t.kind.option(), Err: fmt.Errorf("negative duration %v", v)}}
+			return nil, &rt.LocalError{Err: check.Duration(t.kind.option(), v)}
 		}
 		d, cause = v, &deadlineError{kind: t.kind, d: v}
 	}
@@ -193,69 +193,26 @@ func (e *deadlineError) Unwrap() []error {
 func (e *deadlineError) Timeout() bool { return true }
 
 // deadlineBody keeps a timeout's context alive while the response body is
-// read: it cancels the context when the body is closed or has been read to
-// its end (or failed), and turns a read error caused by the timeout into a
-// deadlineError. It keeps io.WriterTo, so that io.Copy keeps its fast path.
+// read: it cancels the context when the body is done with (see
+// [bodyhook.Observer]), and turns a read error caused by the timeout into
+// a deadlineError.
 type deadlineBody struct {
-	rc     io.ReadCloser
+	hook   bodyhook.Hook
 	ctx    context.Context
 	cancel context.CancelFunc
 	cause  *deadlineError
-	done   atomic.Bool
 }
 
 func newDeadlineBody(rc io.ReadCloser, ctx context.Context, cancel context.CancelFunc, cause *deadlineError) io.ReadCloser {
-	if rc == nil || rc == http.NoBody {
-		cancel()
-		return rc
-	}
-	if _, ok := rc.(io.Writer); ok {
-		// A connection taken over after 101 Switching Protocols: wrapping
-		// would hide its Write. Elasticsearch never switches; cut the
-		// deadline's tie to it rather than cut the connection later.
-		cancel()
-		return rc
-	}
-	b := &deadlineBody{rc: rc, ctx: ctx, cancel: cancel, cause: cause}
-	if _, ok := rc.(io.WriterTo); ok {
-		return deadlineWriterToBody{b}
-	}
-	return b
+	b := &deadlineBody{ctx: ctx, cancel: cancel, cause: cause}
+	return b.hook.Wrap(rc, b)
 }
 
-func (b *deadlineBody) stop() {
-	if !b.done.Swap(true) {
-		b.cancel()
-	}
-}
+// BodyDone ends the timeout's context.
+func (b *deadlineBody) BodyDone(error) { b.cancel() }
 
-func (b *deadlineBody) Read(p []byte) (int, error) {
-	n, err := b.rc.Read(p)
-	if err != nil {
-		if err != io.EOF {
-			err = deadlineErr(b.ctx, b.cause, err)
-		}
-		b.stop()
-	}
-	return n, err
-}
-
-func (b *deadlineBody) Close() error {
-	err := b.rc.Close()
-	b.stop()
-	return err
-}
-
-type deadlineWriterToBody struct{ *deadlineBody }
-
-func (b deadlineWriterToBody) WriteTo(w io.Writer) (int64, error) {
-	n, err := b.rc.(io.WriterTo).WriteTo(w)
-	if err != nil {
-		err = deadlineErr(b.ctx, b.cause, err)
-	}
-	b.stop()
-	return n, err
-}
+// MapError says which timeout ended a read.
+func (b *deadlineBody) MapError(err error) error { return deadlineErr(b.ctx, b.cause, err) }
 
 // Unwrap returns the next RoundTripper.
 func (t *deadlineTransport) Unwrap() http.RoundTripper { return t.next }

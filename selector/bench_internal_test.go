@@ -29,7 +29,7 @@ func BenchmarkPick(b *testing.B) {
 					b.Fatal(err)
 				}
 				for i, c := range p.snap.Load().live { // give every node an estimate
-					c.h.lat.observe(float64(1000+i), p.nowNanos(), p.tau)
+					c.h.lat.Observe(float64(1000+i), p.nowNanos(), p.tau)
 				}
 				b.ReportAllocs()
 				b.RunParallel(func(pb *testing.PB) {

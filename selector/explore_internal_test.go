@@ -24,9 +24,9 @@ func TestLatencyAwareExploresStaleNodes(t *testing.T) {
 	s := p.snap.Load()
 	slow := s.live[0]
 	for _, c := range s.live {
-		c.h.lat.reset(float64(200*time.Microsecond), now.UnixNano())
+		c.h.lat.Reset(float64(200*time.Microsecond), now.UnixNano())
 	}
-	slow.h.lat.reset(float64(50*time.Millisecond), now.UnixNano()) // slow bulk requests
+	slow.h.lat.Reset(float64(50*time.Millisecond), now.UnixNano()) // slow bulk requests
 
 	picks := func(n int) (slowPicks int) {
 		for range n {
@@ -39,7 +39,7 @@ func TestLatencyAwareExploresStaleNodes(t *testing.T) {
 			}
 			// Keep the fast nodes' samples fresh, as traffic would.
 			if pk.h != slow.h {
-				pk.h.lat.observe(float64(200*time.Microsecond), now.UnixNano(), p.tau)
+				pk.h.lat.Observe(float64(200*time.Microsecond), now.UnixNano(), p.tau)
 			}
 		}
 		return slowPicks

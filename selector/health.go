@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/latency"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -28,7 +29,7 @@ type health struct {
 	// picked is when the latency-aware selector last chose the node, in
 	// Unix nanoseconds; next to inflight, which an attempt writes anyway.
 	picked   atomic.Int64
-	lat      ewma
+	lat      latency.Average
 	explored atomic.Int64 // Unix nanoseconds of the last exploration pick
 }
 
@@ -93,13 +94,13 @@ func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, now int64, cau
 		}
 		// The time so far is a lower bound of the node's latency: it may
 		// only raise the estimate.
-		if v, ok := h.lat.value(now, p.tau); !ok || float64(elapsed) > v {
-			h.lat.observe(float64(elapsed), now, p.tau)
+		if v, ok := h.lat.Value(now, p.tau); !ok || float64(elapsed) > v {
+			h.lat.Observe(float64(elapsed), now, p.tau)
 		}
 	case healthy:
 		p.succeeded(pk, elapsed, now, hooks)
 	case timedOut:
-		h.lat.observe(p.slowSample(h, elapsed, now), now, p.tau)
+		h.lat.Observe(p.slowSample(h, elapsed, now), now, p.tau)
 		if !h.dead.Load() {
 			// Only consecutive timeouts count as a failure: one slow
 			// shard must not take a node (or every node) down.
@@ -112,7 +113,7 @@ func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, now int64, cau
 		}
 		p.failed(pk, cause, hooks)
 	case unhealthy:
-		h.lat.observe(p.slowSample(h, elapsed, now), now, p.tau)
+		h.lat.Observe(p.slowSample(h, elapsed, now), now, p.tau)
 		p.failed(pk, cause, hooks)
 	}
 }
@@ -120,7 +121,7 @@ func (p *Pool) report(pk pick, oc outcome, elapsed time.Duration, now int64, cau
 // slowSample is the latency sample of a failed attempt: at least twice the
 // current estimate, so that a node failing fast does not look fast.
 func (p *Pool) slowSample(h *health, elapsed time.Duration, now int64) float64 {
-	v, _ := h.lat.value(now, p.tau)
+	v, _ := h.lat.Value(now, p.tau)
 	return max(float64(elapsed), 2*v)
 }
 
@@ -133,14 +134,14 @@ func (p *Pool) succeeded(pk pick, elapsed time.Duration, now int64, hooks *rt.Ho
 		h.timeouts.Store(0)
 	}
 	if !h.dead.Load() && h.failures.Load() == 0 {
-		h.lat.observe(float64(elapsed), now, p.tau)
+		h.lat.Observe(float64(elapsed), now, p.tau)
 		return
 	}
 	up, ok := p.revived(pk, now)
 	if !ok {
 		return
 	}
-	h.lat.observe(float64(elapsed), now, p.tau)
+	h.lat.Observe(float64(elapsed), now, p.tau)
 	if up {
 		info := rt.NodeInfo{Node: pk.node}
 		p.hooks.NodeUp(info)

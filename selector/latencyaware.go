@@ -112,7 +112,7 @@ func explore(c Candidate, now int64) bool {
 	if h == nil || h.p == nil {
 		return false
 	}
-	stamp := h.lat.stamp.Load()
+	stamp := h.lat.Stamp()
 	last := h.explored.Load()
 	if stamp == 0 || now-max(stamp, last) < exploreAfter {
 		return false

@@ -229,7 +229,7 @@ func (p *Pool) Update(nodes []*rt.Node) {
 		h := known[n.Key()]
 		if h == nil {
 			h = &health{p: p}
-			h.lat.reset(med, now)
+			h.lat.Reset(med, now)
 			known[n.Key()] = h
 		}
 		if kept[h] {
@@ -256,7 +256,7 @@ func (p *Pool) medianLocked(now int64) float64 {
 	var lats []float64
 	add := func(cs []Candidate) {
 		for _, c := range cs {
-			if v, ok := c.h.lat.value(now, p.tau); ok && !c.h.dead.Load() {
+			if v, ok := c.h.lat.Value(now, p.tau); ok && !c.h.dead.Load() {
 				lats = append(lats, v)
 			}
 		}

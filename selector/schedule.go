@@ -86,7 +86,7 @@ func (p *Pool) revived(pk pick, now int64) (up, ok bool) {
 	up = h.dead.Load()
 	h.failures.Store(0)
 	if up {
-		h.lat.reset(p.medianLocked(now), now)
+		h.lat.Reset(p.medianLocked(now), now)
 		h.dead.Store(false)
 		h.retryAt.Store(0)
 		h.deadAt.Store(0)

@@ -1,7 +1,6 @@
 package selector
 
 import (
-	"math"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
@@ -46,8 +45,7 @@ func NewCandidate(n *rt.Node, inFlight int, latency time.Duration) Candidate {
 	h := new(health)
 	h.inflight.Store(int64(inFlight))
 	if latency > 0 {
-		h.lat.bits.Store(math.Float64bits(float64(latency)))
-		h.lat.n.Store(warmSamples)
+		h.lat.Reset(float64(latency), 0) // trusted; outside a pool, never decayed
 	}
 	return Candidate{Node: n, h: h}
 }
@@ -70,7 +68,7 @@ func (c Candidate) Latency() time.Duration { return c.latencyAt(-1) }
 
 // warm reports whether c's latency estimate rests on enough samples to be
 // trusted (see LatencyAware).
-func (c Candidate) warm() bool { return c.h != nil && c.h.lat.warm() }
+func (c Candidate) warm() bool { return c.h != nil && c.h.lat.Warm() }
 
 // pickedAt returns when the latency-aware selector last chose c, in Unix
 // nanoseconds; 0 if never.
@@ -104,12 +102,12 @@ func (c Candidate) latencyAt(now int64) time.Duration {
 		return 0
 	}
 	if c.h.p == nil {
-		return time.Duration(math.Float64frombits(c.h.lat.bits.Load()))
+		return time.Duration(c.h.lat.Last())
 	}
 	if now < 0 {
 		now = c.h.p.nowNanos()
 	}
-	v, _ := c.h.lat.value(now, c.h.p.tau)
+	v, _ := c.h.lat.Value(now, c.h.p.tau)
 	return time.Duration(v)
 }
 

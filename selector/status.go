@@ -54,7 +54,7 @@ func (p *Pool) Status() []NodeStatus {
 				st.RetryAt = time.Unix(0, c.h.retryAt.Load())
 				st.DeadSince = time.Unix(0, c.h.deadAt.Load())
 			}
-			if v, ok := c.h.lat.value(now, p.tau); ok {
+			if v, ok := c.h.lat.Value(now, p.tau); ok {
 				st.Latency = time.Duration(v)
 			}
 			out = append(out, st)
