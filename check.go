@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"time"
 
+	"github.com/esrt-dev/esrt/internal/check"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -18,14 +18,14 @@ func checkConfig(cfg Config) error {
 	if cfg.MaxRetries < 0 { // also with DisableRetry
 		return &rt.ConfigError{Field: "MaxRetries", Err: fmt.Errorf("negative value %d", cfg.MaxRetries)}
 	}
-	if err := nonNegative("DiscoverNodesInterval", cfg.DiscoverNodesInterval); err != nil {
+	if err := check.Duration("DiscoverNodesInterval", cfg.DiscoverNodesInterval); err != nil {
 		return err
 	}
-	if err := nonNegative("Pool.DiscoverNodesTimeout", cfg.Pool.DiscoverNodesTimeout); err != nil {
+	if err := check.Duration("Pool.DiscoverNodesTimeout", cfg.Pool.DiscoverNodesTimeout); err != nil {
 		return err
 	}
 	if cfg.Breaker.Failures < 0 { // per-node breakers off
-		if err := nonNegative("Breaker.Timeout", cfg.Breaker.Timeout); err != nil {
+		if err := check.Duration("Breaker.Timeout", cfg.Breaker.Timeout); err != nil {
 			return err
 		}
 	}
@@ -50,15 +50,6 @@ func checkConfig(cfg Config) error {
 		return &rt.ConfigError{Field: field, Err: errors.New("sniffing is not available for Elastic Cloud (CloudID): its nodes are behind a proxy")}
 	}
 	return checkHeaderValues(cfg)
-}
-
-// nonNegative returns an *rt.ConfigError naming the field at path if d is
-// negative.
-func nonNegative(path string, d time.Duration) error {
-	if d < 0 {
-		return &rt.ConfigError{Field: path, Err: fmt.Errorf("negative duration %v", d)}
-	}
-	return nil
 }
 
 // inGroup returns err, the error of a part that New built from the group

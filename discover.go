@@ -1,6 +1,7 @@
 package esrt
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"time"
@@ -47,7 +48,7 @@ func (d *discoverer) start(t *Transport, cfg Config, seeds []*rt.Node, via http.
 	}
 	d.sniffer = sniffer
 	if cfg.DiscoverNodesOnStart {
-		ctx, cancel := context.WithTimeout(context.Background(), orDefault(cfg.Pool.DiscoverNodesTimeout, 10*time.Second))
+		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(cfg.Pool.DiscoverNodesTimeout, 10*time.Second))
 		sniffer.Sniff(ctx) // logs its own outcome; the seeds serve if it fails
 		cancel()
 	}

@@ -2,6 +2,7 @@ package esrt
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/check"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -112,16 +114,9 @@ func (c HTTPTransportConfig) LogValue() slog.Value {
 // InsecureSkipVerify set because the pin's check replaces crypto/tls's):
 // a caller that changes the transport must keep both.
 func NewHTTPTransport(cfg HTTPTransportConfig) (*http.Transport, error) {
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{{"DialTimeout", cfg.DialTimeout}, {"TLSHandshakeTimeout", cfg.TLSHandshakeTimeout}, {"ResponseHeaderTimeout", cfg.ResponseHeaderTimeout}} {
-		if d.v < 0 {
-			return nil, &rt.ConfigError{Field: d.name, Err: fmt.Errorf("negative duration %v", d.v)}
-		}
-	}
-	if cfg.MaxIdleConnsPerHost < 0 {
-		return nil, &rt.ConfigError{Field: "MaxIdleConnsPerHost", Err: fmt.Errorf("negative value %d", cfg.MaxIdleConnsPerHost)}
+	if err := cmp.Or(check.Duration("DialTimeout", cfg.DialTimeout), check.Duration("TLSHandshakeTimeout", cfg.TLSHandshakeTimeout),
+		check.Duration("ResponseHeaderTimeout", cfg.ResponseHeaderTimeout), check.Count("MaxIdleConnsPerHost", cfg.MaxIdleConnsPerHost)); err != nil {
+		return nil, err
 	}
 	tlsCfg, err := clientTLSConfig(cfg)
 	if err != nil {
@@ -135,7 +130,7 @@ func NewHTTPTransport(cfg HTTPTransportConfig) (*http.Transport, error) {
 		}
 		p = &pin{sum: sum}
 	}
-	dialer := &net.Dialer{Timeout: orDefault(cfg.DialTimeout, 10*time.Second), KeepAlive: 30 * time.Second}
+	dialer := &net.Dialer{Timeout: cmp.Or(cfg.DialTimeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	perHost := cfg.MaxIdleConnsPerHost
 	if perHost == 0 {
 		perHost = 32
@@ -148,7 +143,7 @@ func NewHTTPTransport(cfg HTTPTransportConfig) (*http.Transport, error) {
 		MaxIdleConns:          0, // no global cap: MaxIdleConnsPerHost bounds each node
 		MaxIdleConnsPerHost:   perHost,
 		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   orDefault(cfg.TLSHandshakeTimeout, 10*time.Second),
+		TLSHandshakeTimeout:   cmp.Or(cfg.TLSHandshakeTimeout, 10*time.Second),
 		ResponseHeaderTimeout: cfg.ResponseHeaderTimeout,
 		ExpectContinueTimeout: time.Second,
 	}
@@ -214,13 +209,6 @@ func ParseFingerprint(s string) ([]byte, error) {
 		return nil, fmt.Errorf("%d bytes, want a SHA-256 fingerprint of %d bytes", len(b), sha256.Size)
 	}
 	return b, nil
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }
 
 // baseTransport returns cfg.Transport, or esrt's NewHTTPTransport with

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/esrt-dev/esrt/internal/check"
 	"github.com/esrt-dev/esrt/rt"
 )
 
@@ -161,16 +162,9 @@ func NewSniffer(cfg Config) (*Sniffer, error) {
 			return nil, &rt.ConfigError{Field: fmt.Sprintf("Seeds[%d]", i), Err: errors.New("nil node or node without host")}
 		}
 	}
-	for _, d := range []struct {
-		field string
-		v     time.Duration
-	}{{"Interval", cfg.Interval}, {"MinDelay", cfg.MinDelay}, {"RequestTimeout", cfg.RequestTimeout}} {
-		if d.v < 0 {
-			return nil, &rt.ConfigError{Field: d.field, Err: fmt.Errorf("negative duration %v", d.v)}
-		}
-	}
-	if cfg.MaxNodes < 0 {
-		return nil, &rt.ConfigError{Field: "MaxNodes", Err: fmt.Errorf("negative count %d", cfg.MaxNodes)}
+	if err := cmp.Or(check.Duration("Interval", cfg.Interval), check.Duration("MinDelay", cfg.MinDelay),
+		check.Duration("RequestTimeout", cfg.RequestTimeout), check.Count("MaxNodes", cfg.MaxNodes)); err != nil {
+		return nil, err
 	}
 	keep := func(n *rt.Node) bool { return !IsDedicatedMaster(n) }
 	if f := cfg.Filter; f != nil {
