@@ -11,9 +11,8 @@ import (
 // [bodyhook.Hook] that also reports the node that answered, through its
 // Node method (see routing.NodeOf).
 type trackedBody struct {
-	bodyhook.Hook
-	h    *health
-	node *rt.Node
+	bodyhook.Hook // its observer is the node's health: BodyDone ends the attempt
+	node          *rt.Node
 }
 
 // track returns body wrapped so that the attempt stops counting as in
@@ -26,8 +25,8 @@ type trackedBody struct {
 // io.Writer (a 101 Switching Protocols connection, which is not an
 // outstanding request): the attempt ends at once.
 func (tb *trackedBody) track(body io.ReadCloser, h *health, node *rt.Node) io.ReadCloser {
-	tb.h, tb.node = h, node
-	if !tb.Start(body, tb) {
+	tb.node = node
+	if !tb.Start(body, h) {
 		return body
 	}
 	if _, ok := body.(io.WriterTo); ok {
@@ -40,7 +39,10 @@ func (tb *trackedBody) track(body io.ReadCloser, h *health, node *rt.Node) io.Re
 func (tb *trackedBody) Node() *rt.Node { return tb.node }
 
 // BodyDone ends the attempt for the in-flight count.
-func (tb *trackedBody) BodyDone(error) { tb.h.inflight.Add(-1) }
+// BodyDone ends an attempt to the node: it is no longer in flight. The
+// health is the observer of the attempt's body, so that the body tracker
+// needs no pointer of its own to it.
+func (h *health) BodyDone(error) { h.inflight.Add(-1) }
 
 // writerToBody is a trackedBody whose body is an io.WriterTo.
 type writerToBody struct{ *trackedBody }

@@ -294,7 +294,7 @@ type attempt struct {
 // not modified.
 func (a *attempt) prepare(req *http.Request, editors []edit.Editor) error {
 	a.req = *req
-	a.ed = edit.Owned(req, &a.req)
+	a.ed = edit.Owned(&a.req)
 	return edit.Apply(&a.ed, editors)
 }
 

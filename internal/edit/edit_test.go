@@ -82,7 +82,7 @@ func TestChangesGoToOneCopy(t *testing.T) {
 func TestOwnedCopy(t *testing.T) {
 	req := newRequest(t)
 	out := *req
-	r := edit.Owned(req, &out)
+	r := edit.Owned(&out)
 	if r.Result() != &out {
 		t.Fatal("Result is not the owned copy")
 	}
