@@ -100,7 +100,7 @@ func (c *loggedRequest) traceCurl(resp *http.Response, err error, elapsed time.D
 	if tr.skip == "" && tr.redacted == "" && c.t.showBodies() {
 		keep = c.t.maxBody
 	}
-	resp.Body = &tracedBody{ReadCloser: resp.Body, max: keep, end: tr.write}
+	resp.Body = traceBody(resp.Body, keep, tr.write)
 	return resp
 }
 

@@ -3,54 +3,45 @@ package middleware
 import (
 	"io"
 	"sync"
-	"sync/atomic"
+
+	"github.com/esrt-dev/esrt/internal/bodyhook"
 )
 
-// tracedBody is a response body that keeps a copy of its first max bytes
-// (none if max ≤ 0) as the caller reads them, and counts every byte read.
-// It calls end exactly once, when a Read returns an error or when the body
-// is closed, whichever comes first, with the bytes kept, the count, and
-// the Read's error (io.EOF at the end of the body) or nil for a Close
-// before that. The bytes are passed through unchanged; Read and Close may
-// run concurrently.
+// traceBody returns rc wrapped so that it keeps a copy of its first max
+// bytes (none if max ≤ 0) as the caller reads them, and counts every byte
+// read. end is called exactly once, when a read fails or reaches the end
+// of the body, or when the body is closed, whichever comes first, with the
+// bytes kept, the count, and the read's error (io.EOF at the end of the
+// body) or nil for a Close before that. The bytes are passed through
+// unchanged; Read and Close may run concurrently.
+func traceBody(rc io.ReadCloser, max int, end func(kept []byte, read int64, err error)) io.ReadCloser {
+	b := &tracedBody{max: max, end: end}
+	return b.hook.WrapReads(rc, b)
+}
+
+// tracedBody is the observer of a traced body.
 type tracedBody struct {
-	io.ReadCloser
-	max int
-	end func(kept []byte, read int64, err error)
+	hook bodyhook.Hook
+	max  int
+	end  func(kept []byte, read int64, err error)
 
-	mu    sync.Mutex
-	kept  []byte
-	read  int64
-	ended atomic.Bool
+	mu   sync.Mutex
+	kept []byte
+	read int64
 }
 
-func (b *tracedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if n > 0 {
-		b.mu.Lock()
-		if room := b.max - len(b.kept); room > 0 {
-			b.kept = append(b.kept, p[:min(n, room)]...)
-		}
-		b.read += int64(n)
-		b.mu.Unlock()
+// BodyRead keeps and counts the bytes of a read.
+func (b *tracedBody) BodyRead(p []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if room := b.max - len(b.kept); room > 0 {
+		b.kept = append(b.kept, p[:min(len(p), room)]...)
 	}
-	if err != nil {
-		b.done(err)
-	}
-	return n, err
+	b.read += int64(len(p))
 }
 
-func (b *tracedBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.done(nil)
-	return err
-}
-
-// done calls end the first time it is called.
-func (b *tracedBody) done(err error) {
-	if b.ended.Swap(true) {
-		return
-	}
+// BodyDone calls end; the hook calls it once.
+func (b *tracedBody) BodyDone(err error) {
 	b.mu.Lock()
 	kept, read := b.kept, b.read
 	b.mu.Unlock()

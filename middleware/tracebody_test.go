@@ -37,10 +37,10 @@ func TestTracedBody(t *testing.T) {
 			var kept []byte
 			var read int64
 			var end error
-			b := &tracedBody{ReadCloser: io.NopCloser(src), max: tt.max, end: func(k []byte, n int64, err error) {
+			b := traceBody(io.NopCloser(src), tt.max, func(k []byte, n int64, err error) {
 				calls++
 				kept, read, end = k, n, err
-			}}
+			})
 			var got []byte
 			if tt.read < 0 {
 				got, _ = io.ReadAll(iotest.OneByteReader(b))
