@@ -42,10 +42,9 @@ const (
 //
 // Of the POST endpoints that endpoint calls Idempotent without being
 // reads, only index and create with an id are idempotent here; the others
-// (_refresh, _open, start and stop calls, ...) stay unsafe. The limiter
-// takes an idempotent POST for a read, apart from those two; it must not
-// take a _forcemerge for one. Every request that does not only read is a
-// write, scroll continuations included: they move a cursor.
+// (_refresh, _open, start and stop calls, ...) stay unsafe. Every request
+// that does not only read is a write, scroll continuations included: they
+// move a cursor.
 func operationOf(method string, e endpoint.Endpoint) (safe safety, read bool) {
 	switch e.Safety {
 	case endpoint.ReadOnly:
@@ -58,13 +57,6 @@ func operationOf(method string, e endpoint.Endpoint) (safe safety, read bool) {
 		return byBody, false
 	}
 	return unsafe, false
-}
-
-// classify returns the safety of the operation that method and path call
-// in the endpoint table, without allocating. The limiter reads it.
-func classify(method, path string) safety {
-	safe, _ := operationOf(method, endpoint.Lookup(method, path))
-	return safe
 }
 
 // readsByTable reports whether the endpoint table calls req's method and
@@ -99,16 +91,6 @@ func latencyKey(method string, e endpoint.Endpoint) string {
 		return http.MethodGet
 	}
 	return method
-}
-
-// cutLast splits path at its last slash: ("a/b/c") → ("c", "a/b"). The
-// limiting middleware uses it.
-func cutLast(path string) (last, rest string) {
-	i := strings.LastIndexByte(path, '/')
-	if i < 0 {
-		return path, ""
-	}
-	return path[i+1:], path[:i]
 }
 
 // idempotentBody decides a byBody operation from its body, read through

@@ -268,3 +268,10 @@ func TestOperationReadOnly(t *testing.T) {
 		}
 	}
 }
+
+// classify returns the safety of the operation that method and path call
+// in the endpoint table.
+func classify(method, path string) safety {
+	safe, _ := operationOf(method, endpoint.Lookup(method, path))
+	return safe
+}
