@@ -195,3 +195,6 @@ type hintError struct {
 func (e *hintError) Error() string { return e.err.Error() + " (" + e.hint + ")" }
 
 func (e *hintError) Unwrap() error { return e.err }
+
+// String names the layer, so that printing it shows no configuration.
+func (g *baseGuard) String() string { return "guard" }

@@ -76,9 +76,9 @@ func ExampleNewHTTPTransport() {
 // The order of the chain New builds, outermost first: the default chain,
 // then the chain with every optional layer on. Each layer's Unwrap returns
 // the next, down to the base transport; the reason for each layer's place
-// is in chain.go. A layer that is off is not in the chain at all. The
-// first deadlineTransport is the request timeout, the second the attempt
-// timeout.
+// is in chain.go. A layer that is off is not in the chain at all. Each of
+// esrt's layers prints its name; the caller's layers and the base transport
+// show their type here.
 func Example_chain() {
 	layers := func(cfg esrt.Config) {
 		tr, err := esrt.New(cfg)
@@ -87,7 +87,11 @@ func Example_chain() {
 		}
 		defer tr.Close()
 		for next := tr.Unwrap(); next != nil; {
-			fmt.Printf("  %T\n", next)
+			if name, ok := next.(fmt.Stringer); ok {
+				fmt.Println("  " + name.String())
+			} else {
+				fmt.Printf("  %T\n", next)
+			}
 			u, ok := next.(interface{ Unwrap() http.RoundTripper })
 			if !ok {
 				break
@@ -112,37 +116,37 @@ func Example_chain() {
 	})
 	// Output:
 	// default:
-	//   *middleware.deadlineTransport
-	//   *middleware.sizeLimitTransport
-	//   *middleware.retryTransport
-	//   *selector.Router
-	//   *middleware.headersTransport
-	//   *middleware.authTransport
-	//   *middleware.breakersTransport
-	//   *middleware.deadlineTransport
-	//   *esrt.baseGuard
+	//   request timeout
+	//   size limit
+	//   retry
+	//   routing
+	//   headers
+	//   auth
+	//   node breakers
+	//   attempt timeout
+	//   guard
 	//   *http.Transport
 	// every layer on:
 	//   *esrt_test.callSpan
-	//   *middleware.clusterBreakerTransport
-	//   *middleware.loggingTransport
-	//   *middleware.deadlineTransport
-	//   *middleware.productTransport
-	//   *middleware.sizeLimitTransport
-	//   *middleware.gzipTransport
-	//   *middleware.limiterTransport
-	//   *middleware.retryTransport
-	//   *middleware.hedgeTransport
-	//   *middleware.getAsPostTransport
-	//   *selector.Router
-	//   *middleware.headersTransport
-	//   *middleware.compatTransport
-	//   *middleware.authTransport
-	//   *middleware.breakersTransport
-	//   *middleware.deadlineTransport
-	//   *middleware.plaintextTransport
+	//   cluster breaker
+	//   logging
+	//   request timeout
+	//   product check
+	//   size limit
+	//   gzip
+	//   limiter
+	//   retry
+	//   hedge
+	//   GET body as POST
+	//   routing
+	//   headers
+	//   compatibility
+	//   auth
+	//   node breakers
+	//   attempt timeout
+	//   plaintext-credentials warning
 	//   *esrt_test.signer
-	//   *esrt.baseGuard
+	//   guard
 	//   *http.Transport
 }
 

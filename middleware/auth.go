@@ -150,3 +150,6 @@ func (c AuthConfig) LogValue() slog.Value { return slog.StringValue(c.String()) 
 // MarshalJSON encodes [AuthConfig.String], so that a configuration written
 // out as JSON carries no secret either.
 func (c AuthConfig) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
+
+// String names the layer, so that printing it shows no configuration.
+func (t *authTransport) String() string { return "auth" }

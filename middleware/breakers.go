@@ -249,3 +249,6 @@ func (b *Breakers) add(scheme, host, prefix string, n *rt.Node) *circuit {
 	b.table.Store(&t)
 	return c
 }
+
+// String names the layer, so that printing it shows no configuration.
+func (t *breakersTransport) String() string { return "node breakers" }

@@ -83,3 +83,6 @@ func (t *clusterBreakerTransport) Unwrap() http.RoundTripper { return t.next }
 
 // CloseIdleConnections forwards to the next RoundTripper.
 func (t *clusterBreakerTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
+
+// String names the layer, so that printing it shows no configuration.
+func (t *clusterBreakerTransport) String() string { return "cluster breaker" }

@@ -101,3 +101,6 @@ func (t *compatTransport) Unwrap() http.RoundTripper { return t.next }
 
 // CloseIdleConnections forwards to the next RoundTripper.
 func (t *compatTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
+
+// String names the layer, so that printing it shows no configuration.
+func (t *compatTransport) String() string { return "compatibility" }

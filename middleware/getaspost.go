@@ -43,3 +43,6 @@ func (t *getAsPostTransport) Unwrap() http.RoundTripper { return t.next }
 
 // CloseIdleConnections forwards to the next RoundTripper.
 func (t *getAsPostTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
+
+// String names the layer, so that printing it shows no configuration.
+func (t *getAsPostTransport) String() string { return "GET body as POST" }

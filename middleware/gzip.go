@@ -239,3 +239,6 @@ func (t *gzipTransport) Unwrap() http.RoundTripper { return t.next }
 
 // CloseIdleConnections forwards to the next RoundTripper.
 func (t *gzipTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
+
+// String names the layer, so that printing it shows no configuration.
+func (t *gzipTransport) String() string { return "gzip" }

@@ -121,3 +121,6 @@ func (t *headersTransport) Unwrap() http.RoundTripper { return t.next }
 
 // CloseIdleConnections forwards to the next RoundTripper.
 func (t *headersTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
+
+// String names the layer, so that printing it shows no configuration.
+func (t *headersTransport) String() string { return "headers" }

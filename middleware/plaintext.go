@@ -56,3 +56,6 @@ func (t *plaintextTransport) Unwrap() http.RoundTripper { return t.next }
 
 // CloseIdleConnections forwards to the next RoundTripper.
 func (t *plaintextTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
+
+// String names the layer, so that printing it shows no configuration.
+func (t *plaintextTransport) String() string { return "plaintext-credentials warning" }

@@ -328,3 +328,6 @@ func (t *sizeLimitTransport) Unwrap() http.RoundTripper { return t.next }
 
 // CloseIdleConnections forwards to the next RoundTripper.
 func (t *sizeLimitTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
+
+// String names the layer, so that printing it shows no configuration.
+func (t *sizeLimitTransport) String() string { return "size limit" }

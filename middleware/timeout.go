@@ -219,3 +219,11 @@ func (t *deadlineTransport) Unwrap() http.RoundTripper { return t.next }
 
 // CloseIdleConnections forwards to the next RoundTripper.
 func (t *deadlineTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.next) }
+
+// String names the layer, so that printing it shows no configuration.
+func (t *deadlineTransport) String() string {
+	if t.kind == deadlineAttempt {
+		return "attempt timeout"
+	}
+	return "request timeout"
+}

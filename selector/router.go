@@ -338,3 +338,6 @@ func (a *attempt) address(req *http.Request, n *rt.Node) *http.Request {
 	}
 	return &a.req
 }
+
+// String names the layer, so that printing it shows no configuration.
+func (r *Router) String() string { return "routing" }
