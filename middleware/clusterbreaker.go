@@ -22,7 +22,8 @@ import (
 // Place it outside the retry middleware, so that it judges requests rather
 // than attempts and an open breaker skips the retry loop and its backoff,
 // and outside the overall request timeout, so that requests that run out
-// of it count as failures: in the canonical order, just inside tracing.
+// of it count as failures (esrt.New puts it first, inside only the
+// caller's own middlewares).
 //
 // Each RoundTripper the middleware builds has its own breaker. It returns
 // a [*rt.ConfigError] for a Ratio outside (0, 1] or a negative value.

@@ -16,6 +16,9 @@
 // [endpoint.Of]: the endpoint the request's context carries
 // ([endpoint.NewContext]), else the one its method and path name.
 //
-// esrt.New assembles them in the canonical order; use them directly to build
-// a chain of your own with [rt.Chain].
+// esrt.New assembles them in the order its example Chain prints (package
+// esrt); use them directly to build a chain of your own with [rt.Chain].
+// Headers, Compatibility and Auth only add headers: placed right below the
+// routing middleware (package selector), they are applied to the router's
+// own copy of each attempt, so that a request is copied once per attempt.
 package middleware

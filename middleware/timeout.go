@@ -13,8 +13,7 @@ import (
 
 // RequestTimeout returns a middleware that bounds a whole request: every
 // attempt, every backoff between attempts, and the reading of the response
-// body. It belongs outside retry (second in esrt's canonical order, after
-// the tracing span), so that the retry middleware sees the deadline and
+// body. It belongs outside retry, so that the retry middleware sees the deadline and
 // starts no attempt, and waits no backoff, past it.
 //
 // d is the default; [rt.WithRequestTimeout] replaces it per request. Zero
@@ -44,7 +43,7 @@ func RequestTimeout(d time.Duration) (rt.Middleware, error) {
 
 // AttemptTimeout returns a middleware that bounds each attempt of a
 // request, from sending it to the end of its response body. It belongs
-// inside routing (after the per-node breaker in esrt's canonical order), so
+// inside routing (below the per-node breaker in esrt's chain), so
 // that the router sees the context it was given still alive when the
 // attempt times out: it counts the attempt as a slow sample of the node's
 // latency (and, only after consecutive timeouts, as a failure) rather than
