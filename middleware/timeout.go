@@ -13,8 +13,8 @@ import (
 
 // RequestTimeout returns a middleware that bounds a whole request: every
 // attempt, every backoff between attempts, and the reading of the response
-// body. It belongs outside retry, so that the retry middleware sees the deadline and
-// starts no attempt, and waits no backoff, past it.
+// body. It belongs outside retry, so that the retry middleware sees the
+// deadline and starts no attempt, and waits no backoff, past it.
 //
 // d is the default; [rt.WithRequestTimeout] replaces it per request. Zero
 // means no timeout. A negative d is an [*rt.ConfigError]. A negative
