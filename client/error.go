@@ -1,0 +1,167 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Error is an error answer of Elasticsearch or OpenSearch: any response
+// with a status of 300 or more. Every call of the client returns one for
+// such an answer; match it with [errors.As], or ask [IsNotFound],
+// [IsConflict] or [IsTooManyRequests].
+//
+// Elasticsearch answers most errors with an envelope,
+// {"error":{"type":...,"reason":...,"root_cause":[...],"caused_by":{...}},"status":N},
+// whose fields fill Type, Reason, RootCause and CausedBy. A plain-string
+// error ({"error":"no handler found for uri ..."}, as old versions and the
+// routing layer answer), a text or HTML body from a proxy and an empty body
+// leave Type empty and put what could be read in Reason.
+type Error struct {
+	// Endpoint is the id of the endpoint called ("search").
+	Endpoint string
+
+	// Status is the HTTP status code.
+	Status int
+
+	// Type is Elasticsearch's exception type ("index_not_found_exception");
+	// "" when the body held none.
+	Type string
+
+	// Reason is the human-readable reason: the envelope's, or the start of
+	// a body that had none.
+	Reason string
+
+	// RootCause holds the envelope's root causes.
+	RootCause []Cause
+
+	// CausedBy is the first link of the envelope's caused-by chain.
+	CausedBy *Cause
+
+	// FailedShards holds the failures per shard of a
+	// search_phase_execution_exception.
+	FailedShards []ShardFailure
+
+	// Body is the response body as it arrived.
+	Body []byte
+}
+
+// Cause is one exception of an error answer: a root cause or a link of
+// the caused-by chain.
+type Cause struct {
+	Type     string `json:"type"`
+	Reason   string `json:"reason"`
+	Index    string `json:"index,omitempty"`
+	CausedBy *Cause `json:"caused_by,omitempty"`
+}
+
+// ShardFailure is the failure of one shard in a search answer or error.
+type ShardFailure struct {
+	Shard  int    `json:"shard"`
+	Index  string `json:"index"`
+	Node   string `json:"node"`
+	Reason Cause  `json:"reason"`
+}
+
+// Error returns "esrt: <endpoint>: <status> <type>: <reason>".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("esrt: ")
+	if e.Endpoint != "" {
+		b.WriteString(e.Endpoint)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "%d", e.Status)
+	if e.Type != "" {
+		b.WriteString(" ")
+		b.WriteString(e.Type)
+	}
+	if e.Reason != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Reason)
+	}
+	return b.String()
+}
+
+// IsNotFound reports whether err is an *Error with status 404: a missing
+// index, document, point in time or scroll.
+func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
+
+// IsConflict reports whether err is an *Error with status 409: a version
+// conflict, or a create of a document that exists.
+func IsConflict(err error) bool { return hasStatus(err, http.StatusConflict) }
+
+// IsTooManyRequests reports whether err is an *Error with status 429: the
+// cluster rejected the request for now (a full queue, a circuit breaker).
+func IsTooManyRequests(err error) bool { return hasStatus(err, http.StatusTooManyRequests) }
+
+func hasStatus(err error, status int) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == status
+}
+
+// maxReason caps a reason taken from a body without an envelope.
+const maxReason = 200
+
+// newError reads an error answer.
+func newError(id string, status int, header http.Header, body []byte) *Error {
+	e := &Error{Endpoint: id, Status: status, Body: body}
+	var env struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &env) == nil && len(env.Error) > 0 {
+		var s string
+		if json.Unmarshal(env.Error, &s) == nil {
+			e.Reason = s
+			return e
+		}
+		var x struct {
+			Cause
+			RootCause    []Cause        `json:"root_cause"`
+			FailedShards []ShardFailure `json:"failed_shards"`
+		}
+		if json.Unmarshal(env.Error, &x) == nil {
+			e.Type, e.Reason, e.CausedBy = x.Type, x.Reason, x.CausedBy
+			e.RootCause, e.FailedShards = x.RootCause, x.FailedShards
+			return e
+		}
+	}
+	e.Reason = textReason(header.Get("Content-Type"), body)
+	if e.Reason == "" {
+		e.Reason = http.StatusText(status)
+	}
+	return e
+}
+
+var (
+	htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+	htmlTag   = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// textReason returns what a body without an error envelope says, in
+// short: an HTML page's title (or its text), else the first line.
+func textReason(contentType string, body []byte) string {
+	s := string(body)
+	if strings.Contains(contentType, "html") || strings.HasPrefix(strings.TrimSpace(s), "<") {
+		if m := htmlTitle.FindStringSubmatch(s); m != nil {
+			s = m[1]
+		} else {
+			s = htmlTag.ReplaceAllString(s, " ")
+		}
+		s = html.UnescapeString(s)
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > maxReason {
+		s = s[:maxReason]
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+		s += "…"
+	}
+	return s
+}
