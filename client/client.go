@@ -3,6 +3,7 @@ package client
 import (
 	"net/http"
 	"net/url"
+	"sync/atomic"
 )
 
 // Doer sends one HTTP request and returns its response, as
@@ -16,8 +17,9 @@ type Doer interface {
 // It is safe for concurrent use; it holds no connections of its own, so it
 // needs no Close.
 type Client struct {
-	doer Doer
-	base *url.URL
+	doer  Doer
+	base  *url.URL
+	facts atomic.Pointer[facts] // what GET / told, once asked
 }
 
 // Option changes how [New] builds a Client.

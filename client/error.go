@@ -7,6 +7,7 @@ import (
 	"html"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -68,6 +69,24 @@ type ShardFailure struct {
 	Reason Cause  `json:"reason"`
 }
 
+// UnmarshalJSON reads the shard number as a number or, as some versions
+// write it, a string.
+func (f *ShardFailure) UnmarshalJSON(b []byte) error {
+	type plain ShardFailure
+	var x struct {
+		plain
+		Shard json.RawMessage `json:"shard"`
+	}
+	if err := json.Unmarshal(b, &x); err != nil {
+		return err
+	}
+	*f = ShardFailure(x.plain)
+	if s := strings.Trim(string(x.Shard), `"`); s != "" {
+		f.Shard, _ = strconv.Atoi(s)
+	}
+	return nil
+}
+
 // Error returns "esrt: <endpoint>: <status> <type>: <reason>".
 func (e *Error) Error() string {
 	var b strings.Builder
@@ -120,18 +139,29 @@ func newError(id string, status int, header http.Header, body []byte) *Error {
 			e.Reason = s
 			return e
 		}
-		var x struct {
-			Cause
-			RootCause    []Cause        `json:"root_cause"`
-			FailedShards []ShardFailure `json:"failed_shards"`
-		}
+		var x Cause
 		if json.Unmarshal(env.Error, &x) == nil {
 			e.Type, e.Reason, e.CausedBy = x.Type, x.Reason, x.CausedBy
-			e.RootCause, e.FailedShards = x.RootCause, x.FailedShards
+			// Each part is read on its own: an odd field in one (a
+			// shard number as a string) must not lose the others.
+			var rc struct {
+				RootCause []Cause `json:"root_cause"`
+			}
+			if json.Unmarshal(env.Error, &rc) == nil {
+				e.RootCause = rc.RootCause
+			}
+			var fs struct {
+				FailedShards []ShardFailure `json:"failed_shards"`
+			}
+			if json.Unmarshal(env.Error, &fs) == nil {
+				e.FailedShards = fs.FailedShards
+			}
 			return e
 		}
 	}
-	e.Reason = textReason(header.Get("Content-Type"), body)
+	if !json.Valid(body) { // JSON without an envelope (a GET's found:false) says nothing more
+		e.Reason = textReason(header.Get("Content-Type"), body)
+	}
 	if e.Reason == "" {
 		e.Reason = http.StatusText(status)
 	}

@@ -57,6 +57,9 @@ func list(names []string) string {
 	return strings.Join(esc, ",")
 }
 
+// joinNames joins index names as the path parameter holds them, decoded.
+func joinNames(names []string) string { return strings.Join(names, ",") }
+
 // encode turns a request body into bytes: []byte, json.RawMessage and
 // string are sent as they are, an io.Reader is read to its end (so that a
 // retry can send it again), nil is no body, and any other value is
@@ -145,6 +148,30 @@ func (c *Client) request(ctx context.Context, k *call) (*http.Request, error) {
 func decode(id string, r *reply, v any) error {
 	if err := json.Unmarshal(r.body, v); err != nil {
 		return fmt.Errorf("esrt: %s: decode response: %w", id, err)
+	}
+	return nil
+}
+
+// inputError is the error for a call the client refuses to send.
+func inputError(id, msg string) error {
+	return fmt.Errorf("esrt: %s: %s", id, msg)
+}
+
+// encodeError wraps an error from encoding a request body.
+func encodeError(id string, err error) error {
+	return fmt.Errorf("esrt: %s: encode body: %w", id, err)
+}
+
+// checkNames refuses an empty index name or one with a comma, which would
+// change which indices a request reaches.
+func checkNames(id string, names []string) error {
+	for _, n := range names {
+		if n == "" {
+			return inputError(id, "empty index name")
+		}
+		if strings.ContainsRune(n, ',') {
+			return inputError(id, fmt.Sprintf("index name %q holds a comma; pass each index separately", n))
+		}
 	}
 	return nil
 }
