@@ -15,12 +15,15 @@ type action struct {
 	item   BulkItem
 	source []byte      // index, create
 	update *updateBody // update
+	cas    cas         // if_seq_no, if_primary_term
 }
 
 // actionMeta is the metadata of a bulk action line.
 type actionMeta struct {
-	Index string          `json:"_index"`
-	ID    json.RawMessage `json:"_id"`
+	Index         string          `json:"_index"`
+	ID            json.RawMessage `json:"_id"`
+	IfSeqNo       json.RawMessage `json:"if_seq_no"`
+	IfPrimaryTerm json.RawMessage `json:"if_primary_term"`
 }
 
 // parseBulk parses an NDJSON bulk body as Elasticsearch's BulkRequestParser
@@ -57,6 +60,9 @@ func parseBulk(body []byte, defaultIndex string) ([]action, *esError) {
 				return nil, e
 			}
 		}
+		if msgs := a.cas.validate(a.item.Action, a.update); msgs != nil {
+			return nil, validationError(msgs...)
+		}
 		actions = append(actions, a)
 	}
 	if len(actions) == 0 {
@@ -73,7 +79,11 @@ func parseAction(line []byte, lineNo int, defaultIndex string) (action, *esError
 	if e != nil {
 		return action{}, e
 	}
-	a := action{item: BulkItem{Action: name, Index: cmp.Or(meta.Index, defaultIndex), ID: rawID(meta.ID)}}
+	k, e := parseCASMeta(meta.IfSeqNo, meta.IfPrimaryTerm)
+	if e != nil {
+		return action{}, e
+	}
+	a := action{item: BulkItem{Action: name, Index: cmp.Or(meta.Index, defaultIndex), ID: rawID(meta.ID)}, cas: k}
 	if a.item.Index == "" {
 		return action{}, validationError("index is missing")
 	}
@@ -178,7 +188,7 @@ func (c *Cluster) applyItem(a action, reject func(BulkItem) bool) (item json.Raw
 	var obj []member
 	if fail == nil {
 		var res writeResult
-		res, fail = c.store.apply(writeOp{action: it.Action, index: it.Index, id: it.ID, source: a.source, update: a.update})
+		res, fail = c.store.apply(writeOp{action: it.Action, index: it.Index, id: it.ID, source: a.source, update: a.update, cas: a.cas})
 		if fail == nil {
 			obj = append(c.writeBody(res), kv("status", res.status))
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // ErrClosed is returned by [Node.Revive] after the cluster was closed.
@@ -98,6 +99,13 @@ type Config struct {
 	// RequestLogSize is the number of requests each node's log keeps (the
 	// oldest are dropped). If zero, 10000.
 	RequestLogSize int
+
+	// Now is the clock that points in time and scrolls expire by (their
+	// keep alive counts from their last use, and they are checked lazily
+	// when used), and that OpenSearch's creation_time reports. If nil,
+	// time.Now. A test sets it to a clock it advances to expire them
+	// without waiting; it must be safe for concurrent use.
+	Now func() time.Time
 }
 
 // NodeConfig configures one node. The zero value is a node with the
@@ -129,6 +137,7 @@ type Cluster struct {
 	clusterName string
 	uuid        string
 	cfg         Config
+	now         func() time.Time
 	tls         *certificates
 	store       *store
 	nodes       []*Node
@@ -163,6 +172,10 @@ func Start(cfg Config) (*Cluster, error) {
 	}
 	if c.cfg.RequestLogSize <= 0 {
 		c.cfg.RequestLogSize = 10000
+	}
+	c.now = cfg.Now
+	if c.now == nil {
+		c.now = time.Now
 	}
 	c.uuid = randomID(16)
 	c.routeTable = c.routes()

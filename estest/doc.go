@@ -24,9 +24,27 @@
 // of the q parameter (field:value, bare terms searched in every field,
 // "quoted phrases", AND or OR, the default operator OR, df and
 // default_operator, and * for every document; anything else in q is a 400
-// query_shard_exception, never ignored, see querystring.go); points in time
-// (open, search with, close); refresh; index create, get, exists and
+// query_shard_exception, never ignored, see querystring.go); _mget with
+// docs or ids, each entry as GET answers it, a missing index as that
+// entry's error; optimistic concurrency with if_seq_no and if_primary_term
+// on index, update, delete and bulk actions (409
+// version_conflict_engine_exception), and op_type=create; scroll
+// (?scroll= on _search, /_search/scroll for the next pages, DELETE
+// /_search/scroll by id, path or _all); points in time in the flavour of
+// the configured product and version: Elasticsearch 7.10 and later
+// (POST /{index}/_pit, DELETE /_pit), OpenSearch 2.4 and later (POST
+// /{index}/_search/point_in_time, DELETE /_search/point_in_time and its
+// _all, GET /_search/point_in_time/_all), neither routing the other's
+// paths (400 no handler, or for DELETE /_pit the delete index API, as on
+// the real servers), and older versions having none, so that clients fall
+// back to scroll; searches with {"pit":{"id":...}}; shard failures a test
+// injects with [Cluster.FailShards]; refresh; index create, get, exists and
 // delete. Writes create missing indices; searches see writes at once.
+// Scroll ids are encoded as the servers encode them, and an expired or
+// cleared scroll is Elasticsearch's 404 search_phase_execution_exception
+// whose root cause is search_context_missing_exception, a malformed id 400
+// "Cannot parse scroll id"; an unknown or expired point in time is a 404
+// search_context_missing_exception.
 //
 // A zero Config answers as Elasticsearch 9.1.0 ([DefaultVersion]), the
 // current major, so that go-elasticsearch v9 (which sends compatible-with=9
@@ -57,11 +75,11 @@
 // # What it does not emulate
 //
 // Mappings (the query engine infers types per value), analysis beyond
-// lowercasing and splitting, scoring (see query.go), aggregations, scroll,
-// _msearch, _mget, aliases, data streams, scripts, optimistic concurrency
-// (if_seq_no, version), routing, filter_path, refresh delays, shard
-// failures, and the Content-Type check (requests without a JSON content
-// type are accepted). Every index has one primary shard and one replica,
+// lowercasing and splitting, scoring (see query.go), aggregations, sliced
+// scroll, _msearch, _source filtering, aliases, data streams, scripts,
+// versioning by version and version_type, routing, filter_path, refresh
+// delays, search.max_keep_alive, and the Content-Type check (requests
+// without a JSON content type are accepted). Every index has one primary shard and one replica,
 // assigned when two data nodes are alive. Node roles are only reported:
 // every node, dedicated masters included, answers every request.
 // HTTP/1.1 only, as Elasticsearch.
@@ -90,5 +108,5 @@
 // A cluster runs one serving goroutine per live node, plus net/http's per
 // connection; [Cluster.Close] stops all of them and releases hung requests
 // before it returns. Nothing runs in the background otherwise: points in
-// time expire lazily.
+// time and scrolls expire lazily, checked against Config.Now when used.
 package estest

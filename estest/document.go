@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // withType reports whether responses carry "_type": "_doc", as
@@ -76,8 +77,15 @@ func (c *Cluster) checkSource(body []byte) *esError {
 // generated id, 201); ?op_type=create makes it createDoc.
 func (c *Cluster) indexDoc(rq *request) response {
 	action := "index"
-	if rq.params.Get("op_type") == "create" {
-		action = "create"
+	if v, ok := rq.params["op_type"]; ok {
+		switch strings.ToLower(v[0]) {
+		case "create":
+			action = "create"
+		case "index":
+		default:
+			return newError(http.StatusBadRequest, "illegal_argument_exception",
+				"opType must be 'create' or 'index', found: ["+v[0]+"]").response()
+		}
 	}
 	return c.write(rq, action)
 }
@@ -87,6 +95,10 @@ func (c *Cluster) indexDoc(rq *request) response {
 func (c *Cluster) createDoc(rq *request) response { return c.write(rq, "create") }
 
 func (c *Cluster) write(rq *request, action string) response {
+	k, e := parseCASParams(rq.params)
+	if e != nil {
+		return e.response()
+	}
 	id, hasID := rq.vars["id"]
 	if !hasID {
 		id = randomID(15)
@@ -97,32 +109,46 @@ func (c *Cluster) write(rq *request, action string) response {
 	if e := c.checkSource(rq.body); e != nil {
 		return e.response()
 	}
-	res, e := c.store.apply(writeOp{action: action, index: rq.vars["index"], id: id, source: rq.body})
-	if e != nil {
-		return e.response()
+	if msgs := k.validate(action, nil); msgs != nil {
+		return validationError(msgs...).response()
 	}
-	return c.writeResponse(rq, res)
+	return c.apply(rq, writeOp{action: action, index: rq.vars["index"], id: id, source: rq.body, cas: k})
 }
 
 // updateDoc answers POST /{index}/_update/{id}: a partial "doc" merged into
 // the document, "doc_as_upsert" or "upsert" when it is missing (201), 404
 // document_missing_exception otherwise, "noop" when nothing changes.
 func (c *Cluster) updateDoc(rq *request) response {
+	k, e := parseCASParams(rq.params)
+	if e != nil {
+		return e.response()
+	}
 	u, e := parseUpdate(rq.body)
 	if e != nil {
 		return e.response()
 	}
-	res, e := c.store.apply(writeOp{action: "update", index: rq.vars["index"], id: rq.vars["id"], update: u})
-	if e != nil {
-		return e.response()
+	if msgs := k.validate("update", u); msgs != nil {
+		return validationError(msgs...).response()
 	}
-	return c.writeResponse(rq, res)
+	return c.apply(rq, writeOp{action: "update", index: rq.vars["index"], id: rq.vars["id"], update: u, cas: k})
 }
 
 // deleteDoc answers DELETE /{index}/_doc/{id}: 200 "deleted" or 404
 // "not_found"; a missing index is 404 index_not_found_exception.
 func (c *Cluster) deleteDoc(rq *request) response {
-	res, e := c.store.apply(writeOp{action: "delete", index: rq.vars["index"], id: rq.vars["id"]})
+	k, e := parseCASParams(rq.params)
+	if e != nil {
+		return e.response()
+	}
+	if msgs := k.validate("delete", nil); msgs != nil {
+		return validationError(msgs...).response()
+	}
+	return c.apply(rq, writeOp{action: "delete", index: rq.vars["index"], id: rq.vars["id"], cas: k})
+}
+
+// apply performs op and answers as the document APIs do.
+func (c *Cluster) apply(rq *request, op writeOp) response {
+	res, e := c.store.apply(op)
 	if e != nil {
 		return e.response()
 	}
@@ -131,7 +157,20 @@ func (c *Cluster) deleteDoc(rq *request) response {
 
 // getDoc answers GET and HEAD /{index}/_doc/{id}.
 func (c *Cluster) getDoc(rq *request) response {
-	index, id := rq.vars["index"], rq.vars["id"]
+	obj, found, e := c.docEntry(rq.vars["index"], rq.vars["id"])
+	switch {
+	case e != nil:
+		return e.response()
+	case !found:
+		return response{status: http.StatusNotFound, body: encodeObject(obj)}
+	}
+	return okJSON(obj)
+}
+
+// docEntry is what GET answers for a document: found with its version,
+// sequence number and source, or {"_index","_id","found":false}; a missing
+// index is the error.
+func (c *Cluster) docEntry(index, id string) (obj []member, found bool, e *esError) {
 	s := c.store
 	s.mu.Lock()
 	ix := s.indices[index]
@@ -142,10 +181,10 @@ func (c *Cluster) getDoc(rq *request) response {
 	s.mu.Unlock()
 	switch {
 	case ix == nil:
-		return indexNotFound(index).response()
+		return nil, false, indexNotFound(index)
 	case d == nil || d.deleted:
-		return response{status: http.StatusNotFound, body: encodeObject(append(c.head(index, id), kv("found", false)))}
+		return append(c.head(index, id), kv("found", false)), false, nil
 	}
-	return okJSON(append(c.head(index, id), kv("_version", d.version), kv("_seq_no", d.seqNo), kv("_primary_term", 1),
-		kv("found", true), member{"_source", d.source}))
+	return append(c.head(index, id), kv("_version", d.version), kv("_seq_no", d.seqNo), kv("_primary_term", 1),
+		kv("found", true), member{"_source", d.source}), true, nil
 }

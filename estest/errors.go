@@ -19,6 +19,7 @@ type esError struct {
 	reason   string
 	extra    []member // metadata keys, in order (index, index_uuid, shard, ...)
 	causedBy *esError
+	roots    []*esError // root causes, when they are not the error itself (search phase failures)
 }
 
 func newError(status int, typ, reason string, extra ...member) *esError {
@@ -35,7 +36,14 @@ func kv(key string, v any) member {
 func (e *esError) cause(withRoot bool) json.RawMessage {
 	obj := make([]member, 0, 4+len(e.extra))
 	if withRoot {
-		obj = append(obj, member{"root_cause", mustMarshal([]json.RawMessage{e.rootCause()})})
+		roots := []json.RawMessage{e.rootCause()}
+		if e.roots != nil {
+			roots = roots[:0]
+			for _, r := range e.roots {
+				roots = append(roots, r.rootCause())
+			}
+		}
+		obj = append(obj, member{"root_cause", mustMarshal(roots)})
 	}
 	obj = append(obj, kv("type", e.typ), kv("reason", e.reason))
 	obj = append(obj, e.extra...)
@@ -49,7 +57,7 @@ func (e *esError) cause(withRoot bool) json.RawMessage {
 // outermost exception it raised.
 func (e *esError) rootCause() json.RawMessage {
 	c := *e
-	c.causedBy = nil
+	c.causedBy, c.roots = nil, nil
 	return c.cause(false)
 }
 
@@ -88,8 +96,14 @@ func versionConflict(ix *index, id string, version int64) *esError {
 		kv("index_uuid", ix.uuid), kv("shard", "0"), kv("index", ix.name))
 }
 
-func validationError(msg string) *esError {
-	return newError(http.StatusBadRequest, "action_request_validation_exception", "Validation Failed: 1: "+msg+";")
+// validationError is Elasticsearch's ActionRequestValidationException,
+// which numbers every message: "Validation Failed: 1: a;2: b;".
+func validationError(msgs ...string) *esError {
+	reason := "Validation Failed: "
+	for i, m := range msgs {
+		reason += strconv.Itoa(i+1) + ": " + m + ";"
+	}
+	return newError(http.StatusBadRequest, "action_request_validation_exception", reason)
 }
 
 func bodyRequired() *esError {

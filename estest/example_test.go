@@ -112,3 +112,47 @@ func ExampleNode_Kill() {
 	// killed: true
 	// revived: 200
 }
+
+func ExampleCluster_FailShards() {
+	c, err := estest.Start(estest.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	for _, index := range []string{"logs-a", "logs-b"} {
+		resp, err := http.Post(c.URLs()[0]+"/"+index+"/_doc", "application/json", strings.NewReader(`{"msg":"hi"}`))
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+	}
+
+	c.FailShards("logs-b", estest.ShardFailure{Type: "node_not_connected_exception", Reason: "[node-1] Node not connected"})
+	resp, err := http.Get(c.URLs()[0] + "/logs-*/_search")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Shards struct {
+			Total, Failed int
+			Failures      []struct {
+				Index  string
+				Reason struct{ Type string }
+			}
+		} `json:"_shards"`
+		Hits struct {
+			Hits []json.RawMessage
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(resp.StatusCode, body.Shards.Failed, "of", body.Shards.Total, "shards failed:",
+		body.Shards.Failures[0].Index, body.Shards.Failures[0].Reason.Type, "-", len(body.Hits.Hits), "hit")
+	// Output: 200 1 of 2 shards failed: logs-b node_not_connected_exception - 1 hit
+}

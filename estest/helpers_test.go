@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -182,4 +183,67 @@ func poll(limit time.Duration, cond func() bool) bool {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// clock is a Config.Now that a test advances by hand, so that points in
+// time and scrolls expire without waiting.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// mustSend sends a request and fails the test unless the status is want;
+// it returns the decoded object.
+func mustSend(t testing.TB, method, url, body string, want int) map[string]any {
+	t.Helper()
+	r := send(t, nil, method, url, body, nil)
+	if r.status != want {
+		t.Fatalf("%s %s: status %d, want %d\n%s", method, url, r.status, want, r.body)
+	}
+	if len(r.body) == 0 {
+		return nil
+	}
+	return r.object(t)
+}
+
+// hitIDs lists the _id of each hit of a search response.
+func hitIDs(m map[string]any) []string {
+	list, _ := get(m, "hits.hits").([]any)
+	out := []string{}
+	for _, h := range list {
+		id, _ := get(h, "_id").(string)
+		out = append(out, id)
+	}
+	return out
+}
+
+// sameShape fails the test when got lacks a key of the fixture
+// testdata/name or holds a value of another JSON type there.
+func sameShape(t testing.TB, got map[string]any, name string, skip ...string) {
+	t.Helper()
+	b, _ := json.Marshal(got)
+	if diffs := shapeDiff("", decodeJSON(t, b), decodeJSON(t, fixture(t, name)), skip...); len(diffs) > 0 {
+		t.Errorf("shape differs from %s:\n%s\ngot %s", name, strings.Join(diffs, "\n"), b)
+	}
+}
+
+// errorOf returns error.type and error.reason of an error response.
+func errorOf(m map[string]any) (typ, reason string) {
+	typ, _ = get(m, "error.type").(string)
+	reason, _ = get(m, "error.reason").(string)
+	return typ, reason
 }

@@ -14,20 +14,24 @@ type route struct {
 	handlers map[string]func(*request) response
 }
 
-// routes returns the REST API the cluster answers, as Elasticsearch's
-// RestController registers it.
-func (c *Cluster) routes() []route {
-	r := func(pattern string, handlers map[string]func(*request) response) route {
-		var segs []string
-		if pattern != "" {
-			segs = strings.Split(pattern, "/")
-		}
-		return route{pattern: segs, handlers: handlers}
+// newRoute builds a route from a pattern such as "{index}/_doc/{id}".
+func newRoute(pattern string, handlers map[string]func(*request) response) route {
+	var segs []string
+	if pattern != "" {
+		segs = strings.Split(pattern, "/")
 	}
+	return route{pattern: segs, handlers: handlers}
+}
+
+// routes returns the REST API the cluster answers, as Elasticsearch's
+// RestController registers it; the point-in-time routes depend on the
+// product and version (pit.go).
+func (c *Cluster) routes() []route {
+	r := newRoute
 	type h = map[string]func(*request) response
 	search := func(rq *request) response { return c.search(rq, false) }
 	count := func(rq *request) response { return c.search(rq, true) }
-	return []route{
+	return append([]route{
 		r("", h{"GET": c.root, "HEAD": c.root}),
 		r("_nodes", h{"GET": c.nodesInfo}),
 		r("_nodes/http", h{"GET": c.nodesInfo}),
@@ -36,9 +40,11 @@ func (c *Cluster) routes() []route {
 		r("_cluster/health/{index}", h{"GET": c.health}),
 		r("_bulk", h{"POST": c.bulk, "PUT": c.bulk}),
 		r("_search", h{"GET": search, "POST": search}),
+		r("_search/scroll", h{"GET": c.scroll, "POST": c.scroll, "DELETE": c.clearScroll}),
+		r("_search/scroll/{scroll_id}", h{"GET": c.scroll, "POST": c.scroll, "DELETE": c.clearScroll}),
 		r("_count", h{"GET": count, "POST": count}),
+		r("_mget", h{"GET": c.mget, "POST": c.mget}),
 		r("_refresh", h{"GET": c.refresh, "POST": c.refresh}),
-		r("_pit", h{"DELETE": c.closePIT}),
 		r("{index}", h{"GET": c.getIndex, "HEAD": c.getIndex, "PUT": c.createIndex, "DELETE": c.deleteIndex}),
 		r("{index}/_doc", h{"POST": c.indexDoc}),
 		r("{index}/_doc/{id}", h{"GET": c.getDoc, "HEAD": c.getDoc, "PUT": c.indexDoc, "POST": c.indexDoc, "DELETE": c.deleteDoc}),
@@ -47,9 +53,9 @@ func (c *Cluster) routes() []route {
 		r("{index}/_bulk", h{"POST": c.bulk, "PUT": c.bulk}),
 		r("{index}/_search", h{"GET": search, "POST": search}),
 		r("{index}/_count", h{"GET": count, "POST": count}),
+		r("{index}/_mget", h{"GET": c.mget, "POST": c.mget}),
 		r("{index}/_refresh", h{"GET": c.refresh, "POST": c.refresh}),
-		r("{index}/_pit", h{"POST": c.openPIT}),
-	}
+	}, c.pitRoutes()...)
 }
 
 // match reports whether segs fit the pattern, with the variables and the

@@ -11,7 +11,9 @@ import (
 
 // search answers _search and _count, with or without an index expression.
 // A search whose body names a point in time reads the documents frozen when
-// it opened and ignores the URL's indices.
+// it opened and ignores the URL's indices; one with ?scroll= opens a scroll
+// (scroll.go). Shards made to fail by FailShards drop their documents and
+// are reported in _shards, or fail the search (shards.go).
 func (c *Cluster) search(rq *request, count bool) response {
 	sr, err := parseSearchRequest(rq.body, rq.params)
 	if err != nil {
@@ -20,21 +22,34 @@ func (c *Cluster) search(rq *request, count bool) response {
 	pitID := sr.pitID()
 	if count {
 		pitID = "" // a count reads the URL's indices
+	} else if pitID != "" && !c.hasPIT() {
+		return badSearch(parsingError("Unknown key for a START_OBJECT in [pit].")).response()
 	}
-	docs, shards, e := c.docsFor(rq, pitID)
+	keepAlive, scrolling, e := scrollParam(rq, sr, count)
 	if e != nil {
 		return e.response()
 	}
-	total, page := sr.run(docs)
-	if count {
-		return okJSON([]member{kv("count", total), {"_shards", shardsObject(shards)}})
+	sc, e := c.scopeFor(rq, pitID)
+	if e != nil {
+		return e.response()
 	}
+	if e := sc.failure(rq.params.Get("allow_partial_search_results") != "false"); e != nil {
+		return e.response()
+	}
+	if count {
+		total, _ := sr.run(sc.docs)
+		return okJSON([]member{kv("count", total), {"_shards", sc.shardsObject()}})
+	}
+	if scrolling {
+		return c.openScroll(rq, sr, sc, keepAlive)
+	}
+	total, page := sr.run(sc.docs)
 	var out []member
 	if pitID != "" {
 		out = append(out, kv("pit_id", pitID))
 	}
 	out = append(out, kv("took", time.Since(rq.start).Milliseconds()), kv("timed_out", false),
-		member{"_shards", shardsObject(shards)}, member{"hits", c.hitsObject(rq, total, page)})
+		member{"_shards", sc.shardsObject()}, member{"hits", c.hitsObject(rq, total, page)})
 	return okJSON(out)
 }
 
@@ -51,60 +66,26 @@ func badSearch(err error) *esError {
 	return e
 }
 
-// docsFor returns the documents a search reads and the number of
-// indices they come from: those frozen by the point in time pitID, or when
-// pitID is "" the live documents of the request's indices.
-func (c *Cluster) docsFor(rq *request, pitID string) ([]searchDoc, int, *esError) {
+// scopeFor returns what a search reads: the documents frozen by the point
+// in time pitID, or when pitID is "" the live documents of the request's
+// indices, less those of failing shards.
+func (c *Cluster) scopeFor(rq *request, pitID string) (scope, *esError) {
+	node := c.dataNodeID(rq)
+	s := c.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if pitID != "" {
-		return c.pitDocs(pitID, pitKeepAlive(rq.body))
+		p := s.usePIT(pitID, pitKeepAlive(rq.body), c.now())
+		if p == nil {
+			return scope{}, newError(http.StatusNotFound, "search_context_missing_exception", "No search context found for id ["+pitID+"]")
+		}
+		return s.newScope(p.docs, p.names, node), nil
 	}
-	return c.indexDocs(rq)
-}
-
-// pitDocs returns the documents frozen by the point in time id and the
-// number of indices it covers, extending it by keepAlive when that is
-// positive; an unknown or expired id is a 404.
-func (c *Cluster) pitDocs(id string, keepAlive time.Duration) ([]searchDoc, int, *esError) {
-	s := c.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.usePIT(id, keepAlive, time.Now())
-	if p == nil {
-		return nil, 0, newError(http.StatusNotFound, "search_context_missing_exception", "No search context found for id ["+id+"]")
-	}
-	return p.docs, p.indices, nil
-}
-
-// pitKeepAlive reads pit.keep_alive from a search body; a missing or
-// malformed value is 0.
-func pitKeepAlive(body []byte) time.Duration {
-	var b struct {
-		Pit struct {
-			KeepAlive string `json:"keep_alive"`
-		} `json:"pit"`
-	}
-	_ = json.Unmarshal(body, &b)
-	d, _ := parseTimeValue(b.Pit.KeepAlive)
-	return d
-}
-
-// indexDocs returns the live documents of the request's indices and how
-// many indices they are.
-func (c *Cluster) indexDocs(rq *request) ([]searchDoc, int, *esError) {
-	s := c.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	names, e := s.resolve(rq.vars["index"], rq.params.Get("ignore_unavailable") == "true")
 	if e != nil {
-		return nil, 0, e
+		return scope{}, e
 	}
-	return s.snapshot(names), len(names), nil
-}
-
-// shardsObject is the _shards section of n indices of one shard each, all
-// successful.
-func shardsObject(n int) json.RawMessage {
-	return encodeObject([]member{kv("total", n), kv("successful", n), kv("skipped", 0), kv("failed", 0)})
+	return s.newScope(s.snapshot(names), names, node), nil
 }
 
 // hitsObject is the hits section of a search response: the total (a plain
@@ -138,59 +119,10 @@ func (c *Cluster) hitObject(h searchHit) json.RawMessage {
 	return encodeObject(obj)
 }
 
-// openPIT answers POST /{index}/_pit?keep_alive=...: the documents of the
-// indices are frozen until the point in time is closed or expires (checked
-// when it is used; no timer runs).
-func (c *Cluster) openPIT(rq *request) response {
-	ka := rq.params.Get("keep_alive")
-	if ka == "" {
-		return validationError("[keep_alive] is not specified").response()
-	}
-	keepAlive, err := parseTimeValue(ka)
-	if err != nil {
-		return newError(http.StatusBadRequest, "illegal_argument_exception", err.Error()).response()
-	}
-	s := c.store
-	s.mu.Lock()
-	names, e := s.resolve(rq.vars["index"], rq.params.Get("ignore_unavailable") == "true")
-	if e != nil {
-		s.mu.Unlock()
-		return e.response()
-	}
-	id := s.openPIT(names, keepAlive, time.Now())
-	s.mu.Unlock()
-	return okJSON([]member{kv("id", id), {"_shards", shardsObject(len(names))}})
-}
-
-// closePIT answers DELETE /_pit with {"id": ...}: 200 with num_freed 1, or
-// 404 with num_freed 0 for an unknown or expired id.
-func (c *Cluster) closePIT(rq *request) response {
-	var body struct {
-		ID string `json:"id"`
-	}
-	if len(strings.TrimSpace(string(rq.body))) == 0 {
-		return bodyRequired().response()
-	}
-	if err := json.Unmarshal(rq.body, &body); err != nil {
-		return newError(http.StatusBadRequest, "x_content_parse_exception", syntaxReason(rq.body)).response()
-	}
-	if body.ID == "" {
-		return validationError("point in time id is not specified").response()
-	}
-	s := c.store
-	s.mu.Lock()
-	p := s.usePIT(body.ID, 0, time.Now())
-	delete(s.pits, body.ID)
-	s.mu.Unlock()
-	if p == nil {
-		return response{status: http.StatusNotFound, body: encodeObject([]member{kv("succeeded", true), kv("num_freed", 0)})}
-	}
-	return okJSON([]member{kv("succeeded", true), kv("num_freed", 1)})
-}
-
-// parseTimeValue parses an Elasticsearch time value: a number followed by
-// d, h, m, s, ms, micros or nanos.
-func parseTimeValue(s string) (time.Duration, error) {
+// parseTimeValue parses an Elasticsearch time value, the setting or
+// parameter name: a number followed by d, h, m, s, ms, micros or nanos. An
+// empty value is 0.
+func parseTimeValue(name, s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, nil
@@ -209,5 +141,5 @@ func parseTimeValue(s string) (time.Duration, error) {
 			break
 		}
 	}
-	return 0, errors.New("failed to parse setting [keep_alive] with value [" + s + "] as a time value: unit is missing or unrecognized")
+	return 0, errors.New("failed to parse setting [" + name + "] with value [" + s + "] as a time value: unit is missing or unrecognized")
 }

@@ -11,13 +11,18 @@ import (
 )
 
 // store is the in-memory state every node shares: indices with their
-// documents, and open points in time. Each index is one shard with a
-// primary term of 1; writes are visible to searches at once.
+// documents, open points in time and scrolls, and injected shard failures.
+// Each index is one shard with a primary term of 1; writes are visible to
+// searches at once. Points in time and scrolls expire lazily: they are
+// checked against time.Now when used, and nothing runs in the background.
 type store struct {
-	mu      sync.Mutex
-	indices map[string]*index
-	pits    map[string]*pit
-	order   int64 // global write counter; searchDoc.SeqNo
+	mu          sync.Mutex
+	indices     map[string]*index
+	pits        map[string]*pit
+	scrolls     map[int64]*scrollCtx // by the id of their first search context
+	nextContext int64                // search context ids, as scroll ids carry them
+	failing     map[string]ShardFailure
+	order       int64 // global write counter; searchDoc.SeqNo
 }
 
 type index struct {
@@ -40,13 +45,17 @@ type doc struct {
 
 // pit is an open point in time: the documents visible when it opened.
 type pit struct {
-	docs    []searchDoc
-	indices int
-	expires time.Time
+	id        string
+	docs      []searchDoc
+	names     []string // the indices it covers
+	created   time.Time
+	keepAlive time.Duration
+	expires   time.Time
 }
 
 func newStore() *store {
-	return &store{indices: map[string]*index{}, pits: map[string]*pit{}}
+	return &store{indices: map[string]*index{}, pits: map[string]*pit{},
+		scrolls: map[int64]*scrollCtx{}, failing: map[string]ShardFailure{}}
 }
 
 // validIndexName applies Elasticsearch's index name rules.
@@ -194,15 +203,15 @@ func (s *store) count(index string) int {
 
 // openPIT freezes the live documents of names; expired points in time are
 // dropped on the way. s.mu is held.
-func (s *store) openPIT(names []string, keepAlive time.Duration, now time.Time) string {
+func (s *store) openPIT(names []string, keepAlive time.Duration, now time.Time) *pit {
 	for id, p := range s.pits {
 		if now.After(p.expires) {
 			delete(s.pits, id)
 		}
 	}
-	id := randomID(48)
-	s.pits[id] = &pit{docs: s.snapshot(names), indices: len(names), expires: now.Add(keepAlive)}
-	return id
+	p := &pit{id: randomID(48), docs: s.snapshot(names), names: names, created: now, keepAlive: keepAlive, expires: now.Add(keepAlive)}
+	s.pits[p.id] = p
+	return p
 }
 
 // usePIT returns an open point in time and extends it by keepAlive when
@@ -217,7 +226,7 @@ func (s *store) usePIT(id string, keepAlive time.Duration, now time.Time) *pit {
 		return nil
 	}
 	if keepAlive > 0 {
-		p.expires = now.Add(keepAlive)
+		p.keepAlive, p.expires = keepAlive, now.Add(keepAlive)
 	}
 	return p
 }

@@ -13,6 +13,7 @@ type writeOp struct {
 	id     string
 	source []byte      // index and create
 	update *updateBody // update
+	cas    cas         // if_seq_no and if_primary_term, checked against the document
 }
 
 // writeResult is the outcome of a successful writeOp.
@@ -71,9 +72,9 @@ func (s *store) apply(op writeOp) (writeResult, *esError) {
 	case "index", "create":
 		return s.write(ix, op)
 	case "update":
-		return s.update(ix, op.id, op.update)
+		return s.update(ix, op)
 	case "delete":
-		return s.remove(ix, op.id), nil
+		return s.remove(ix, op)
 	}
 	return writeResult{index: ix.name, id: op.id}, nil
 }
@@ -93,6 +94,9 @@ func (s *store) target(op writeOp) (*index, *esError) {
 // a live document. s.mu is held.
 func (s *store) write(ix *index, op writeOp) (writeResult, *esError) {
 	d, live := ix.live(op.id)
+	if e := op.cas.check(ix, op.id, d); e != nil {
+		return writeResult{}, e
+	}
 	switch {
 	case !live:
 		return s.put(ix, op.id, clone(op.source), "created", http.StatusCreated), nil
@@ -102,12 +106,16 @@ func (s *store) write(ix *index, op writeOp) (writeResult, *esError) {
 	return s.put(ix, op.id, clone(op.source), "updated", http.StatusOK), nil
 }
 
-// update merges u into the live document id, or creates it from the
+// update merges op.update into the live document, or creates it from the
 // upsert; s.mu is held.
-func (s *store) update(ix *index, id string, u *updateBody) (writeResult, *esError) {
+func (s *store) update(ix *index, op writeOp) (writeResult, *esError) {
+	id, u := op.id, op.update
 	d, live := ix.live(id)
 	switch {
 	case live:
+		if e := op.cas.check(ix, id, d); e != nil {
+			return writeResult{}, e
+		}
 		return s.merge(ix, id, d, u)
 	case u.DocAsUpsert:
 		return s.put(ix, id, clone(u.Doc), "created", http.StatusCreated), nil
@@ -133,21 +141,25 @@ func (s *store) merge(ix *index, id string, d *doc, u *updateBody) (writeResult,
 	return s.put(ix, id, merged, "updated", http.StatusOK), nil
 }
 
-// remove leaves a tombstone in place of the live document id. Removing a
-// missing document is not_found, but still takes a sequence number and a
+// remove leaves a tombstone in place of the live document op.id. Removing
+// a missing document is not_found, but still takes a sequence number and a
 // version. s.mu is held.
-func (s *store) remove(ix *index, id string) writeResult {
+func (s *store) remove(ix *index, op writeOp) (writeResult, *esError) {
+	id := op.id
 	d, live := ix.live(id)
+	if e := op.cas.check(ix, id, d); e != nil {
+		return writeResult{}, e
+	}
 	res := writeResult{index: ix.name, id: id, version: nextVersion(d), seqNo: ix.nextSeqNo}
 	ix.nextSeqNo++
 	if !live {
 		res.result, res.status = "not_found", http.StatusNotFound
-		return res
+		return res, nil
 	}
 	s.order++
 	ix.docs[id] = &doc{source: d.source, version: res.version, seqNo: res.seqNo, order: s.order, deleted: true}
 	res.result, res.status = "deleted", http.StatusOK
-	return res
+	return res, nil
 }
 
 // put stores src as id's next version; s.mu is held.
