@@ -30,24 +30,28 @@ var ErrClosed = errors.New("esrt: bulk indexer closed")
 // for the retries it calls for) before it takes further items, so when
 // the cluster is slow or down the queue fills and Add waits: it returns
 // the error of its context if that ends first. Nothing is buffered without
-// bound. What the indexer holds is at most QueueSize items (their Body
-// values are the caller's), plus, per worker, one request body of about
-// FlushBytes (or one larger item), the items in it and its response.
-// Workers keep their buffers for the next request and start small: a
-// worker that never fills a request never holds FlushBytes.
+// bound: the indexer holds at most
+//
+//	QueueSize items + Workers × (FlushBytes of NDJSON + its items + its response)
+//
+// where an item larger than FlushBytes takes FlushBytes' place, and the
+// items' Body values are the caller's. Workers keep their buffers for the
+// next request and grow them as items come: a worker never allocates
+// FlushBytes ahead, and drops a buffer that one huge item grew.
 //
 // # Outcomes and retries
 //
 // Each item ends once, with OnSuccess or OnFailure (the item's own, else
 // the config's), called from a worker: callbacks run concurrently and
-// must not block for long, since the worker waits for them. An item
-// succeeds when the cluster applied it (a delete of a missing document
-// succeeds with Result "not_found"). An item refused with a status of
-// RetryOnStatus (429 by default) is sent again, alone with the other
-// items of its request that were refused, after a jittered exponential
-// backoff, up to MaxRetries times; every other item of the request has
-// ended already and is not sent again. After MaxRetries it fails with the
-// last refusal.
+// must not block for long, since the worker waits for them; nor may they
+// call the indexer's Add, Flush or Close, which could wait for that very
+// worker. An item succeeds when the cluster applied it (a delete of a
+// missing document succeeds with Result "not_found"). An item refused
+// with a status of RetryOnStatus (429 by default) is sent again, alone
+// with the other items of its request that were refused, after a jittered
+// exponential backoff, up to MaxRetries times; every other item of the
+// request has ended already and is not sent again. After MaxRetries it
+// fails with the last refusal.
 //
 // A request that fails as a whole is reported to OnError, then:
 //
@@ -82,7 +86,7 @@ var ErrClosed = errors.New("esrt: bulk indexer closed")
 // goroutines: always Close an indexer.
 type BulkIndexer struct {
 	c     *Client
-	cfg   *settings
+	cfg   *bulkSettings
 	queue chan BulkItem
 	stats bulkStats
 
@@ -106,7 +110,7 @@ func NewBulkIndexer(c *Client, cfg BulkIndexerConfig) (*BulkIndexer, error) {
 	if c == nil {
 		return nil, errors.New("esrt: NewBulkIndexer with a nil *Client")
 	}
-	s, err := newSettings(cfg)
+	s, err := newBulkSettings(cfg)
 	if err != nil {
 		return nil, err
 	}

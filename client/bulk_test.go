@@ -21,10 +21,10 @@ import (
 // -short it sends 20 000, which shows the same.
 func TestBulkIndexerResendsOnlyRejectedItems(t *testing.T) {
 	docs := 100_000
-	if testing.Short() || raceEnabled {
+	if testing.Short() || bulkRace {
 		docs = 20_000
 	}
-	c, es := newCluster(t, 3)
+	c, es := newBulkCluster(t, 3)
 	var rejected atomic.Int64
 	var seen sync.Map
 	for _, n := range c.Nodes() {
@@ -45,7 +45,7 @@ func TestBulkIndexerResendsOnlyRejectedItems(t *testing.T) {
 		Index:      "docs",
 		Workers:    4,
 		FlushBytes: 60_000, // so that the request log holds whole bodies
-		Backoff:    fastRetry,
+		Backoff:    bulkFastRetry,
 		OnSuccess: func(_ context.Context, it BulkItem, res BulkResult) {
 			succeeded.Add(1)
 			num, _ := strconv.Atoi(it.ID[1:])
@@ -89,27 +89,7 @@ func TestBulkIndexerResendsOnlyRejectedItems(t *testing.T) {
 		t.Errorf("OnSuccess %d times, %d with a wrong result; want %d and 0", succeeded.Load(), wrong.Load(), docs)
 	}
 
-	// The request log: every item once, the rejected ones twice.
-	sends := map[string]int{}
-	total, bytes := 0, 0
-	reqs := bulkRequests(t, c)
-	for _, r := range reqs {
-		for _, it := range parseSent(t, r.Body) {
-			sends[it.ID]++
-			total++
-		}
-		bytes += r.BodySize
-	}
-	if want := docs + int(rejected.Load()); total != want {
-		t.Errorf("%d items in all bulk bodies, want %d (%d documents + %d rejected)", total, want, docs, rejected.Load())
-	}
-	for id, n := range sends {
-		num, _ := strconv.Atoi(id[1:])
-		if want := 1 + btoi(num%50 == 7); n != want {
-			t.Fatalf("item %s sent %d times, want %d", id, n, want)
-		}
-	}
-
+	reqs, bytes := checkSends(t, c, docs, int(rejected.Load()))
 	want := BulkIndexerStats{
 		Added: uint64(docs), Flushed: uint64(docs), Indexed: uint64(docs),
 		Retried: uint64(rejected.Load()), Bytes: uint64(bytes), Requests: uint64(len(reqs)),
@@ -119,23 +99,47 @@ func TestBulkIndexerResendsOnlyRejectedItems(t *testing.T) {
 	}
 }
 
-func btoi(b bool) int {
-	if b {
-		return 1
+// checkSends checks the request log of TestBulkIndexerResendsOnlyRejectedItems:
+// every item was sent once, and the rejected ones twice. It returns the
+// bulk requests and their bytes.
+func checkSends(t *testing.T, c *estest.Cluster, docs, rejected int) (reqs []estest.Request, bytes int) {
+	t.Helper()
+	sends := map[string]int{}
+	total := 0
+	reqs = bulkRequests(t, c)
+	for _, r := range reqs {
+		for _, it := range parseSent(t, r.Body) {
+			sends[it.ID]++
+			total++
+		}
+		bytes += r.BodySize
 	}
-	return 0
+	if want := docs + rejected; total != want {
+		t.Errorf("%d items in all bulk bodies, want %d (%d documents + %d rejected)", total, want, docs, rejected)
+	}
+	for id, n := range sends {
+		num, _ := strconv.Atoi(id[1:])
+		want := 1
+		if num%50 == 7 {
+			want = 2
+		}
+		if n != want {
+			t.Fatalf("item %s sent %d times, want %d", id, n, want)
+		}
+	}
+	return reqs, bytes
 }
 
 // TestBulkIndexerWaitsOutOutage kills every node: the indexer holds no
 // more than its bound, Add waits and gives up with its context, and once
 // the nodes are back everything lands.
 func TestBulkIndexerWaitsOutOutage(t *testing.T) {
-	c, es := newCluster(t, 3)
+	c, es := newBulkCluster(t, 3)
 	for _, n := range c.Nodes() {
 		n.Kill()
 	}
-	o := newOutcomes()
-	cfg := o.config(BulkIndexerConfig{Index: "docs", Workers: 2, FlushCount: 10, QueueSize: 20, FlushInterval: -1, Backoff: fastRetry})
+	o := newBulkOutcomes()
+	cfg := o.config(BulkIndexerConfig{Index: "docs", Workers: 2, FlushCount: 10, QueueSize: 20, FlushInterval: -1, Backoff: bulkFastRetry})
 	bi, err := NewBulkIndexer(es, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +187,7 @@ func TestBulkIndexerWaitsOutOutage(t *testing.T) {
 	if st.Indexed != uint64(accepted) || st.Failed != 0 || st.Retried == 0 {
 		t.Errorf("Stats() = %+v: want %d indexed, none failed, some retried", st, accepted)
 	}
-	if len(o.errors) == 0 || !unsent(o.errors[0]) {
+	if len(o.errors) == 0 || !neverSent(o.errors[0]) {
 		t.Errorf("OnError saw %v, want the refused connections", o.errors)
 	}
 }

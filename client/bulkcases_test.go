@@ -15,7 +15,7 @@ import (
 // TestBulkIndexerLargeItemSentAlone: an item larger than FlushBytes goes
 // in a request of its own, and the items around it in others.
 func TestBulkIndexerLargeItemSentAlone(t *testing.T) {
-	c, es := newCluster(t, 1)
+	c, es := newBulkCluster(t, 1)
 	bi, err := NewBulkIndexer(es, BulkIndexerConfig{Index: "docs", Workers: 1, FlushBytes: 200, FlushInterval: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -56,15 +56,15 @@ func TestBulkIndexerLargeItemSentAlone(t *testing.T) {
 // marshalled fails through OnFailure, leaves no action line behind, and
 // the items around it are sent.
 func TestBulkIndexerBadBodyFailsAlone(t *testing.T) {
-	c, es := newCluster(t, 1)
-	o := newOutcomes()
+	c, es := newBulkCluster(t, 1)
+	o := newBulkOutcomes()
 	bi, err := NewBulkIndexer(es, o.config(BulkIndexerConfig{Index: "docs", Workers: 1, FlushCount: 5, FlushInterval: -1}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	items := []BulkItem{
 		{ID: "a", Body: `{"n":1}`},
-		{ID: "broken", Body: &errReader{n: 1}},
+		{ID: "broken", Body: &failingReader{n: 1}},
 		{ID: "b", Body: `{"n":2}`},
 		{ID: "unmarshalable", Body: map[string]any{"c": make(chan int)}},
 		{ID: "c", Body: `{"n":3}`},
@@ -81,13 +81,13 @@ func TestBulkIndexerBadBodyFailsAlone(t *testing.T) {
 	if len(reqs) != 1 {
 		t.Fatalf("%d requests, want 1", len(reqs))
 	}
-	if got := parseSent(t, reqs[0].Body); len(got) != 3 || countLines(reqs[0].Body) != 6 {
-		t.Errorf("sent %+v in %d lines, want a, b and c in 6", got, countLines(reqs[0].Body))
+	if got := parseSent(t, reqs[0].Body); len(got) != 3 || lineCount(reqs[0].Body) != 6 {
+		t.Errorf("sent %+v in %d lines, want a, b and c in 6", got, lineCount(reqs[0].Body))
 	}
 	if reqs[0].Status != http.StatusOK || c.DocCount("docs") != 3 {
 		t.Errorf("status %d, %d documents: want 200 and 3", reqs[0].Status, c.DocCount("docs"))
 	}
-	if err := o.failed["broken"]; !errors.Is(err, errBroken) {
+	if err := o.failed["broken"]; !errors.Is(err, errReaderBroken) {
 		t.Errorf("broken reader's item failed with %v", err)
 	}
 	if err := o.failed["unmarshalable"]; err == nil || !strings.Contains(err.Error(), "chan") {
@@ -105,14 +105,14 @@ func TestBulkIndexerBadBodyFailsAlone(t *testing.T) {
 // TestBulkIndexerFlushWaits: Flush sends what the workers hold and
 // returns once every item has ended, retries included.
 func TestBulkIndexerFlushWaits(t *testing.T) {
-	c, es := newCluster(t, 2)
+	c, es := newBulkCluster(t, 2)
 	var first atomic.Bool
 	for _, n := range c.Nodes() {
 		n.RejectBulkItems(func(it estest.BulkItem) bool { return it.ID == "7" && first.CompareAndSwap(false, true) })
 	}
 	var ended atomic.Int64
 	bi, err := NewBulkIndexer(es, BulkIndexerConfig{
-		Index: "docs", Workers: 3, FlushInterval: -1, Backoff: fastRetry,
+		Index: "docs", Workers: 3, FlushInterval: -1, Backoff: bulkFastRetry,
 		OnSuccess: func(context.Context, BulkItem, BulkResult) { ended.Add(1) },
 	})
 	if err != nil {
@@ -141,8 +141,8 @@ func TestBulkIndexerFlushWaits(t *testing.T) {
 // TestBulkIndexerItemOutcomes: what each answer of the cluster makes of an
 // item, and the stats by action.
 func TestBulkIndexerItemOutcomes(t *testing.T) {
-	c, es := newCluster(t, 1)
-	o := newOutcomes()
+	c, es := newBulkCluster(t, 1)
+	o := newBulkOutcomes()
 	bi, err := NewBulkIndexer(es, o.config(BulkIndexerConfig{Index: "docs", Workers: 1, FlushInterval: -1}))
 	if err != nil {
 		t.Fatal(err)
@@ -193,10 +193,10 @@ func TestBulkIndexerItemOutcomes(t *testing.T) {
 // TestBulkIndexerRetriesRunOut: an item refused every time fails after
 // MaxRetries resends with the last refusal.
 func TestBulkIndexerRetriesRunOut(t *testing.T) {
-	c, es := newCluster(t, 1)
+	c, es := newBulkCluster(t, 1)
 	c.Node(0).RejectBulkItems(func(it estest.BulkItem) bool { return it.ID == "hot" })
-	o := newOutcomes()
-	bi, err := NewBulkIndexer(es, o.config(BulkIndexerConfig{Index: "docs", MaxRetries: 2, Backoff: fastRetry}))
+	o := newBulkOutcomes()
+	bi, err := NewBulkIndexer(es, o.config(BulkIndexerConfig{Index: "docs", MaxRetries: 2, Backoff: bulkFastRetry}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,5 +222,32 @@ func TestBulkIndexerRetriesRunOut(t *testing.T) {
 	}
 	if sends["hot"] != 3 || sends["a"] != 1 || sends["b"] != 1 {
 		t.Errorf("sends %v, want hot 3 times, a and b once", sends)
+	}
+}
+
+// TestBulkIndexerEscapesIDs: ids that need escaping in an action line
+// reach the cluster as they were given.
+func TestBulkIndexerEscapesIDs(t *testing.T) {
+	c, es := newBulkCluster(t, 1)
+	bi, err := NewBulkIndexer(es, BulkIndexerConfig{Index: "docs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{`quo"te`, `back\slash`, "new\nline", "tab\tand\x01control", "ünïcødé €", `{"_id":"x"}`}
+	for i, id := range ids {
+		if err := bi.Add(t.Context(), BulkItem{ID: id, Routing: id, Body: fmt.Sprintf(`{"n":%d}`, i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bi.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		if src, ok := c.Doc("docs", id); !ok || string(src) != fmt.Sprintf(`{"n":%d}`, i) {
+			t.Errorf("document %q: %s (found %v)", id, src, ok)
+		}
+	}
+	if st := bi.Stats(); st.Indexed != uint64(len(ids)) {
+		t.Errorf("Stats() = %+v", st)
 	}
 }

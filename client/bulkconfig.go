@@ -40,7 +40,8 @@ type BulkIndexerConfig struct {
 	FlushInterval time.Duration
 
 	// QueueSize is how many items Add may hand over that no worker has
-	// taken yet; when the queue is full, Add waits. If zero, FlushCount.
+	// taken yet; when the queue is full, Add waits. If zero, FlushCount or
+	// 1000, whichever is smaller.
 	QueueSize int
 
 	// MaxRetries is how often an item is sent again after the cluster
@@ -92,13 +93,14 @@ const (
 	defaultFlushBytes     = 5 << 20
 	defaultFlushCount     = 1000
 	defaultFlushInterval  = 30 * time.Second
+	defaultQueueSize      = 1000
 	defaultBulkRetries    = 5
 	defaultBulkMinBackoff = 500 * time.Millisecond
 	defaultBulkMaxBackoff = 30 * time.Second
 )
 
-// settings is a BulkIndexerConfig with its defaults applied.
-type settings struct {
+// bulkSettings is a BulkIndexerConfig with its defaults applied.
+type bulkSettings struct {
 	BulkIndexerConfig
 	retryOn [600]bool // by status
 	path    string
@@ -106,9 +108,9 @@ type settings struct {
 	indices []string
 }
 
-// newSettings checks cfg and applies its defaults. Errors are
+// newBulkSettings checks cfg and applies its defaults. Errors are
 // [*rt.ConfigError] values naming the field.
-func newSettings(cfg BulkIndexerConfig) (*settings, error) {
+func newBulkSettings(cfg BulkIndexerConfig) (*bulkSettings, error) {
 	bad := func(field string, format string, args ...any) error {
 		return &rt.ConfigError{Field: "BulkIndexerConfig." + field, Err: fmt.Errorf(format, args...)}
 	}
@@ -124,15 +126,15 @@ func newSettings(cfg BulkIndexerConfig) (*settings, error) {
 			return nil, bad(f.name, "negative value %d", f.v)
 		}
 	}
-	s := &settings{BulkIndexerConfig: cfg}
-	s.Workers = orDefault(s.Workers, defaultBulkWorkers)
-	s.FlushBytes = orDefault(s.FlushBytes, defaultFlushBytes)
-	s.FlushCount = orDefault(s.FlushCount, defaultFlushCount)
-	s.FlushInterval = orDefault(s.FlushInterval, defaultFlushInterval)
-	s.QueueSize = orDefault(s.QueueSize, s.FlushCount)
-	s.MaxRetries = max(orDefault(s.MaxRetries, defaultBulkRetries), 0)
-	s.MinBackoff = orDefault(s.MinBackoff, defaultBulkMinBackoff)
-	s.MaxBackoff = orDefault(s.MaxBackoff, defaultBulkMaxBackoff)
+	s := &bulkSettings{BulkIndexerConfig: cfg}
+	s.Workers = bulkDefault(s.Workers, defaultBulkWorkers)
+	s.FlushBytes = bulkDefault(s.FlushBytes, defaultFlushBytes)
+	s.FlushCount = bulkDefault(s.FlushCount, defaultFlushCount)
+	s.FlushInterval = bulkDefault(s.FlushInterval, defaultFlushInterval)
+	s.QueueSize = bulkDefault(s.QueueSize, min(s.FlushCount, defaultQueueSize))
+	s.MaxRetries = max(bulkDefault(s.MaxRetries, defaultBulkRetries), 0)
+	s.MinBackoff = bulkDefault(s.MinBackoff, defaultBulkMinBackoff)
+	s.MaxBackoff = bulkDefault(s.MaxBackoff, defaultBulkMaxBackoff)
 	if s.MinBackoff > s.MaxBackoff {
 		return nil, bad("MinBackoff", "%v is more than MaxBackoff %v", s.MinBackoff, s.MaxBackoff)
 	}
@@ -163,7 +165,7 @@ func newSettings(cfg BulkIndexerConfig) (*settings, error) {
 	return s, nil
 }
 
-func orDefault[T int | time.Duration](v, def T) T {
+func bulkDefault[T int | time.Duration](v, def T) T {
 	if v == 0 {
 		return def
 	}
@@ -171,12 +173,12 @@ func orDefault[T int | time.Duration](v, def T) T {
 }
 
 // retries reports whether a status means "not applied, try again".
-func (s *settings) retries(status int) bool {
+func (s *bulkSettings) retries(status int) bool {
 	return status > 0 && status < len(s.retryOn) && s.retryOn[status]
 }
 
 // backoff returns the wait before retry round attempt.
-func (s *settings) backoff(attempt int) time.Duration {
+func (s *bulkSettings) backoff(attempt int) time.Duration {
 	if s.Backoff != nil {
 		return s.Backoff(attempt)
 	}

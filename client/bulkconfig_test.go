@@ -37,7 +37,7 @@ func TestNewBulkIndexerConfigErrors(t *testing.T) {
 }
 
 func TestBulkIndexerConfigDefaults(t *testing.T) {
-	s, err := newSettings(BulkIndexerConfig{})
+	s, err := newBulkSettings(BulkIndexerConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,15 @@ func TestBulkIndexerConfigDefaults(t *testing.T) {
 	if !s.retries(429) || s.retries(503) || s.retries(0) || s.retries(999) {
 		t.Error("default RetryOnStatus is not exactly 429")
 	}
-	s, err = newSettings(BulkIndexerConfig{Index: "a/b", MaxRetries: -1, RetryOnStatus: []int{}, Pipeline: "p", Refresh: "wait_for"})
+	s, err = newBulkSettings(BulkIndexerConfig{FlushCount: 1 << 40})
+	if err != nil || s.QueueSize != 1000 {
+		t.Errorf("QueueSize %d (%v) for a huge FlushCount, want 1000", s.QueueSize, err)
+	}
+	s, err = newBulkSettings(BulkIndexerConfig{FlushCount: 10})
+	if err != nil || s.QueueSize != 10 {
+		t.Errorf("QueueSize %d (%v) for FlushCount 10, want 10", s.QueueSize, err)
+	}
+	s, err = newBulkSettings(BulkIndexerConfig{Index: "a/b", MaxRetries: -1, RetryOnStatus: []int{}, Pipeline: "p", Refresh: "wait_for"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +69,7 @@ func TestBulkIndexerConfigDefaults(t *testing.T) {
 }
 
 func TestBulkDefaultBackoff(t *testing.T) {
-	s, err := newSettings(BulkIndexerConfig{MinBackoff: time.Second, MaxBackoff: 10 * time.Second})
+	s, err := newBulkSettings(BulkIndexerConfig{MinBackoff: time.Second, MaxBackoff: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,10 +29,10 @@ func failFirst(c *estest.Cluster, n int64, status int) {
 // every item with the answer.
 func TestBulkIndexerRequestRefused(t *testing.T) {
 	t.Run("429 retried", func(t *testing.T) {
-		c, es := newCluster(t, 2)
+		c, es := newBulkCluster(t, 2)
 		failFirst(c, 5, http.StatusTooManyRequests) // the transport makes 4 attempts
-		o := newOutcomes()
-		bi, err := NewBulkIndexer(es, o.config(BulkIndexerConfig{Index: "docs", Workers: 1, Backoff: fastRetry}))
+		o := newBulkOutcomes()
+		bi, err := NewBulkIndexer(es, o.config(BulkIndexerConfig{Index: "docs", Workers: 1, Backoff: bulkFastRetry}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,10 +58,10 @@ func TestBulkIndexerRequestRefused(t *testing.T) {
 		}
 	})
 	t.Run("400 fails every item", func(t *testing.T) {
-		c, es := newCluster(t, 1)
+		c, es := newBulkCluster(t, 1)
 		failFirst(c, 1, http.StatusBadRequest)
-		o := newOutcomes()
-		bi, err := NewBulkIndexer(es, o.config(BulkIndexerConfig{Index: "docs", Workers: 1, Backoff: fastRetry}))
+		o := newBulkOutcomes()
+		bi, err := NewBulkIndexer(es, o.config(BulkIndexerConfig{Index: "docs", Workers: 1, Backoff: bulkFastRetry}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +91,7 @@ func TestBulkIndexerRequestRefused(t *testing.T) {
 // has no id; the indexer sends the item with an id again, and fails the
 // one without, which was stored once, not twice.
 func TestBulkIndexerUnknownOutcome(t *testing.T) {
-	c, es := newCluster(t, 2)
+	c, es := newBulkCluster(t, 2)
 	var resets atomic.Int64
 	for _, n := range c.Nodes() {
 		n.SetResetFunc(func(r *http.Request) estest.ResetMode {
@@ -101,8 +101,8 @@ func TestBulkIndexerUnknownOutcome(t *testing.T) {
 			return estest.NoReset
 		})
 	}
-	o := newOutcomes()
-	bi, err := NewBulkIndexer(es, o.config(BulkIndexerConfig{Index: "docs", Workers: 1, Backoff: fastRetry}))
+	o := newBulkOutcomes()
+	bi, err := NewBulkIndexer(es, o.config(BulkIndexerConfig{Index: "docs", Workers: 1, Backoff: bulkFastRetry}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestBulkIndexerUnknownOutcome(t *testing.T) {
 	if err := o.failed[""]; err == nil || o.results[""].Status != 0 {
 		t.Errorf("item without id: %v %+v, want the request's error and status 0", err, o.results[""])
 	}
-	if len(o.errors) != 1 || unsent(o.errors[0]) {
+	if len(o.errors) != 1 || neverSent(o.errors[0]) {
 		t.Errorf("OnError %v, want one error of unknown outcome", o.errors)
 	}
 	st := bi.Stats()
@@ -136,10 +136,10 @@ func TestBulkIndexerUnknownOutcome(t *testing.T) {
 // TestBulkIndexerClose: Close refuses further items; giving up on a
 // cluster that is down fails every item held, with Close's reason.
 func TestBulkIndexerClose(t *testing.T) {
-	c, es := newCluster(t, 1)
+	c, es := newBulkCluster(t, 1)
 	c.Node(0).Kill()
-	o := newOutcomes()
-	bi, err := NewBulkIndexer(es, o.config(BulkIndexerConfig{Index: "docs", Workers: 1, FlushCount: 2, Backoff: fastRetry}))
+	o := newBulkOutcomes()
+	bi, err := NewBulkIndexer(es, o.config(BulkIndexerConfig{Index: "docs", Workers: 1, FlushCount: 2, Backoff: bulkFastRetry}))
 	if err != nil {
 		t.Fatal(err)
 	}

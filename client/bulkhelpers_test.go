@@ -14,10 +14,10 @@ import (
 	"github.com/esrt-dev/esrt/estest"
 )
 
-// newCluster starts an estest cluster of n nodes and a client that
+// newBulkCluster starts an estest cluster of n nodes and a client that
 // reaches it through an esrt transport whose retries wait a millisecond,
 // so that tests of outages run quickly.
-func newCluster(t *testing.T, n int) (*estest.Cluster, *Client) {
+func newBulkCluster(t *testing.T, n int) (*estest.Cluster, *Client) {
 	t.Helper()
 	c := estest.New(t, estest.Config{Nodes: n, RequestLogSize: 100000})
 	tr, err := esrt.New(esrt.Config{
@@ -31,8 +31,8 @@ func newCluster(t *testing.T, n int) (*estest.Cluster, *Client) {
 	return c, New(&http.Client{Transport: tr})
 }
 
-// fastRetry is a Backoff for tests against a real cluster.
-func fastRetry(int) time.Duration { return time.Millisecond }
+// bulkFastRetry is a Backoff for tests against a real cluster.
+func bulkFastRetry(int) time.Duration { return time.Millisecond }
 
 // bulkRequests returns the _bulk requests every node of c received.
 func bulkRequests(t *testing.T, c *estest.Cluster) []estest.Request {
@@ -87,8 +87,8 @@ func parseSent(t *testing.T, body []byte) []sentItem {
 	return out
 }
 
-// outcomes records the callbacks of an indexer.
-type outcomes struct {
+// bulkOutcomes records the callbacks of an indexer.
+type bulkOutcomes struct {
 	mu        sync.Mutex
 	succeeded map[string]BulkResult
 	failed    map[string]error
@@ -96,12 +96,12 @@ type outcomes struct {
 	errors    []error
 }
 
-func newOutcomes() *outcomes {
-	return &outcomes{succeeded: map[string]BulkResult{}, failed: map[string]error{}, results: map[string]BulkResult{}}
+func newBulkOutcomes() *bulkOutcomes {
+	return &bulkOutcomes{succeeded: map[string]BulkResult{}, failed: map[string]error{}, results: map[string]BulkResult{}}
 }
 
 // config returns cfg with the callbacks set to record into o.
-func (o *outcomes) config(cfg BulkIndexerConfig) BulkIndexerConfig {
+func (o *bulkOutcomes) config(cfg BulkIndexerConfig) BulkIndexerConfig {
 	cfg.OnSuccess = func(_ context.Context, it BulkItem, res BulkResult) {
 		o.mu.Lock()
 		defer o.mu.Unlock()
@@ -120,5 +120,5 @@ func (o *outcomes) config(cfg BulkIndexerConfig) BulkIndexerConfig {
 	return cfg
 }
 
-// countLines counts the lines of body.
-func countLines(body []byte) int { return bytes.Count(body, []byte("\n")) }
+// lineCount counts the lines of body.
+func lineCount(body []byte) int { return bytes.Count(body, []byte("\n")) }

@@ -14,15 +14,15 @@ import (
 // safe for concurrent use.
 type lineEncoder struct {
 	defaultIndex string // the index of the request path: not repeated per item
-	sink         appendSink
+	sink         lineSink
 	enc          *json.Encoder // writes into sink
 }
 
-// appendSink is an io.Writer that appends to a byte slice, so that
+// lineSink is an io.Writer that appends to a byte slice, so that
 // encoding/json can marshal straight into a batch buffer.
-type appendSink struct{ b []byte }
+type lineSink struct{ b []byte }
 
-func (s *appendSink) Write(p []byte) (int, error) {
+func (s *lineSink) Write(p []byte) (int, error) {
 	s.b = append(s.b, p...)
 	return len(p), nil
 }
@@ -68,15 +68,15 @@ func (e *lineEncoder) appendAction(buf []byte, it *BulkItem) []byte {
 	}
 	if it.Index != "" && it.Index != e.defaultIndex {
 		field("_index")
-		buf = appendJSONString(buf, it.Index)
+		buf = appendQuoted(buf, it.Index)
 	}
 	if it.ID != "" {
 		field("_id")
-		buf = appendJSONString(buf, it.ID)
+		buf = appendQuoted(buf, it.ID)
 	}
 	if it.Routing != "" {
 		field("routing")
-		buf = appendJSONString(buf, it.Routing)
+		buf = appendQuoted(buf, it.Routing)
 	}
 	if it.IfPrimaryTerm != 0 {
 		field("if_seq_no")
@@ -102,12 +102,12 @@ func (e *lineEncoder) appendBody(buf []byte, body any) ([]byte, error) {
 		return appendSource(buf, b)
 	case io.Reader:
 		start := len(buf)
-		buf, err := readAppend(buf, b)
+		buf, err := appendReadAll(buf, b)
 		if err != nil {
 			return buf[:start], err
 		}
 		if !bytes.ContainsAny(buf[start:], "\r\n") {
-			return nonEmpty(buf, start)
+			return nonBlank(buf, start)
 		}
 		src := bytes.Clone(buf[start:])
 		return appendSource(buf[:start], src)
@@ -126,8 +126,8 @@ func (e *lineEncoder) appendBody(buf []byte, body any) ([]byte, error) {
 // line if it spans several.
 func appendSource[T ~string | ~[]byte](buf []byte, src T) ([]byte, error) {
 	start := len(buf)
-	if !containsNewline(src) {
-		return nonEmpty(append(buf, src...), start)
+	if !spansLines(src) {
+		return nonBlank(append(buf, src...), start)
 	}
 	out := bytes.NewBuffer(buf)
 	if err := json.Compact(out, []byte(src)); err != nil {
@@ -136,7 +136,7 @@ func appendSource[T ~string | ~[]byte](buf []byte, src T) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func containsNewline[T ~string | ~[]byte](s T) bool {
+func spansLines[T ~string | ~[]byte](s T) bool {
 	for i := range len(s) {
 		if s[i] == '\n' || s[i] == '\r' {
 			return true
@@ -145,16 +145,16 @@ func containsNewline[T ~string | ~[]byte](s T) bool {
 	return false
 }
 
-// nonEmpty fails a source that is blank from start on.
-func nonEmpty(buf []byte, start int) ([]byte, error) {
+// nonBlank fails a source that is blank from start on.
+func nonBlank(buf []byte, start int) ([]byte, error) {
 	if len(bytes.TrimSpace(buf[start:])) == 0 {
 		return buf[:start], errEmptyBody
 	}
 	return buf, nil
 }
 
-// readAppend appends what r yields until EOF.
-func readAppend(buf []byte, r io.Reader) ([]byte, error) {
+// appendReadAll appends what r yields until EOF.
+func appendReadAll(buf []byte, r io.Reader) ([]byte, error) {
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -176,12 +176,12 @@ func containsScript(lines []byte) bool {
 	return bytes.Contains(lines, []byte(`"script"`))
 }
 
-const hexDigits = "0123456789abcdef"
+const jsonHexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string: quotes, backslashes and
+// appendQuoted appends s as a JSON string: quotes, backslashes and
 // control characters escaped, invalid UTF-8 replaced by U+FFFD, as
 // encoding/json does.
-func appendJSONString(buf []byte, s string) []byte {
+func appendQuoted(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -203,7 +203,7 @@ func appendJSONString(buf []byte, s string) []byte {
 				buf = append(buf, `\t`...)
 			default:
 				buf = append(buf, `\u00`...)
-				buf = append(buf, hexDigits[c>>4], hexDigits[c&0xf])
+				buf = append(buf, jsonHexDigits[c>>4], jsonHexDigits[c&0xf])
 			}
 			i++
 			start = i

@@ -44,13 +44,13 @@ func TestBulkActionLines(t *testing.T) {
 	}
 }
 
-type errReader struct{ n int }
+type failingReader struct{ n int }
 
-var errBroken = errors.New("broken reader")
+var errReaderBroken = errors.New("broken reader")
 
-func (r *errReader) Read(p []byte) (int, error) {
+func (r *failingReader) Read(p []byte) (int, error) {
 	if r.n == 0 {
-		return 0, errBroken
+		return 0, errReaderBroken
 	}
 	r.n--
 	return copy(p, `{"partial":`), nil
@@ -72,7 +72,7 @@ func TestBulkBodies(t *testing.T) {
 		{"pretty but broken", "{\n\"a\":", ""},
 		{"empty", "", ""},
 		{"blank reader", strings.NewReader("  "), ""},
-		{"reader error", &errReader{n: 2}, ""},
+		{"reader error", &failingReader{n: 2}, ""},
 		{"marshal error", map[string]any{"c": make(chan int)}, ""},
 	}
 	for _, tt := range tests {
@@ -101,16 +101,16 @@ func TestBulkBodies(t *testing.T) {
 }
 
 func TestBulkBodyReaderErrorWrapped(t *testing.T) {
-	_, err := newLineEncoder("i").appendItem(nil, &BulkItem{Action: "index", Body: &errReader{n: 1}})
-	if !errors.Is(err, errBroken) {
+	_, err := newLineEncoder("i").appendItem(nil, &BulkItem{Action: "index", Body: &failingReader{n: 1}})
+	if !errors.Is(err, errReaderBroken) {
 		t.Errorf("got %v, want the reader's error", err)
 	}
 }
 
 func TestAppendJSONString(t *testing.T) {
 	for _, s := range []string{"", "plain", `q"b\s`, "\x00\x1f\t\r\n", "é€😀", "bad\xffutf8", "\u2028"} {
-		got := appendJSONString(nil, s)
-		checkJSONString(t, s, got)
+		got := appendQuoted(nil, s)
+		checkQuoted(t, s, got)
 	}
 }
 
@@ -119,13 +119,13 @@ func FuzzAppendJSONString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		checkJSONString(t, s, appendJSONString(nil, s))
+		checkQuoted(t, s, appendQuoted(nil, s))
 	})
 }
 
-// checkJSONString checks that got is a JSON string that decodes to s, or
+// checkQuoted checks that got is a JSON string that decodes to s, or
 // to s with invalid UTF-8 replaced, as encoding/json does.
-func checkJSONString(t *testing.T, s string, got []byte) {
+func checkQuoted(t *testing.T, s string, got []byte) {
 	t.Helper()
 	var back string
 	if err := json.Unmarshal(got, &back); err != nil {
@@ -150,4 +150,4 @@ func checkJSONString(t *testing.T, s string, got []byte) {
 	}
 }
 
-var _ io.Reader = (*errReader)(nil)
+var _ io.Reader = (*failingReader)(nil)

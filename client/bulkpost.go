@@ -34,7 +34,7 @@ func (w *bulkWorker) post(body []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &fence{b: body}
+	f := &bodyFence{b: body}
 	req.Body = f.open()
 	req.GetBody = func() (io.ReadCloser, error) { return f.open(), nil }
 	req.ContentLength = int64(len(body))
@@ -49,7 +49,7 @@ func (w *bulkWorker) post(body []byte) ([]byte, error) {
 	if n := resp.ContentLength; n > 0 && n <= int64(2*b.cfg.FlushBytes) {
 		w.resp = slices.Grow(w.resp[:0], int(n)+1)
 	}
-	w.resp, err = readAppend(w.resp[:0], resp.Body)
+	w.resp, err = appendReadAll(w.resp[:0], resp.Body)
 	resp.Body.Close()
 	f.seal()
 	if err != nil {
@@ -63,25 +63,25 @@ func (w *bulkWorker) post(body []byte) ([]byte, error) {
 
 var errSealed = errors.New("esrt: bulk: request body read after its request ended")
 
-// fence hands out readers of a request body until it is sealed.
-type fence struct {
+// bodyFence hands out readers of a request body until it is sealed.
+type bodyFence struct {
 	mu     sync.Mutex
 	b      []byte
 	sealed bool
 }
 
-func (f *fence) open() io.ReadCloser { return &fencedBody{f: f} }
+func (f *bodyFence) open() io.ReadCloser { return &fencedBody{f: f} }
 
 // seal makes every reader fail from now on; it waits for a Read in
 // progress.
-func (f *fence) seal() {
+func (f *bodyFence) seal() {
 	f.mu.Lock()
 	f.sealed, f.b = true, nil
 	f.mu.Unlock()
 }
 
 type fencedBody struct {
-	f   *fence
+	f   *bodyFence
 	off int
 }
 

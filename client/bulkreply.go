@@ -44,8 +44,8 @@ func (r *replyItem) ok() bool {
 // result returns the item's outcome for a callback.
 func (r *replyItem) bulkResult(retries int) BulkResult {
 	res := BulkResult{
-		Index:       jsonText(r.index),
-		ID:          jsonText(r.id),
+		Index:       replyText(r.index),
+		ID:          replyText(r.id),
 		Status:      r.status,
 		Version:     r.version,
 		SeqNo:       r.seqNo,
@@ -95,25 +95,25 @@ func resultName(b []byte) string {
 	case "not_found":
 		return "not_found"
 	}
-	return jsonText(b)
+	return replyText(b)
 }
 
-// jsonText turns the contents of a JSON string into a Go string.
-func jsonText(b []byte) string {
+// replyText turns the contents of a JSON string into a Go string.
+func replyText(b []byte) string {
 	if !utf8.Valid(b) {
-		return decodeText(b)
+		return decodeReplyText(b)
 	}
 	for _, c := range b {
 		if c == '\\' {
-			return decodeText(b)
+			return decodeReplyText(b)
 		}
 	}
 	return string(b)
 }
 
-// decodeText decodes escapes and replaces invalid UTF-8, as encoding/json
+// decodeReplyText decodes escapes and replaces invalid UTF-8, as encoding/json
 // does.
-func decodeText(b []byte) string {
+func decodeReplyText(b []byte) string {
 	var s string
 	q := make([]byte, 0, len(b)+2)
 	q = append(append(append(q, '"'), b...), '"')
@@ -129,7 +129,7 @@ var errBadReply = errors.New("malformed bulk response")
 // order, with its position. It returns fn's first error, or errBadReply
 // for a body that is not a bulk response.
 func scanReply(body []byte, fn func(i int, it *replyItem) error) error {
-	s := scanner{b: body}
+	s := replyScanner{b: body}
 	n := 0
 	found := false
 	var it replyItem // one for all items: it escapes to fn
@@ -157,7 +157,7 @@ func scanReply(body []byte, fn func(i int, it *replyItem) error) error {
 }
 
 // item reads {"<action>":{...}} into it.
-func (s *scanner) item(it *replyItem) error {
+func (s *replyScanner) item(it *replyItem) error {
 	return s.object(func(key []byte) error {
 		if it.action != nil {
 			return s.skip()
@@ -170,7 +170,7 @@ func (s *scanner) item(it *replyItem) error {
 }
 
 // field reads the value of one key of an item.
-func (s *scanner) field(it *replyItem, key []byte) error {
+func (s *replyScanner) field(it *replyItem, key []byte) error {
 	var err error
 	switch string(key) {
 	case "_index":

@@ -12,23 +12,23 @@ import (
 	"testing"
 )
 
-// gotItem is what the tests compare of a scanned item.
-type gotItem struct {
+// scannedItem is what the tests compare of a scanned item.
+type scannedItem struct {
 	Action, Index, ID, Result string
 	Status                    int
 	Version, SeqNo, Primary   int64
 	HasError                  bool
 }
 
-func scanAll(body []byte) ([]gotItem, error) {
-	var got []gotItem
+func scanItems(body []byte) ([]scannedItem, error) {
+	var got []scannedItem
 	err := scanReply(body, func(i int, r *replyItem) error {
 		if i != len(got) {
 			return errors.New("position out of order")
 		}
-		got = append(got, gotItem{
-			Action: string(r.action), Index: jsonText(r.index), ID: jsonText(r.id),
-			Result: jsonText(r.result), Status: r.status, Version: r.version,
+		got = append(got, scannedItem{
+			Action: string(r.action), Index: replyText(r.index), ID: replyText(r.id),
+			Result: replyText(r.result), Status: r.status, Version: r.version,
 			SeqNo: r.seqNo, Primary: r.primary, HasError: r.errRaw != nil,
 		})
 		return nil
@@ -47,7 +47,7 @@ func TestScanReplyFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := scanAll(body)
+			got, err := scanItems(body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +155,7 @@ func TestScanReplyMalformed(t *testing.T) {
 		`{"items":[{"index":{"_id":1}}]}`, `{"items":[{"index":{}}]`, `{"items":[]} x`,
 		`{"items":[{"index":{"status":}}]}`, `{"items":[{"index":{"_id":"1}}]}`,
 	} {
-		if _, err := scanAll([]byte(body)); !errors.Is(err, errBadReply) {
+		if _, err := scanItems([]byte(body)); !errors.Is(err, errBadReply) {
 			t.Errorf("%q: got %v, want errBadReply", body, err)
 		}
 	}
@@ -194,7 +194,7 @@ func FuzzScanReply(f *testing.F) {
 	}
 	f.Add([]byte(`{"items":[{"index":{"_id":"a\"b\\","status":"x","_version":-9223372036854775808,"error":null}}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		got, err := scanAll(body) // must not panic
+		got, err := scanItems(body) // must not panic
 		if !json.Valid(body) {
 			return
 		}
@@ -221,10 +221,10 @@ func FuzzScanReply(f *testing.F) {
 // an object; _index, _id and result must be strings; numbers that are not
 // int64 read as 0; an "error" of null is none; the last of duplicate keys
 // wins; a body without "items" is an error.
-func refReply(body []byte) ([]gotItem, error) {
+func refReply(body []byte) ([]scannedItem, error) {
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.UseNumber()
-	var items []gotItem
+	var items []scannedItem
 	found := false
 	err := refObject(d, func(key string) error {
 		if key != "items" {
@@ -235,7 +235,7 @@ func refReply(body []byte) ([]gotItem, error) {
 			return errBadReply
 		}
 		for d.More() {
-			var it gotItem
+			var it scannedItem
 			if err := refItem(d, &it); err != nil {
 				return err
 			}
@@ -253,7 +253,7 @@ func refReply(body []byte) ([]gotItem, error) {
 	return items, err
 }
 
-func refItem(d *json.Decoder, it *gotItem) error {
+func refItem(d *json.Decoder, it *scannedItem) error {
 	first := true
 	return refObject(d, func(key string) error {
 		if !first {

@@ -5,22 +5,23 @@ import (
 	"unicode/utf8"
 )
 
-// scanner reads JSON just enough for a bulk response: it walks objects and
-// arrays, returns strings undecoded and skips what it is not asked for. It
-// checks the structure (brackets, quotes, separators), not every detail
-// that encoding/json would reject, such as the spelling of literals.
-type scanner struct {
+// replyScanner reads JSON just enough for a bulk response: it walks
+// objects and arrays, returns strings undecoded and skips what it is not
+// asked for. It checks the structure (brackets, quotes, separators), not
+// every detail that encoding/json would reject, such as the spelling of
+// literals.
+type replyScanner struct {
 	b     []byte
 	i     int
 	depth int
 }
 
-// maxDepth bounds nesting, as encoding/json does, so that a hostile body
-// cannot exhaust the stack.
-const maxDepth = 10000
+// maxReplyDepth bounds nesting, as encoding/json does, so that a hostile
+// body cannot exhaust the stack.
+const maxReplyDepth = 10000
 
 // ws skips whitespace and returns the next byte, or 0 at the end.
-func (s *scanner) ws() byte {
+func (s *replyScanner) ws() byte {
 	for s.i < len(s.b) {
 		switch c := s.b[s.i]; c {
 		case ' ', '\t', '\n', '\r':
@@ -34,8 +35,8 @@ func (s *scanner) ws() byte {
 
 // object reads an object, calling fn for each key with the scanner before
 // the key's value; fn must read the value.
-func (s *scanner) object(fn func(key []byte) error) error {
-	if s.ws() != '{' || s.depth >= maxDepth {
+func (s *replyScanner) object(fn func(key []byte) error) error {
+	if s.ws() != '{' || s.depth >= maxReplyDepth {
 		return errBadReply
 	}
 	s.i++
@@ -51,7 +52,7 @@ func (s *scanner) object(fn func(key []byte) error) error {
 			return err
 		}
 		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
-			key = []byte(decodeText(key)) // never so in Elasticsearch's answers
+			key = []byte(decodeReplyText(key)) // never so in Elasticsearch's answers
 		}
 		if s.ws() != ':' {
 			return errBadReply
@@ -73,8 +74,8 @@ func (s *scanner) object(fn func(key []byte) error) error {
 }
 
 // array reads an array, calling fn to read each element.
-func (s *scanner) array(fn func() error) error {
-	if s.ws() != '[' || s.depth >= maxDepth {
+func (s *replyScanner) array(fn func() error) error {
+	if s.ws() != '[' || s.depth >= maxReplyDepth {
 		return errBadReply
 	}
 	s.i++
@@ -101,7 +102,7 @@ func (s *scanner) array(fn func() error) error {
 }
 
 // str reads a string and returns its contents, escapes undecoded.
-func (s *scanner) str() ([]byte, error) {
+func (s *replyScanner) str() ([]byte, error) {
 	if s.ws() != '"' {
 		return nil, errBadReply
 	}
@@ -126,7 +127,7 @@ func (s *scanner) str() ([]byte, error) {
 
 // integer reads a number; a value that is not an int64 (null, a fraction,
 // one out of range) reads as 0.
-func (s *scanner) integer() (int64, error) {
+func (s *replyScanner) integer() (int64, error) {
 	s.ws()
 	start := s.i
 	if err := s.skip(); err != nil {
@@ -157,7 +158,7 @@ func (s *scanner) integer() (int64, error) {
 }
 
 // skip reads any value.
-func (s *scanner) skip() error {
+func (s *replyScanner) skip() error {
 	switch s.ws() {
 	case '"':
 		_, err := s.str()

@@ -100,7 +100,7 @@ func (w *bulkWorker) failed(body []byte, entries []bulkEntry, err error) int {
 		return 0
 	case answer != nil:
 		return w.keepIf(body, entries, err, true, func(*bulkEntry) bool { return true })
-	case unsent(err):
+	case neverSent(err):
 		return w.keepIf(body, entries, err, false, func(*bulkEntry) bool { return true })
 	}
 	return w.keepIf(body, entries, err, true, func(e *bulkEntry) bool {
@@ -199,10 +199,10 @@ func (b *BulkIndexer) closedErr() error {
 	return fmt.Errorf("%w before the item ended: %w", ErrClosed, context.Cause(b.ctx))
 }
 
-// unsent reports whether a request's error shows that it never reached a
+// neverSent reports whether a request's error shows that it never reached a
 // server: each attempt failed to connect, or found no node to go to. Such a
 // request was not applied, whatever it held.
-func unsent(err error) bool {
+func neverSent(err error) bool {
 	var re *rt.RetryError
 	if !errors.As(err, &re) {
 		return notConnected(err)
