@@ -107,14 +107,14 @@ func TestBulkBodyReaderErrorWrapped(t *testing.T) {
 	}
 }
 
-func TestAppendJSONString(t *testing.T) {
+func TestAppendQuoted(t *testing.T) {
 	for _, s := range []string{"", "plain", `q"b\s`, "\x00\x1f\t\r\n", "é€😀", "bad\xffutf8", "\u2028"} {
 		got := appendQuoted(nil, s)
 		checkQuoted(t, s, got)
 	}
 }
 
-func FuzzAppendJSONString(f *testing.F) {
+func FuzzAppendQuoted(f *testing.F) {
 	for _, s := range []string{"", "a\"b", "\xff\xfe", "\u2028 \\"} {
 		f.Add(s)
 	}
