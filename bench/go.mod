@@ -2,9 +2,15 @@ module github.com/esrt-dev/esrt/bench
 
 go 1.26
 
-require github.com/esrt-dev/esrt v0.0.0-00010101000000-000000000000
+require (
+	github.com/elastic/go-elasticsearch/v9 v9.5.2
+	github.com/esrt-dev/esrt v0.0.0-00010101000000-000000000000
+)
 
-require github.com/sony/gobreaker/v2 v2.4.0 // indirect
+require (
+	github.com/sony/gobreaker/v2 v2.4.0 // indirect
+	go.opentelemetry.io/auto/sdk v1.1.0 // indirect
+)
 
 require (
 	github.com/elastic/elastic-transport-go/v8 v8.11.0
@@ -13,9 +19,9 @@ require (
 	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
 	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
-	go.opentelemetry.io/otel v1.29.0 // indirect
-	go.opentelemetry.io/otel/metric v1.29.0 // indirect
-	go.opentelemetry.io/otel/trace v1.29.0 // indirect
+	go.opentelemetry.io/otel v1.35.0 // indirect
+	go.opentelemetry.io/otel/metric v1.35.0 // indirect
+	go.opentelemetry.io/otel/trace v1.35.0 // indirect
 )
 
 replace github.com/esrt-dev/esrt => ../
