@@ -37,7 +37,8 @@
 // _all, GET /_search/point_in_time/_all), neither routing the other's
 // paths (400 no handler, or for DELETE /_pit the delete index API, as on
 // the real servers), and older versions having none, so that clients fall
-// back to scroll; searches with {"pit":{"id":...}}; shard failures a test
+// back to scroll; searches with {"pit":{"id":...}}; "slice" on a scroll or
+// a point in time (a document is in slice hash(_id) mod max); shard failures a test
 // injects with [Cluster.FailShards]; refresh; index create, get, exists and
 // delete. Writes create missing indices; searches see writes at once.
 // Scroll ids are encoded as the servers encode them, and an expired or
@@ -75,8 +76,8 @@
 // # What it does not emulate
 //
 // Mappings (the query engine infers types per value), analysis beyond
-// lowercasing and splitting, scoring (see query.go), aggregations, sliced
-// scroll, _msearch, _source filtering, aliases, data streams, scripts,
+// lowercasing and splitting, scoring (see query.go), aggregations,
+// _msearch, _source filtering, aliases, data streams, scripts,
 // versioning by version and version_type, routing, filter_path, refresh
 // delays, search.max_keep_alive, and the Content-Type check (requests
 // without a JSON content type are accepted). Every index has one primary shard and one replica,

@@ -73,6 +73,9 @@ type candidate struct {
 func (r *searchRequest) candidates(docs []searchDoc) []candidate {
 	var matched []candidate
 	for i := range docs {
+		if !r.inSlice(docs[i].ID) {
+			continue
+		}
 		d := newEvalDoc(&docs[i])
 		ok, score := r.match(d)
 		if !ok {

@@ -24,6 +24,7 @@ type searchRequest struct {
 	sort        []sortField // empty when hits are ordered by score
 	searchAfter []sortValue // nil when absent
 	pit         string
+	slice       *sliceSpec // nil: the whole result
 }
 
 // parseSearchRequest parses body (may be empty or nil: match_all) and URL
@@ -36,7 +37,7 @@ type searchRequest struct {
 // Elasticsearch does.
 //
 // The body may hold query, post_filter, from, size, sort, search_after,
-// min_score and pit. The keys track_total_hits, _source, timeout,
+// min_score, pit and slice. The keys track_total_hits, _source, timeout,
 // terminate_after, version, seq_no_primary_term, explain, track_scores,
 // profile, stored_fields, docvalue_fields, fields, stats and highlight are
 // checked loosely and otherwise ignored; the server may act on them. Keys that
@@ -62,6 +63,9 @@ func parseSearchRequest(body []byte, params url.Values) (*searchRequest, error) 
 		return nil, err
 	}
 	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	if err := r.checkSliceContext(params); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -99,6 +103,8 @@ func (r *searchRequest) parseMember(m jsonMember) error {
 		return r.parseSearchAfter(m)
 	case "pit":
 		return r.parsePIT(m)
+	case "slice":
+		return r.parseSlice(m)
 	case "track_total_hits":
 		return checkTrackTotalHits(m)
 	case "_source":
@@ -107,7 +113,7 @@ func (r *searchRequest) parseMember(m jsonMember) error {
 		"track_scores", "profile", "stored_fields", "docvalue_fields", "fields", "stats", "highlight":
 		return nil // they change neither which documents match nor their order
 	case "aggs", "aggregations", "suggest", "collapse", "rescore", "script_fields", "knn",
-		"runtime_mappings", "slice", "indices_boost", "retriever", "rank", "sub_searches", "ext":
+		"runtime_mappings", "indices_boost", "retriever", "rank", "sub_searches", "ext":
 		return illegalArgument("[%s] is not supported by estest", m.Key)
 	}
 	return unknownKey(m)
