@@ -6,8 +6,8 @@ import (
 	"sync"
 )
 
-// ErrClosed is returned by Add and Flush after [BulkIndexer.Close].
-var ErrClosed = errors.New("esrt: bulk indexer closed")
+// ErrIndexerClosed is returned by Add and Flush after [BulkIndexer.Close].
+var ErrIndexerClosed = errors.New("esrt: bulk indexer closed")
 
 // BulkIndexer sends documents to the _bulk API in batches, from a number of
 // workers, retrying what the cluster refused for now. It is safe for
@@ -96,7 +96,7 @@ type BulkIndexer struct {
 	mu      sync.Mutex // guards closed and adders.Add
 	closed  bool
 	adders  sync.WaitGroup // Add calls between their check and their end
-	closing chan struct{}  // closed by Close: Add returns ErrClosed
+	closing chan struct{}  // closed by Close: Add returns ErrIndexerClosed
 	stop    chan struct{}  // closed once no Add can queue: workers finish
 	exited  chan struct{}  // closed when every worker returned
 
@@ -139,7 +139,7 @@ func NewBulkIndexer(c *Client, cfg BulkIndexerConfig) (*BulkIndexer, error) {
 
 // Add queues item to be sent. It returns once a worker can take the item;
 // while the queue is full, it waits, and returns ctx's error if ctx ends
-// first, or ErrClosed if the indexer is closed meanwhile. A returned
+// first, or ErrIndexerClosed if the indexer is closed meanwhile. A returned
 // error means the item was not queued and no callback of it will run. An
 // invalid item (an unknown Action, no index, an update or delete without
 // ID, a body where none belongs or none where one does) is refused with
@@ -154,7 +154,7 @@ func (b *BulkIndexer) Add(ctx context.Context, item BulkItem) error {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
-		return ErrClosed
+		return ErrIndexerClosed
 	}
 	b.adders.Add(1)
 	b.mu.Unlock()
@@ -166,20 +166,20 @@ func (b *BulkIndexer) Add(ctx context.Context, item BulkItem) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-b.closing:
-		return ErrClosed
+		return ErrIndexerClosed
 	}
 }
 
 // Flush sends what the workers hold and waits until every item added
 // before it has ended (retries included) and its callback has run. It
 // returns ctx's error if ctx ends first (the items are still sent), and
-// ErrClosed after Close.
+// ErrIndexerClosed after Close.
 func (b *BulkIndexer) Flush(ctx context.Context) error {
 	b.mu.Lock()
 	closed := b.closed
 	b.mu.Unlock()
 	if closed {
-		return ErrClosed
+		return ErrIndexerClosed
 	}
 	done := make(chan struct{}, len(b.workers))
 	for _, w := range b.workers {
@@ -188,7 +188,7 @@ func (b *BulkIndexer) Flush(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-b.exited:
-			return ErrClosed
+			return ErrIndexerClosed
 		}
 	}
 	for range b.workers {
@@ -197,7 +197,7 @@ func (b *BulkIndexer) Flush(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-b.exited:
-			return ErrClosed
+			return ErrIndexerClosed
 		}
 	}
 	return nil

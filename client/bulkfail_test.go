@@ -154,18 +154,18 @@ func TestBulkIndexerClose(t *testing.T) {
 		t.Errorf("Close = %v, want context.Canceled", err)
 	}
 	for _, id := range []string{"a", "b", "c"} {
-		if err := o.failed[id]; !errors.Is(err, ErrClosed) || !errors.Is(err, context.Canceled) {
-			t.Errorf("item %s: %v, want ErrClosed and context.Canceled", id, err)
+		if err := o.failed[id]; !errors.Is(err, ErrIndexerClosed) || !errors.Is(err, context.Canceled) {
+			t.Errorf("item %s: %v, want ErrIndexerClosed and context.Canceled", id, err)
 		}
 	}
 	if st := bi.Stats(); st.Added != 3 || st.Failed != 3 || st.Flushed != 3 {
 		t.Errorf("Stats() = %+v, want 3 added, failed, flushed", st)
 	}
-	if err := bi.Add(t.Context(), BulkItem{ID: "d", Body: `{}`}); !errors.Is(err, ErrClosed) {
-		t.Errorf("Add after Close = %v, want ErrClosed", err)
+	if err := bi.Add(t.Context(), BulkItem{ID: "d", Body: `{}`}); !errors.Is(err, ErrIndexerClosed) {
+		t.Errorf("Add after Close = %v, want ErrIndexerClosed", err)
 	}
-	if err := bi.Flush(t.Context()); !errors.Is(err, ErrClosed) {
-		t.Errorf("Flush after Close = %v, want ErrClosed", err)
+	if err := bi.Flush(t.Context()); !errors.Is(err, ErrIndexerClosed) {
+		t.Errorf("Flush after Close = %v, want ErrIndexerClosed", err)
 	}
 	if err := bi.Close(t.Context()); err != nil {
 		t.Errorf("second Close = %v, want nil", err)

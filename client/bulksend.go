@@ -196,7 +196,7 @@ func (b *BulkIndexer) fail(e *bulkEntry, res BulkResult, err error) {
 
 // closedErr is the error of the items Close gave up on.
 func (b *BulkIndexer) closedErr() error {
-	return fmt.Errorf("%w before the item ended: %w", ErrClosed, context.Cause(b.ctx))
+	return fmt.Errorf("%w before the item ended: %w", ErrIndexerClosed, context.Cause(b.ctx))
 }
 
 // neverSent reports whether a request's error shows that it never reached a

@@ -48,7 +48,8 @@ type Error struct {
 	// search_phase_execution_exception.
 	FailedShards []ShardFailure
 
-	// Body is the response body as it arrived.
+	// Body is the response body as it arrived; for a failed bulk item,
+	// the item's error object.
 	Body []byte
 }
 
