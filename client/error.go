@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -169,22 +168,12 @@ func newError(id string, status int, header http.Header, body []byte) *Error {
 	return e
 }
 
-var (
-	htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-	htmlTag   = regexp.MustCompile(`(?s)<[^>]*>`)
-)
-
 // textReason returns what a body without an error envelope says, in
 // short: an HTML page's title (or its text), else the first line.
 func textReason(contentType string, body []byte) string {
 	s := string(body)
 	if strings.Contains(contentType, "html") || strings.HasPrefix(strings.TrimSpace(s), "<") {
-		if m := htmlTitle.FindStringSubmatch(s); m != nil {
-			s = m[1]
-		} else {
-			s = htmlTag.ReplaceAllString(s, " ")
-		}
-		s = html.UnescapeString(s)
+		s = html.UnescapeString(htmlText(s))
 	}
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > maxReason {
@@ -195,4 +184,42 @@ func textReason(contentType string, body []byte) string {
 		s += "…"
 	}
 	return s
+}
+
+// htmlText returns an HTML page's title, or else its text without tags.
+func htmlText(s string) string {
+	lower := asciiLower(s) // same length as s, so its offsets hold in s
+	if i := strings.Index(lower, "<title"); i >= 0 {
+		if j := strings.IndexByte(lower[i:], '>'); j >= 0 {
+			start := i + j + 1
+			if end := strings.Index(lower[start:], "</title>"); end >= 0 {
+				return s[start : start+end]
+			}
+		}
+	}
+	var b strings.Builder
+	inTag := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			inTag = true
+			b.WriteByte(' ')
+		case r == '>':
+			inTag = false
+		case !inTag:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// asciiLower lowers ASCII letters only, keeping every byte offset.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

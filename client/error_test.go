@@ -76,6 +76,7 @@ func TestErrorBodiesWithoutEnvelope(t *testing.T) {
 		wantReason              string
 	}{
 		{"nginx html", "text/html", "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n", 502, "502 Bad Gateway"},
+		{"title in capitals after wide letters", "text/html", "<HTML>İİİ<TITLE>Bad Gateway</TITLE>", 502, "Bad Gateway"},
 		{"html without title", "text/html", "<p>Service &amp; more <b>down</b></p>", 503, "Service & more down"},
 		{"plain text", "text/plain", "upstream connect error or disconnect/reset before headers\n", 503, "upstream connect error or disconnect/reset before headers"},
 		{"empty", "", "", 504, "Gateway Timeout"},
