@@ -132,8 +132,8 @@ func (in *Instrumentation) attemptDone(info rt.AttemptDoneInfo) {
 
 // The values of esrt.attempt.outcome.
 const (
-	outcomeSuccess   = "success"   // a response the node is not to blame for: below 500 and not 429
-	outcomeFailure   = "failure"   // an error, a 429 or a 5xx
+	outcomeSuccess   = "success"    // a response the node is not to blame for: below 500 and not 429
+	outcomeFailure   = "failure"    // an error, a 429 or a 5xx
 	outcomeHedgeLost = "hedge_lost" // another attempt of the call answered first
 	outcomeCanceled  = "canceled"   // the caller gave up
 )
@@ -213,4 +213,3 @@ func (in *Instrumentation) breakerChange(info rt.BreakerInfo) {
 		keyBreakerState.String(string(info.To)),
 		keyBreakerPrevious.String(string(info.From))))
 }
-

@@ -88,9 +88,9 @@ type call struct {
 	op, collection, method string
 	url                    *url.URL // the caller's
 
-	batch *bulkCounter     // for a _bulk
-	query *querySanitizer  // for a search-type call with CaptureQueryText
-	tap   *tap             // when the body is observed as it streams
+	batch *bulkCounter    // for a _bulk
+	query *querySanitizer // for a search-type call with CaptureQueryText
+	tap   *tap            // when the body is observed as it streams
 
 	// From the response.
 	status              int
