@@ -95,8 +95,13 @@ func (in *Instrumentation) attemptDone(info rt.AttemptDoneInfo) {
 		return
 	}
 	ctx := info.Request.Context()
+	metrics := in.m.attempts.Enabled(ctx)
+	v, live := in.live.LoadAndDelete(info.Request.URL)
+	if !metrics && !live {
+		return
+	}
 	outcome, errType := attemptOutcome(ctx, info)
-	if in.m.attempts.Enabled(ctx) {
+	if metrics {
 		attrs := make([]attribute.KeyValue, 0, 5)
 		attrs = append(attrs, systemName, keyAttemptOutcome.String(outcome))
 		if errType != "" {
@@ -107,11 +112,13 @@ func (in *Instrumentation) attemptDone(info rt.AttemptDoneInfo) {
 		}
 		in.m.attempts.Add(ctx, 1, metric.WithAttributes(attrs...))
 	}
-	v, ok := in.live.LoadAndDelete(info.Request.URL)
-	if !ok {
-		return
+	if live {
+		endAttempt(v.(trace.Span), info, outcome, errType)
 	}
-	span := v.(trace.Span)
+}
+
+// endAttempt ends an attempt's span.
+func endAttempt(span trace.Span, info rt.AttemptDoneInfo, outcome, errType string) {
 	attrs := make([]attribute.KeyValue, 0, 3)
 	attrs = append(attrs, keyAttemptOutcome.String(outcome))
 	if info.Response != nil {
@@ -165,23 +172,21 @@ func (in *Instrumentation) retry(info rt.RetryInfo) {
 		return
 	}
 	ctx := info.Request.Context()
-	reason := otherValue
-	switch {
-	case info.StatusCode > 0:
-		reason = statusType(info.StatusCode)
-	case info.Err != nil:
-		reason = errorType(info.Err)
+	state, span, metrics := stateFrom(ctx), trace.SpanFromContext(ctx), in.m.retries.Enabled(ctx)
+	if state == nil && !span.IsRecording() && !metrics {
+		return
 	}
-	if s := stateFrom(ctx); s != nil {
-		s.mu.Lock()
-		s.reason = reason
-		s.mu.Unlock()
+	reason := retryReason(info)
+	if state != nil {
+		state.mu.Lock()
+		state.reason = reason
+		state.mu.Unlock()
 	}
-	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+	if span.IsRecording() {
 		span.AddEvent("retry", trace.WithAttributes(keyAttempt.Int(info.Attempt),
 			keyRetryReason.String(reason), keyRetryDelay.Float64(info.Delay.Seconds())))
 	}
-	if in.m.retries.Enabled(ctx) {
+	if metrics {
 		op := endpoint.Of(info.Request).ID
 		if op == "" {
 			op = methodValue(info.Request.Method)
@@ -189,6 +194,18 @@ func (in *Instrumentation) retry(info rt.RetryInfo) {
 		in.m.retries.Add(ctx, 1, metric.WithAttributes(systemName,
 			keyDBOperationName.String(op), keyRetryReason.String(reason)))
 	}
+}
+
+// retryReason is esrt.retry.reason: the error.type of the attempt that
+// failed.
+func retryReason(info rt.RetryInfo) string {
+	switch {
+	case info.StatusCode > 0:
+		return statusType(info.StatusCode)
+	case info.Err != nil:
+		return errorType(info.Err)
+	}
+	return otherValue
 }
 
 func (in *Instrumentation) nodeChange(info rt.NodeInfo, state string) {
