@@ -48,17 +48,17 @@ func TestCallSpanAttributes(t *testing.T) {
 		t.Errorf("kind = %v, want client", s.SpanKind)
 	}
 	want := map[string]string{
-		"db.system.name":                 "elasticsearch",
-		"db.operation.name":              "search",
-		"db.collection.name":             "orders, logs",
-		"db.operation.parameter.index":   "orders,logs",
-		"http.request.method":            "POST",
-		"url.full":                       "https://REDACTED:REDACTED@es.example.com:9243/orders%2Clogs/_search?size=1&X-Amz-Signature=REDACTED",
-		"server.address":                 "es.example.com",
-		"server.port":                    "9243",
-		"db.response.status_code":        "200",
-		"db.namespace":                   "e9106fc68e3044f0b1475b04bf4ffd5f",
-		"elasticsearch.node.name":        "instance-0000000001",
+		"db.system.name":               "elasticsearch",
+		"db.operation.name":            "search",
+		"db.collection.name":           "orders, logs",
+		"db.operation.parameter.index": "orders,logs",
+		"http.request.method":          "POST",
+		"url.full":                     "https://REDACTED:REDACTED@es.example.com:9243/orders%2Clogs/_search?size=1&X-Amz-Signature=REDACTED",
+		"server.address":               "es.example.com",
+		"server.port":                  "9243",
+		"db.response.status_code":      "200",
+		"db.namespace":                 "e9106fc68e3044f0b1475b04bf4ffd5f",
+		"elasticsearch.node.name":      "instance-0000000001",
 	}
 	if d := diffMaps(attrMap(s.Attributes), want); d != "" {
 		t.Error(d)
