@@ -67,7 +67,7 @@ func (in *Instrumentation) attemptStart(info rt.AttemptInfo) {
 	attrs := make([]attribute.KeyValue, 0, 12)
 	attrs = append(attrs, keyHTTPMethod.String(methodValue(info.Request.Method)), keyAttempt.Int(info.Attempt),
 		keyAttemptHedge.Bool(info.Hedge))
-	attrs = appendServer(attrs, info.Request.URL)
+	attrs = appendServer(attrs, info.Request.URL, redactURL(info.Request.URL))
 	if info.Node != nil && info.Node.Name != "" {
 		attrs = append(attrs, keyESNodeName.String(info.Node.Name))
 	}

@@ -87,6 +87,7 @@ type call struct {
 
 	op, collection, method string
 	url                    *url.URL // the caller's
+	full                   string   // its url.full, or ""
 
 	batch *bulkCounter    // for a _bulk
 	query *querySanitizer // for a search-type call with CaptureQueryText
@@ -186,9 +187,10 @@ func (c *call) startAttributes(req *http.Request, ep endpoint.Call, observed boo
 		attrs = append(attrs, keyDBCollectionName.String(c.collection))
 	}
 	for k, v := range ep.Params {
-		attrs = append(attrs, attribute.String(paramPrefix+k, v))
+		attrs = append(attrs, attribute.String(paramKey(k), v))
 	}
-	attrs = appendServer(attrs, req.URL)
+	c.full = redactURL(req.URL)
+	attrs = appendServer(attrs, req.URL, c.full)
 	if observed {
 		attrs = c.appendObserved(attrs)
 	}
@@ -209,10 +211,21 @@ func (c *call) appendObserved(attrs []attribute.KeyValue) []attribute.KeyValue {
 	return attrs
 }
 
-// appendServer appends url.full, server.address and server.port of u, if
-// it has a host.
-func appendServer(attrs []attribute.KeyValue, u *url.URL) []attribute.KeyValue {
-	full := redactURL(u)
+// paramKey returns db.operation.parameter.<name>, without building the
+// common ones.
+func paramKey(name string) string {
+	switch name {
+	case "index":
+		return paramPrefix + "index"
+	case "id":
+		return paramPrefix + "id"
+	}
+	return paramPrefix + name
+}
+
+// appendServer appends url.full (full, redactURL(u)), server.address and
+// server.port of u, if it has a host.
+func appendServer(attrs []attribute.KeyValue, u *url.URL, full string) []attribute.KeyValue {
 	if full == "" {
 		return attrs
 	}

@@ -83,7 +83,11 @@ func (c *call) endSpan(now time.Time, errType string, err error) {
 	if errType != "" {
 		attrs = append(attrs, keyErrorType.String(errType))
 	}
-	attrs = appendServer(attrs, c.node)
+	if c.node != c.url {
+		if full := redactURL(c.node); full != c.full {
+			attrs = appendServer(attrs, c.node, full) // the node's address replaces the caller's
+		}
+	}
 	if c.namespace != "" {
 		attrs = append(attrs, keyDBNamespace.String(c.namespace))
 	}
@@ -117,8 +121,8 @@ func setError(span trace.Span, err error) {
 // record records db.client.operation.duration, with the conventions'
 // attributes: db.response.status_code only for a call that failed.
 func (c *call) record(now time.Time, errType string) {
-	attrs := make([]attribute.KeyValue, 0, 8)
-	attrs = append(attrs, systemName, keyDBOperationName.String(c.op))
+	var buf [8]attribute.KeyValue
+	attrs := append(buf[:0], systemName, keyDBOperationName.String(c.op))
 	if c.collection != "" {
 		attrs = append(attrs, keyDBCollectionName.String(c.collection))
 	}

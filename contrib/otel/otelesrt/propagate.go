@@ -29,7 +29,8 @@ func (in *Instrumentation) send(req *http.Request, ctx context.Context, withCtx 
 }
 
 // carrier is a propagation.TextMapCarrier over a request's headers that
-// clones the request on the first Set.
+// copies the request, and clones its headers, on the first Set: the
+// headers are all it changes.
 type carrier struct {
 	req, out *http.Request
 	ctx      context.Context
@@ -46,7 +47,8 @@ func (c *carrier) Get(key string) string { return c.header().Get(key) }
 
 func (c *carrier) Set(key, value string) {
 	if c.out == nil {
-		c.out = c.req.Clone(c.ctx)
+		c.out = c.req.WithContext(c.ctx)
+		c.out.Header = c.req.Header.Clone()
 		if c.out.Header == nil {
 			c.out.Header = make(http.Header)
 		}
