@@ -3,7 +3,8 @@ package esrt_test
 // The recipes of docs/cookbook.md. Each is an example that is compiled, and
 // run when it has an Output comment; TestCookbookMatchesExamples checks that
 // every Go block of the cookbook appears here, or in the examples of
-// contrib/aws/sigv4, contrib/otel/otelesrt or examples/otel, word for word.
+// contrib/aws/sigv4, contrib/otel/otelesrt, examples/otel or
+// client/example_bulk_test.go, word for word.
 
 import (
 	"context"
@@ -424,7 +425,7 @@ func TestCookbookMatchesExamples(t *testing.T) {
 	}
 	var src []byte
 	for _, f := range []string{"cookbook_test.go", "contrib/aws/sigv4/example_test.go",
-		"contrib/otel/otelesrt/example_test.go", "examples/otel/example_test.go"} {
+		"contrib/otel/otelesrt/example_test.go", "examples/otel/example_test.go", "client/example_bulk_test.go"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

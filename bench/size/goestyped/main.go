@@ -1,5 +1,9 @@
+//go:build sizepeers
+
 // Command goestyped indexes, searches and bulk-indexes with
-// go-elasticsearch's typed API.
+// go-elasticsearch's typed API. It builds only with -tags sizepeers:
+// the typed API takes minutes to compile from a cold cache, which every
+// go build ./... of this module would otherwise pay.
 package main
 
 import (
