@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 )
@@ -29,16 +28,9 @@ func (c *Client) CreateIndex(ctx context.Context, index string, r CreateIndexReq
 	if err != nil {
 		return nil, err
 	}
-	body := map[string]json.RawMessage{}
-	for name, v := range map[string]any{"settings": r.Settings, "mappings": r.Mappings, "aliases": r.Aliases} {
-		if v == nil {
-			continue
-		}
-		b, err := encode(v)
-		if err != nil {
-			return nil, encodeError(k.id, err)
-		}
-		body[name] = b
+	body, err := members(k.id, map[string]any{"settings": r.Settings, "mappings": r.Mappings, "aliases": r.Aliases})
+	if err != nil {
+		return nil, err
 	}
 	if len(body) > 0 {
 		k.body = body

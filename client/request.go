@@ -157,6 +157,23 @@ func inputError(id, msg string) error {
 	return fmt.Errorf("esrt: %s: %s", id, msg)
 }
 
+// members encodes the parts of a JSON object body that are set, each the
+// caller's JSON or a value that marshals to it; nil parts are left out.
+func members(id string, parts map[string]any) (map[string]json.RawMessage, error) {
+	body := make(map[string]json.RawMessage, len(parts))
+	for name, v := range parts {
+		if v == nil {
+			continue
+		}
+		b, err := encode(v)
+		if err != nil {
+			return nil, encodeError(id, err)
+		}
+		body[name] = b
+	}
+	return body, nil
+}
+
 // encodeError wraps an error from encoding a request body.
 func encodeError(id string, err error) error {
 	return fmt.Errorf("esrt: %s: encode body: %w", id, err)

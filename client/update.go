@@ -52,16 +52,9 @@ func (c *Client) Update(ctx context.Context, r UpdateRequest) (*UpdateResponse, 
 	if r.DocAsUpsert && r.Doc == nil {
 		return nil, inputError(k.id, "DocAsUpsert without Doc")
 	}
-	body := map[string]json.RawMessage{}
-	for name, v := range map[string]any{"doc": r.Doc, "script": r.Script, "upsert": r.Upsert} {
-		if v == nil {
-			continue
-		}
-		b, err := encode(v)
-		if err != nil {
-			return nil, encodeError(k.id, err)
-		}
-		body[name] = b
+	body, err := members(k.id, map[string]any{"doc": r.Doc, "script": r.Script, "upsert": r.Upsert})
+	if err != nil {
+		return nil, err
 	}
 	if r.DocAsUpsert {
 		body["doc_as_upsert"] = json.RawMessage("true")
