@@ -18,7 +18,7 @@ func TestRequestBasicAuthTraceVerbose(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"cluster_name"`) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
-	for _, want := range []string{"curl", "* attempt 1 GET / → " + c.URLs()[0] + ": 200 OK"} {
+	for _, want := range []string{"curl -X GET '" + c.URLs()[0] + `/' -u "elastic:$ES_PASSWORD"`, "\n# 200 in ", "* attempt 1 GET / → " + c.URLs()[0] + ": 200 OK"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}

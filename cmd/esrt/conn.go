@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -103,7 +102,7 @@ func (c *connFlags) config(stderr io.Writer) (esrt.Config, secrets, error) {
 	cfg.CertificateFingerprint = c.fingerprint
 	sec := secrets{cfg.Password, cfg.APIKey}
 	if c.trace {
-		cfg.Logger = slog.New(slog.NewTextHandler(scrubWriter{stderr, sec}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		cfg.Logger = newTraceLogger(scrubWriter{stderr, sec})
 		cfg.Logging.Curl = true
 	}
 	if c.verbose {

@@ -24,7 +24,10 @@ const nodesUsage = `usage: esrt nodes [flags]
 Asks the cluster for its nodes (GET /_nodes/http, as esrt's sniffing
 does) through esrt's default chain and prints one line per node: its
 name, the URL esrt would use, its roles, its version, whether it answers
-a HEAD / from here and how fast. It says so when the cluster does not
+a HEAD / from here and how fast. Roles are abbreviated as _cat/nodes
+does (c cold, d data, f frozen, h hot, i ingest, l ml, m master,
+r remote_cluster_client, s content, t transform, v voting_only, w warm,
+- coordinating only) when all are Elasticsearch's; otherwise written out. It says so when the cluster does not
 let clients list its nodes (managed services: sniffing must stay off)
 and when the addresses the nodes publish do not answer from here (a
 cluster in Docker or behind a proxy: sniffing must stay off too).
@@ -208,10 +211,7 @@ func printNodes(w io.Writer, list []*nodeInfo) {
 		default:
 			url, answers = n.HTTP.PublishAddress, "skipped: dedicated master"
 		}
-		roles := strings.Join(n.Roles, ",")
-		if roles == "" {
-			roles = "coordinating only"
-		}
+		roles := compactRoles(n.Roles)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", n.Name, url, roles, n.Version, answers, latency)
 	}
 	tw.Flush()
@@ -241,4 +241,28 @@ func verdict(stdout, stderr io.Writer, list []*nodeInfo) int {
 		fmt.Fprintf(stdout, "%d of %d published addresses answer from here\n", answered, probed)
 	}
 	return 0
+}
+
+// roleLetters are the abbreviations of _cat/nodes.
+var roleLetters = map[string]string{
+	"data_cold": "c", "data": "d", "data_frozen": "f", "data_hot": "h", "ingest": "i", "ml": "l", "master": "m",
+	"remote_cluster_client": "r", "data_content": "s", "transform": "t", "voting_only": "v", "data_warm": "w",
+}
+
+// compactRoles writes roles as _cat/nodes does ("cdfhilmrstw"), or in
+// full when one has no letter.
+func compactRoles(roles []string) string {
+	if len(roles) == 0 {
+		return "-"
+	}
+	letters := make([]string, 0, len(roles))
+	for _, r := range roles {
+		l, ok := roleLetters[r]
+		if !ok {
+			return strings.Join(roles, ",")
+		}
+		letters = append(letters, l)
+	}
+	sort.Strings(letters)
+	return strings.Join(letters, "")
 }
