@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,6 +28,8 @@ type connFlags struct {
 	user        string
 	caCert      string
 	fingerprint string
+	awsRegion   string
+	awsService  string
 	trace       bool
 	verbose     bool
 }
@@ -42,6 +45,11 @@ const connUsage = `connection flags:
                       $ELASTICSEARCH_PASSWORD, or a prompt on a terminal
   --ca-cert FILE      PEM file of the CAs to trust instead of the system's
   --fingerprint HEX   pin a certificate by its SHA-256 fingerprint
+  --aws-region R      sign each attempt with AWS SigV4 for region R, with
+                      the credentials of the default AWS chain
+                      (environment, shared files, IAM role)
+  --aws-service S     the signing name: es (default, Amazon OpenSearch
+                      Service) or aoss (OpenSearch Serverless)
   --trace             print each request as a curl command to stderr
                       (secrets redacted)
   --verbose           print each attempt, retry and node change to stderr
@@ -60,6 +68,8 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.user, "user", "", "")
 	fs.StringVar(&c.caCert, "ca-cert", "", "")
 	fs.StringVar(&c.fingerprint, "fingerprint", "", "")
+	fs.StringVar(&c.awsRegion, "aws-region", "", "")
+	fs.StringVar(&c.awsService, "aws-service", "", "")
 	fs.BoolVar(&c.trace, "trace", false, "")
 	fs.BoolVar(&c.verbose, "verbose", false, "")
 }
@@ -79,7 +89,7 @@ func (ss secrets) scrub(s string) string {
 }
 
 // config builds the esrt.Config the flags describe, and the secrets in it.
-func (c *connFlags) config(stderr io.Writer) (esrt.Config, secrets, error) {
+func (c *connFlags) config(ctx context.Context, stderr io.Writer) (esrt.Config, secrets, error) {
 	cfg := esrt.Config{Addresses: c.urls, CloudID: c.cloudID}
 	cfg.APIKey = c.apiKey
 	if cfg.APIKey == "" {
@@ -100,6 +110,9 @@ func (c *connFlags) config(stderr io.Writer) (esrt.Config, secrets, error) {
 		cfg.CACert = pem
 	}
 	cfg.CertificateFingerprint = c.fingerprint
+	if err := signAWS(ctx, &cfg, c.awsRegion, c.awsService); err != nil {
+		return cfg, nil, err
+	}
 	sec := secrets{cfg.Password, cfg.APIKey}
 	if c.trace {
 		cfg.Logger = newTraceLogger(scrubWriter{stderr, sec})

@@ -73,7 +73,7 @@ func nodes(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "esrt nodes: --timeout must be positive\n\n%s", nodesUsage)
 		return 2
 	}
-	cfg, sec, err := conn.config(stderr)
+	cfg, sec, err := conn.config(ctx, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "esrt nodes: %s\n", sec.scrub(err.Error()))
 		return 2

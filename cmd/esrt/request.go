@@ -68,7 +68,7 @@ func request(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		body = b
 	}
-	cfg, sec, err := conn.config(stderr)
+	cfg, sec, err := conn.config(ctx, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "esrt request: %s\n", sec.scrub(err.Error()))
 		return 2
