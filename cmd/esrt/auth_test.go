@@ -83,3 +83,36 @@ func TestRequestTLS(t *testing.T) {
 		t.Errorf("missing --ca-cert file: exit %d, stderr %q", code, errOut)
 	}
 }
+
+func TestRequestURLUserinfoNeverShown(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 2, Username: "elastic", Password: testPassword})
+	dead := "http://elastic:" + testPassword + "@" + strings.TrimPrefix(c.URLs()[0], "http://")
+	live := "http://elastic:" + testPassword + "@" + strings.TrimPrefix(c.URLs()[1], "http://")
+	c.Node(0).Kill()
+	code, out, errOut := runCmd(t, "request", "--trace", "--verbose", "--url", dead, "--url", live, "GET", "/")
+	if code != 0 || !strings.Contains(errOut, "* attempt 1 GET / → http://elastic:xxxxx@") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	noSecret(t, testPassword, out, errOut)
+	code, out, errOut = runCmd(t, "request", "--verbose", "--url", dead, "GET", "/")
+	if code != 1 || !strings.Contains(errOut, "\nesrt request: GET /: no node answered after 4 attempts; the last: attempt 4 to http://elastic:xxxxx@") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	noSecret(t, testPassword, out, errOut)
+}
+
+func TestRequestConfigErrorsNameTheFlag(t *testing.T) {
+	for flag, args := range map[string][]string{
+		"--url (address 0): ": {"--url", "ftp://x"},
+		"--fingerprint: ":     {"--fingerprint", "zz", "--url", "http://127.0.0.1:1"},
+		"--cloud-id: ":        {"--cloud-id", "garbage"},
+		"--api-key: ":         {"--api-key", "key1", "--user", "u"},
+	} {
+		t.Setenv("ELASTICSEARCH_PASSWORD", testPassword)
+		code, out, errOut := runCmd(t, append(append([]string{"request"}, args...), "GET", "/")...)
+		if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "esrt request: "+flag) {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
+		}
+		noSecret(t, testPassword, errOut)
+	}
+}

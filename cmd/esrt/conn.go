@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,7 +83,9 @@ type secrets []string
 // scrub replaces every secret in s with "xxxxx".
 func (ss secrets) scrub(s string) string {
 	for _, x := range ss {
-		if x != "" {
+		// esrt prints no secret; this is a second line of defence. A
+		// secret shorter than 4 bytes would garble every message.
+		if len(x) >= 4 {
 			s = strings.ReplaceAll(s, x, "xxxxx")
 		}
 	}
@@ -114,6 +118,9 @@ func (c *connFlags) config(ctx context.Context, stderr io.Writer) (esrt.Config, 
 		return cfg, nil, err
 	}
 	sec := secrets{cfg.Password, cfg.APIKey}
+	for _, a := range append(slices.Clone(c.urls), strings.Split(os.Getenv("ELASTICSEARCH_URL"), ",")...) {
+		sec = append(sec, userinfoSecret(a))
+	}
 	if c.trace {
 		cfg.Logger = newTraceLogger(scrubWriter{stderr, sec})
 		cfg.Logging.Curl = true
@@ -122,6 +129,19 @@ func (c *connFlags) config(ctx context.Context, stderr io.Writer) (esrt.Config, 
 		cfg.Hooks = verboseHooks(scrubWriter{stderr, sec})
 	}
 	return cfg, sec, nil
+}
+
+// userinfoSecret returns the secret in an address's userinfo: the
+// password, or the user name when there is no password (a token).
+func userinfoSecret(addr string) string {
+	u, err := url.Parse(strings.TrimSpace(addr))
+	if err != nil || u.User == nil {
+		return ""
+	}
+	if pw, ok := u.User.Password(); ok {
+		return pw
+	}
+	return u.User.Username()
 }
 
 // scrubWriter removes secrets from what passes through it.

@@ -80,8 +80,7 @@ func nodes(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	resp, body, err := send(ctx, cfg, http.MethodGet, "/_nodes/http", nil)
 	if err != nil {
-		fmt.Fprintf(stderr, "esrt nodes: %s\n", sec.scrub(oneLine(err)))
-		return 1
+		return failed(stderr, "nodes", sec, err)
 	}
 	switch code := resp.StatusCode; {
 	case code == 401 || code == 403 || code == 404:

@@ -75,8 +75,7 @@ func request(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	resp, respBody, err := send(ctx, cfg, method, path, body)
 	if err != nil {
-		fmt.Fprintf(stderr, "esrt request: %s\n", sec.scrub(oneLine(err)))
-		return 1
+		return failed(stderr, "request", sec, err)
 	}
 	usePretty := *pretty || (!*raw && isTerminalWriter(stdout))
 	writeBody(stdout, respBody, usePretty)
