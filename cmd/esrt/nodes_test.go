@@ -80,3 +80,11 @@ func TestNodesClusterDown(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+func TestNodesTLSFingerprint(t *testing.T) {
+	c := estest.New(t, estest.Config{Nodes: 2, TLS: true})
+	code, out, errOut := runCmd(t, "nodes", "--fingerprint", c.CAFingerprint(), "--url", c.URLs()[0])
+	if code != 0 || strings.Count(out, "https://127.0.0.1:") != 2 || strings.Count(out, "yes (200 OK)") != 2 {
+		t.Errorf("exit %d, stderr %q\n%s", code, errOut, out)
+	}
+}

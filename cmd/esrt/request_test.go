@@ -136,3 +136,12 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestURLFromEnvironment(t *testing.T) {
+	c := estest.New(t, estest.Config{ClusterName: "from-env"})
+	t.Setenv("ELASTICSEARCH_URL", c.URLs()[0])
+	code, out, errOut := runCmd(t, "request", "GET", "/")
+	if code != 0 || !strings.Contains(out, `"cluster_name":"from-env"`) {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
