@@ -24,16 +24,20 @@ const nodesUsage = `usage: esrt nodes [flags]
 Asks the cluster for its nodes (GET /_nodes/http, as esrt's sniffing
 does) through esrt's default chain and prints one line per node: its
 name, the URL esrt would use, its roles, its version, whether it answers
-a HEAD / from here and how fast. Roles are abbreviated as _cat/nodes
-does (c cold, d data, f frozen, h hot, i ingest, l ml, m master,
-r remote_cluster_client, s content, t transform, v voting_only, w warm,
-- coordinating only) when all are Elasticsearch's; otherwise written out. It says so when the cluster does not
+a HEAD / from here and how fast. It says so when the cluster does not
 let clients list its nodes (managed services: sniffing must stay off)
 and when the addresses the nodes publish do not answer from here (a
 cluster in Docker or behind a proxy: sniffing must stay off too).
 
+Roles are abbreviated as _cat/nodes does when all are Elasticsearch's
+(c cold, d data, f frozen, h hot, i ingest, l ml, m master,
+r remote_cluster_client, s content, t transform, v voting_only, w warm,
+- none: coordinating only), and written out otherwise. Dedicated master
+nodes are listed but not probed: esrt sends them no requests.
+
 The exit status is 0 when at least one published address answers, 1
-when none does or the nodes cannot be listed, 2 for a wrong command line.
+when none does or the nodes cannot be listed, 2 for a wrong command line
+or a setting that cannot work.
 
 flags:
   --timeout D         how long each HEAD / may take (default 2s)

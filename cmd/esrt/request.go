@@ -24,7 +24,8 @@ input. JSON is pretty-printed when stdout is a terminal and printed as
 received otherwise.
 
 The exit status is 0 for a 2xx answer, 1 for any other answer (its body
-is still printed) or when no node answers, 2 for a wrong command line.
+is still printed) or when no node answers, 2 for a wrong command line
+or a setting that cannot work.
 
 flags:
   --pretty            pretty-print JSON even when stdout is not a terminal
