@@ -116,3 +116,24 @@ func TestRequestConfigErrorsNameTheFlag(t *testing.T) {
 		noSecret(t, testPassword, errOut)
 	}
 }
+
+func TestRequestUserWinsOverEnvironmentAPIKey(t *testing.T) {
+	c := estest.New(t, estest.Config{Username: "elastic", Password: testPassword})
+	t.Setenv("ELASTICSEARCH_API_KEY", "ZW52LWtleTplbnYtc2VjcmV0")
+	t.Setenv("ELASTICSEARCH_PASSWORD", testPassword)
+	code, out, errOut := runCmd(t, "request", "--user", "elastic", "--url", c.URLs()[0], "GET", "/")
+	if code != 0 || !strings.Contains(out, `"cluster_name"`) {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+func TestDevNullIsNotATerminal(t *testing.T) {
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	if isTerminal(f) {
+		t.Errorf("%s counts as a terminal", os.DevNull)
+	}
+}

@@ -43,7 +43,8 @@ const connUsage = `connection flags:
                       or http://localhost:9200)
   --cloud-id ID       an Elastic Cloud deployment's id
   --api-key KEY       an API key (default: $ELASTICSEARCH_API_KEY)
-  --user NAME         basic auth user; the password comes from
+  --user NAME         basic auth user (wins over $ELASTICSEARCH_API_KEY);
+                      the password comes from
                       $ELASTICSEARCH_PASSWORD, or a prompt on a terminal
   --ca-cert FILE      PEM file of the CAs to trust instead of the system's
   --fingerprint HEX   pin a certificate by its SHA-256 fingerprint
@@ -96,7 +97,7 @@ func (ss secrets) scrub(s string) string {
 func (c *connFlags) config(ctx context.Context, stderr io.Writer) (esrt.Config, secrets, error) {
 	cfg := esrt.Config{Addresses: c.urls, CloudID: c.cloudID}
 	cfg.APIKey = c.apiKey
-	if cfg.APIKey == "" {
+	if cfg.APIKey == "" && c.user == "" { // --user wins over the environment
 		cfg.APIKey = os.Getenv("ELASTICSEARCH_API_KEY")
 	}
 	if c.user != "" {
@@ -192,7 +193,11 @@ func echo(f *os.File, on bool) {
 // isTerminal reports whether f is a character device, such as a terminal.
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull) // a character device, not a terminal
+	return err != nil || !os.SameFile(fi, null)
 }
 
 // verboseHooks print attempts, retries and node changes to w.
