@@ -1,5 +1,7 @@
 // Command esrt is the command-line companion of the esrt library.
 //
+//	esrt request   send one request to a cluster through esrt's chain
+//	esrt nodes     list a cluster's nodes and whether they answer from here
 //	esrt demo      run an in-process three-node cluster and talk to it
 //	esrt version   print the version
 //
@@ -28,6 +30,8 @@ func main() {
 const usage = `usage: esrt <command>
 
 commands:
+  request   send one request to a cluster through esrt's chain (curl for a cluster)
+  nodes     list a cluster's nodes and whether they answer from here
   demo      start an in-process three-node cluster and show esrt at work
   version   print esrt's version
 
@@ -63,6 +67,13 @@ Prints esrt's version. It takes no flags or arguments.
 	},
 }
 
+// flagCommands are the commands that take flags and arguments: each
+// parses its own and returns the exit code.
+var flagCommands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{
+	"request": request,
+	"nodes":   nodes,
+}
+
 // run executes one command and returns the process exit code: 0 on
 // success, 1 when the command failed, 2 for a command line that is wrong.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -79,6 +90,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprint(stdout, usage)
 		return 0
+	}
+	if fc, ok := flagCommands[name]; ok {
+		return fc(ctx, args[1:], stdout, stderr)
 	}
 	cmd, ok := commands[name]
 	if !ok {
