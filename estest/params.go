@@ -6,10 +6,10 @@ import (
 	"strings"
 )
 
-// globalParams are the query parameters every route accepts: pretty is
-// honoured; human and error_trace change nothing estest answers (it
+// globalParams are the query parameters every route accepts: pretty and
+// filter_path (filterpath.go) are honoured; human and error_trace change nothing estest answers (it
 // renders no human-readable sizes and no stack traces).
-var globalParams = []string{"pretty", "human", "error_trace"}
+var globalParams = []string{"pretty", "human", "error_trace", "filter_path"}
 
 // Parameter groups shared by several routes. Those marked "no effect" are
 // accepted because estest's answer is already what they would produce:

@@ -112,9 +112,9 @@ func TestEveryParameterHonouredOrRefused(t *testing.T) {
 	base := c.URLs()[0]
 	mustSend(t, "PUT", base+"/i/_doc/1?refresh=true", `{"n":1}`, http.StatusCreated)
 	for _, ep := range endpointParams {
-		names := append(slices.Clone(ep.documented), "pretty", "human", "error_trace", "no_such_param")
+		names := append(slices.Clone(ep.documented), "pretty", "human", "error_trace", "filter_path", "no_such_param")
 		for _, name := range names {
-			accepted := slices.Contains(ep.accepted, name) || name == "pretty" || name == "human" || name == "error_trace"
+			accepted := slices.Contains(ep.accepted, name) || name == "pretty" || name == "human" || name == "error_trace" || name == "filter_path"
 			u := base + ep.path + "?" + url.Values{name: {paramValue(name)}}.Encode()
 			r := send(t, nil, ep.method, u, ep.body, nil)
 			refused := r.status == http.StatusBadRequest && strings.Contains(string(r.body), "unrecognized parameter")
@@ -164,4 +164,19 @@ func TestHealthWaitForStatus(t *testing.T) {
 	}
 	mustSend(t, "GET", base+"/_cluster/health?wait_for_status=blue", "", http.StatusBadRequest)
 	mustSend(t, "GET", base+"/_cluster/health?level=indices", "", http.StatusBadRequest)
+}
+
+// TestFilterPathOnTheWire checks filter_path end to end: a search answer
+// is cut down, and an error envelope is not filtered.
+func TestFilterPathOnTheWire(t *testing.T) {
+	base := estest.New(t, estest.Config{}).URLs()[0]
+	mustSend(t, "PUT", base+"/i/_doc/1?filter_path=result", `{"n":1}`, http.StatusCreated)
+	r := send(t, nil, "GET", base+"/i/_search?filter_path=hits.total", "", nil)
+	if got, want := string(r.body), `{"hits":{"total":{"value":1,"relation":"eq"}}}`; got != want {
+		t.Errorf("search: got %s, want %s", got, want)
+	}
+	m := mustSend(t, "GET", base+"/nope/_search?filter_path=hits.total", "", http.StatusNotFound)
+	if typ, _ := errorOf(m); typ != "index_not_found_exception" {
+		t.Errorf("error envelope filtered: %v", m)
+	}
 }
