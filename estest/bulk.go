@@ -122,7 +122,32 @@ func parseActionLine(line []byte, lineNo string) (string, actionMeta, *esError) 
 	if !isObject(obj[0].val) || json.Unmarshal(obj[0].val, &meta) != nil {
 		return "", actionMeta{}, malformed("expected START_OBJECT but found [VALUE_STRING]")
 	}
+	if e := checkActionMeta(obj[0].val, lineNo); e != nil {
+		return "", actionMeta{}, e
+	}
 	return name, meta, nil
+}
+
+// checkActionMeta refuses action metadata estest does not emulate: a key
+// Elasticsearch does not know, worded as its BulkRequestParser words it,
+// and one it knows that would change the outcome here. retry_on_conflict
+// has no effect (updates are applied atomically); routing is accepted
+// because one shard holds every document, but _routing is not reported.
+func checkActionMeta(meta []byte, lineNo string) *esError {
+	fields, _ := parseObject(meta)
+	for _, f := range fields {
+		switch f.key {
+		case "_index", "_id", "if_seq_no", "if_primary_term", "retry_on_conflict", "routing":
+		case "pipeline", "version", "version_type", "require_alias", "require_data_stream",
+			"_source", "dynamic_templates", "list_executed_pipelines":
+			return newError(http.StatusBadRequest, "illegal_argument_exception",
+				"estest does not support ["+f.key+"] in action/metadata line ["+lineNo+"]")
+		default:
+			return newError(http.StatusBadRequest, "illegal_argument_exception",
+				"Action/metadata line ["+lineNo+"] contains an unknown parameter ["+f.key+"]")
+		}
+	}
+	return nil
 }
 
 // setSource reads the line after the action: the document of index and

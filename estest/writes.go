@@ -43,6 +43,9 @@ func parseUpdate(b []byte) (*updateBody, *esError) {
 	if !json.Valid(b) || !isObject(b) {
 		return nil, newError(http.StatusBadRequest, "x_content_parse_exception", syntaxReason(b))
 	}
+	if e := checkUpdateFields(b); e != nil {
+		return nil, e
+	}
 	var u updateBody
 	if err := json.Unmarshal(b, &u); err != nil {
 		return nil, newError(http.StatusBadRequest, "x_content_parse_exception", "[1:1] "+err.Error())
@@ -186,3 +189,22 @@ func nextVersion(d *doc) int64 {
 }
 
 func clone(b []byte) json.RawMessage { return append(json.RawMessage(nil), b...) }
+
+// checkUpdateFields refuses the keys of an update body estest does not
+// emulate: an unknown key as Elasticsearch's UpdateRequest parser does,
+// and a known one it would act on (scripted_upsert, _source).
+func checkUpdateFields(b []byte) *esError {
+	fields, _ := parseObject(b)
+	for _, f := range fields {
+		switch f.key {
+		case "doc", "upsert", "doc_as_upsert", "script", "detect_noop":
+		case "scripted_upsert", "_source":
+			return newError(http.StatusBadRequest, "illegal_argument_exception",
+				"estest does not support ["+f.key+"] in an update body")
+		default:
+			return newError(http.StatusBadRequest, "x_content_parse_exception",
+				"[UpdateRequest] unknown field ["+f.key+"]")
+		}
+	}
+	return nil
+}
