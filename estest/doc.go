@@ -109,11 +109,11 @@
 // Bodies refuse what they do not emulate: the search body an unknown key
 // or query type (400 parsing_exception) and aggregations, suggest,
 // collapse, rescore, script_fields, knn and the like (400
-// illegal_argument_exception), see searchrequest.go, though it still
-// accepts without emulating them timeout, terminate_after, version,
-// seq_no_primary_term, explain, track_scores, profile, stored_fields,
-// docvalue_fields, fields, stats, highlight, and _source and
-// track_total_hits (checked for shape only); _mget, scroll and point-in-time bodies their unknown
+// illegal_argument_exception), see searchrequest.go, as well as
+// terminate_after, stored_fields, docvalue_fields, fields, highlight,
+// _source other than true, track_total_hits other than true, and
+// version, seq_no_primary_term, explain, track_scores and profile other
+// than false (timeout and stats are accepted without effect); _mget, scroll and point-in-time bodies their unknown
 // keys; bulk action metadata an unknown key ("Action/metadata line [1]
 // contains an unknown parameter [x]") and pipeline, version,
 // version_type, require_alias, require_data_stream, _source,

@@ -534,9 +534,8 @@ func TestParseErrors(t *testing.T) {
 
 func TestParseAccepts(t *testing.T) {
 	bodies := []string{
-		`{"track_total_hits":true,"_source":false,"timeout":"1s","version":true}`,
-		`{"track_total_hits":100,"_source":["a","b.*"],"seq_no_primary_term":true}`,
-		`{"track_total_hits":"false","_source":{"includes":["a"]},"highlight":{"fields":{"a":{}}}}`,
+		`{"track_total_hits":true,"_source":true,"timeout":"1s","version":false}`,
+		`{"track_total_hits":"true","seq_no_primary_term":false,"stats":["g"]}`,
 		`{"query":{"match":{"a":{"query":"x","fuzziness":"AUTO","analyzer":"standard","lenient":true}}}}`,
 		`{"query":{"range":{"d":{"gte":"2020-01-01","format":"yyyy-MM-dd","time_zone":"+01:00"}}}}`,
 		`{"query":{"term":{"a":"x","_name":"named"}}}`,
