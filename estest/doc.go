@@ -113,7 +113,12 @@
 // terminate_after, stored_fields, docvalue_fields, fields, highlight,
 // _source other than true, track_total_hits other than true, and
 // version, seq_no_primary_term, explain, track_scores and profile other
-// than false (timeout and stats are accepted without effect); _mget, scroll and point-in-time bodies their unknown
+// than false (timeout and stats are accepted without effect); within
+// queries, options whose value would change the answer unless it is the
+// neutral one (analyzer other than standard, fuzziness or slop other than
+// 0, a range's time_zone other than UTC or format other than the ISO 8601
+// ones and epoch_millis), _name (named queries), and a field sort's
+// format and numeric_type; _mget, scroll and point-in-time bodies their unknown
 // keys; bulk action metadata an unknown key ("Action/metadata line [1]
 // contains an unknown parameter [x]") and pipeline, version,
 // version_type, require_alias, require_data_stream, _source,
