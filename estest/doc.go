@@ -42,7 +42,11 @@
 // back to scroll; searches with {"pit":{"id":...}}; "slice" on a scroll or
 // a point in time (a document is in slice hash(_id) mod max); shard failures a test
 // injects with [Cluster.FailShards]; refresh; index create, get, exists and
-// delete. Writes create missing indices; searches see writes at once.
+// delete; routing on index, create, update and delete (the parameter)
+// and in bulk action metadata, stored with the document and reported as
+// _routing by get, _mget and search hits (one shard holds every
+// document, so it changes nothing else). Writes create missing indices;
+// searches see writes at once.
 // Scroll ids are encoded as the servers encode them, and an expired or
 // cleared scroll is Elasticsearch's 404 search_phase_execution_exception
 // whose root cause is search_context_missing_exception, a malformed id 400
@@ -102,7 +106,7 @@
 // and retry_on_conflict on updates (updates are applied atomically, so
 // they never conflict with themselves). Refused, among others: _source,
 // _source_includes and _source_excludes, stored_fields, version and
-// version_type, pipeline, routing on writes, expand_wildcards,
+// version_type, pipeline, routing on _bulk's URL, expand_wildcards,
 // allow_no_indices, search_type, track_total_hits, terminate_after,
 // explain, analyzer and lenient.
 //
@@ -133,9 +137,7 @@
 // value), analysis beyond lowercasing and splitting, scoring (see
 // query.go), _msearch, aliases, data streams, refresh delays,
 // search.max_keep_alive, and the Content-Type check (requests without a
-// JSON content type are accepted). routing in bulk action metadata is
-// accepted, as one shard holds every document, but the documents'
-// _routing is neither stored nor reported. Every index has one primary shard and one replica,
+// JSON content type are accepted). Every index has one primary shard and one replica,
 // assigned when two data nodes are alive. Node roles are only reported:
 // every node, dedicated masters included, answers every request.
 // HTTP/1.1 only, as Elasticsearch.

@@ -66,15 +66,15 @@ var routeParams = map[string][]string{
 	"HEAD {index}":                       {"ignore_unavailable", "master_timeout"},
 	"PUT {index}":                        {"timeout", "master_timeout", "wait_for_active_shards"},
 	"DELETE {index}":                     {"timeout", "master_timeout"},
-	"POST {index}/_doc":                  slices.Concat(writeParams, casParams, []string{"op_type"}),
-	"PUT {index}/_doc/{id}":              slices.Concat(writeParams, casParams, []string{"op_type"}),
-	"POST {index}/_doc/{id}":             slices.Concat(writeParams, casParams, []string{"op_type"}),
+	"POST {index}/_doc":                  slices.Concat(writeParams, casParams, []string{"op_type", "routing"}),
+	"PUT {index}/_doc/{id}":              slices.Concat(writeParams, casParams, []string{"op_type", "routing"}),
+	"POST {index}/_doc/{id}":             slices.Concat(writeParams, casParams, []string{"op_type", "routing"}),
 	"GET {index}/_doc/{id}":              readParams,
 	"HEAD {index}/_doc/{id}":             readParams,
-	"DELETE {index}/_doc/{id}":           slices.Concat(writeParams, casParams),
-	"PUT {index}/_create/{id}":           slices.Concat(writeParams, casParams), // the handler refuses if_seq_no and if_primary_term
-	"POST {index}/_create/{id}":          slices.Concat(writeParams, casParams), // the handler refuses if_seq_no and if_primary_term
-	"POST {index}/_update/{id}":          slices.Concat(writeParams, casParams, []string{"retry_on_conflict"}),
+	"DELETE {index}/_doc/{id}":           slices.Concat(writeParams, casParams, []string{"routing"}),
+	"PUT {index}/_create/{id}":           slices.Concat(writeParams, casParams, []string{"routing"}), // the handler refuses if_seq_no and if_primary_term
+	"POST {index}/_create/{id}":          slices.Concat(writeParams, casParams, []string{"routing"}), // the handler refuses if_seq_no and if_primary_term
+	"POST {index}/_update/{id}":          slices.Concat(writeParams, casParams, []string{"retry_on_conflict", "routing"}),
 	"POST {index}/_pit":                  {"keep_alive", "ignore_unavailable", "preference", "routing"},
 	"POST {index}/_search/point_in_time": {"keep_alive", "ignore_unavailable", "preference", "routing"},
 }

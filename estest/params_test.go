@@ -62,20 +62,20 @@ var endpointParams = []struct {
 	{"PUT", "/i/_doc/2", `{}`, []string{"if_primary_term", "if_seq_no", "include_source_on_error", "op_type",
 		"pipeline", "refresh", "routing", "timeout", "version", "version_type", "wait_for_active_shards",
 		"require_alias", "require_data_stream"},
-		[]string{"if_primary_term", "if_seq_no", "op_type", "refresh", "timeout", "wait_for_active_shards"}},
+		[]string{"if_primary_term", "if_seq_no", "op_type", "refresh", "routing", "timeout", "wait_for_active_shards"}},
 	{"PUT", "/i/_create/3", `{}`, []string{"include_source_on_error", "pipeline", "refresh", "routing", "timeout",
 		"version", "version_type", "wait_for_active_shards", "require_alias", "require_data_stream"},
-		[]string{"refresh", "timeout", "wait_for_active_shards"}},
+		[]string{"refresh", "routing", "timeout", "wait_for_active_shards"}},
 	{"GET", "/i/_doc/1", "", []string{"preference", "realtime", "refresh", "routing", "_source", "_source_excludes",
 		"_source_includes", "stored_fields", "version", "version_type"},
 		[]string{"preference", "realtime", "refresh", "routing"}},
 	{"POST", "/i/_update/1", `{"doc":{}}`, []string{"if_primary_term", "if_seq_no", "include_source_on_error",
 		"lang", "refresh", "require_alias", "retry_on_conflict", "routing", "timeout", "wait_for_active_shards",
 		"_source", "_source_excludes", "_source_includes"},
-		[]string{"if_primary_term", "if_seq_no", "refresh", "retry_on_conflict", "timeout", "wait_for_active_shards"}},
+		[]string{"if_primary_term", "if_seq_no", "refresh", "retry_on_conflict", "routing", "timeout", "wait_for_active_shards"}},
 	{"DELETE", "/i/_doc/4", "", []string{"if_primary_term", "if_seq_no", "refresh", "routing", "timeout",
 		"version", "version_type", "wait_for_active_shards"},
-		[]string{"if_primary_term", "if_seq_no", "refresh", "timeout", "wait_for_active_shards"}},
+		[]string{"if_primary_term", "if_seq_no", "refresh", "routing", "timeout", "wait_for_active_shards"}},
 	{"POST", "/i/_pit", "", []string{"keep_alive", "ignore_unavailable", "preference", "routing", "expand_wildcards",
 		"allow_partial_search_results", "max_concurrent_shard_requests"},
 		[]string{"keep_alive", "ignore_unavailable", "preference", "routing"}},
@@ -178,5 +178,27 @@ func TestFilterPathOnTheWire(t *testing.T) {
 	m := mustSend(t, "GET", base+"/nope/_search?filter_path=hits.total", "", http.StatusNotFound)
 	if typ, _ := errorOf(m); typ != "index_not_found_exception" {
 		t.Errorf("error envelope filtered: %v", m)
+	}
+}
+
+// TestRoutingReported checks that a document written with routing, by
+// the document API or a bulk action, reports it as _routing on get and
+// in search hits, as Elasticsearch does, and one without does not.
+func TestRoutingReported(t *testing.T) {
+	base := estest.New(t, estest.Config{}).URLs()[0]
+	mustSend(t, "PUT", base+"/r/_doc/1?routing=u1", `{"n":1}`, http.StatusCreated)
+	mustSend(t, "POST", base+"/_bulk", "{\"index\":{\"_index\":\"r\",\"_id\":\"2\",\"routing\":\"u2\"}}\n{\"n\":2}\n{\"index\":{\"_index\":\"r\",\"_id\":\"3\"}}\n{\"n\":3}\n", http.StatusOK)
+	for id, want := range map[string]any{"1": "u1", "2": "u2", "3": nil} {
+		if got := mustSend(t, "GET", base+"/r/_doc/"+id, "", http.StatusOK)["_routing"]; got != want {
+			t.Errorf("GET %s: _routing %v, want %v", id, got, want)
+		}
+	}
+	mustSend(t, "POST", base+"/r/_update/1", `{"doc":{"n":10}}`, http.StatusOK)
+	if got := mustSend(t, "GET", base+"/r/_doc/1", "", http.StatusOK)["_routing"]; got != "u1" {
+		t.Errorf("after update: _routing %v, want u1", got)
+	}
+	hits := get(mustSend(t, "POST", base+"/r/_search", `{"sort":[{"n":"asc"}]}`, http.StatusOK), "hits.hits").([]any)
+	if len(hits) != 3 || get(hits[0], "_routing") != "u2" || get(hits[1], "_routing") != nil || get(hits[2], "_routing") != "u1" {
+		t.Errorf("search hits: %v", hits)
 	}
 }
