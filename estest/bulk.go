@@ -12,10 +12,11 @@ import (
 
 // action is one parsed bulk action.
 type action struct {
-	item   BulkItem
-	source []byte      // index, create
-	update *updateBody // update
-	cas    cas         // if_seq_no, if_primary_term
+	item    BulkItem
+	source  []byte      // index, create
+	update  *updateBody // update
+	cas     cas         // if_seq_no, if_primary_term
+	routing string
 }
 
 // actionMeta is the metadata of a bulk action line.
@@ -24,6 +25,7 @@ type actionMeta struct {
 	ID            json.RawMessage `json:"_id"`
 	IfSeqNo       json.RawMessage `json:"if_seq_no"`
 	IfPrimaryTerm json.RawMessage `json:"if_primary_term"`
+	Routing       string          `json:"routing"`
 }
 
 // parseBulk parses an NDJSON bulk body as Elasticsearch's BulkRequestParser
@@ -83,7 +85,7 @@ func parseAction(line []byte, lineNo int, defaultIndex string) (action, *esError
 	if e != nil {
 		return action{}, e
 	}
-	a := action{item: BulkItem{Action: name, Index: cmp.Or(meta.Index, defaultIndex), ID: rawID(meta.ID)}, cas: k}
+	a := action{item: BulkItem{Action: name, Index: cmp.Or(meta.Index, defaultIndex), ID: rawID(meta.ID)}, cas: k, routing: meta.Routing}
 	if a.item.Index == "" {
 		return action{}, validationError("index is missing")
 	}
@@ -122,7 +124,33 @@ func parseActionLine(line []byte, lineNo string) (string, actionMeta, *esError) 
 	if !isObject(obj[0].val) || json.Unmarshal(obj[0].val, &meta) != nil {
 		return "", actionMeta{}, malformed("expected START_OBJECT but found [VALUE_STRING]")
 	}
+	if e := checkActionMeta(obj[0].val, lineNo); e != nil {
+		return "", actionMeta{}, e
+	}
 	return name, meta, nil
+}
+
+// checkActionMeta refuses action metadata estest does not emulate: a key
+// Elasticsearch does not know, worded as its BulkRequestParser words it,
+// and one it knows that would change the outcome here. retry_on_conflict
+// has no effect (updates are applied atomically); routing is stored and
+// reported as _routing (one shard holds every document, so it changes
+// nothing else).
+func checkActionMeta(meta []byte, lineNo string) *esError {
+	fields, _ := parseObject(meta)
+	for _, f := range fields {
+		switch f.key {
+		case "_index", "_id", "if_seq_no", "if_primary_term", "retry_on_conflict", "routing":
+		case "pipeline", "version", "version_type", "require_alias", "require_data_stream",
+			"_source", "dynamic_templates", "list_executed_pipelines":
+			return newError(http.StatusBadRequest, "illegal_argument_exception",
+				"estest does not support ["+f.key+"] in action/metadata line ["+lineNo+"]")
+		default:
+			return newError(http.StatusBadRequest, "illegal_argument_exception",
+				"Action/metadata line ["+lineNo+"] contains an unknown parameter ["+f.key+"]")
+		}
+	}
+	return nil
 }
 
 // setSource reads the line after the action: the document of index and
@@ -188,7 +216,7 @@ func (c *Cluster) applyItem(a action, reject func(BulkItem) bool) (item json.Raw
 	var obj []member
 	if fail == nil {
 		var res writeResult
-		res, fail = c.store.apply(writeOp{action: it.Action, index: it.Index, id: it.ID, source: a.source, update: a.update, cas: a.cas})
+		res, fail = c.store.apply(writeOp{action: it.Action, index: it.Index, id: it.ID, source: a.source, update: a.update, cas: a.cas, routing: a.routing})
 		if fail == nil {
 			obj = append(c.writeBody(res), kv("status", res.status))
 		}

@@ -15,7 +15,9 @@
 //
 // GET and HEAD /; GET /_nodes/http (and /_nodes, /_nodes/{filter}/http)
 // listing the live nodes with their publish address, roles and attributes;
-// GET /_cluster/health; index, create, get, exists, update (partial doc,
+// GET /_cluster/health with level=cluster and wait_for_status (a status
+// the cluster lacks is answered at once as Elasticsearch answers when the
+// wait times out: 408 with timed_out true); index, create, get, exists, update (partial doc,
 // doc_as_upsert, upsert, noop detection) and delete of documents with
 // _version, _seq_no, _primary_term, result and _shards as Elasticsearch
 // reports them; _bulk with NDJSON index, create, update and delete actions
@@ -40,7 +42,11 @@
 // back to scroll; searches with {"pit":{"id":...}}; "slice" on a scroll or
 // a point in time (a document is in slice hash(_id) mod max); shard failures a test
 // injects with [Cluster.FailShards]; refresh; index create, get, exists and
-// delete. Writes create missing indices; searches see writes at once.
+// delete; routing on index, create, update and delete (the parameter)
+// and in bulk action metadata, stored with the document and reported as
+// _routing by get, _mget and search hits (one shard holds every
+// document, so it changes nothing else). Writes create missing indices;
+// searches see writes at once.
 // Scroll ids are encoded as the servers encode them, and an expired or
 // cleared scroll is Elasticsearch's 404 search_phase_execution_exception
 // whose root cause is search_context_missing_exception, a malformed id 400
@@ -62,6 +68,12 @@
 // {"error":"Incorrect HTTP method for uri [...] and method [...], allowed:
 // [...]","status":405} and an Allow header.
 //
+// filter_path is applied to every JSON answer except error envelopes, as
+// Elasticsearch's FilterPath does: comma-separated dot paths, * within a
+// segment, ** for any depth, a leading - to exclude; arrays are crossed,
+// an array element nothing is left of is dropped, and an answer nothing
+// is left of is {}.
+//
 // Request bodies may be gzip-compressed (Content-Encoding: gzip).
 // Compatibility media types (application/vnd.elasticsearch+json or
 // +x-ndjson; compatible-with=N, with or without the space) are accepted on
@@ -73,14 +85,59 @@
 // cluster drops X-Elastic-Product, reports distribution "opensearch" and
 // the OpenSearch tagline, and answers 401 as the security plugin does.
 //
+// # What it refuses
+//
+// Every route checks its query parameters before it runs (params.go): one
+// it neither honours nor accepts without effect is answered 400
+// illegal_argument_exception, "request [/i/_doc/1] contains unrecognized
+// parameter: [version]" (or "unrecognized parameters: [a], [b]", sorted),
+// as Elasticsearch words it, without its "did you mean" suggestions. Every
+// route accepts pretty and filter_path (honoured) and human and
+// error_trace (no effect: estest renders no human-readable sizes and no
+// stack traces). Accepted without effect, because estest's answer is
+// already what they would produce: timeout, master_timeout and
+// wait_for_active_shards (nothing waits or times out; except
+// wait_for_status above), refresh on writes other than the forced_refresh
+// of refresh=true (writes are visible at once), realtime and refresh on
+// reads, preference, request_cache, batched_reduce_size,
+// max_concurrent_shard_requests, pre_filter_shard_size,
+// ccs_minimize_roundtrips and typed_keys on searches, routing on reads,
+// searches, counts and points in time (one shard holds every document),
+// and retry_on_conflict on updates (updates are applied atomically, so
+// they never conflict with themselves). Refused, among others: _source,
+// _source_includes and _source_excludes, stored_fields, version and
+// version_type, pipeline, routing on _bulk's URL, expand_wildcards,
+// allow_no_indices, search_type, track_total_hits, terminate_after,
+// explain, analyzer and lenient.
+//
+// Bodies refuse what they do not emulate: the search body an unknown key
+// or query type (400 parsing_exception) and aggregations, suggest,
+// collapse, rescore, script_fields, knn and the like (400
+// illegal_argument_exception), see searchrequest.go, as well as
+// terminate_after, stored_fields, docvalue_fields, fields, highlight,
+// _source other than true, track_total_hits other than true, and
+// version, seq_no_primary_term, explain, track_scores and profile other
+// than false (timeout and stats are accepted without effect); within
+// queries, options whose value would change the answer unless it is the
+// neutral one (analyzer other than standard, fuzziness or slop other than
+// 0, a range's time_zone other than UTC or format other than the ISO 8601
+// ones and epoch_millis), _name (named queries), and a field sort's
+// format and numeric_type; _mget, scroll and point-in-time bodies their unknown
+// keys; bulk action metadata an unknown key ("Action/metadata line [1]
+// contains an unknown parameter [x]") and pipeline, version,
+// version_type, require_alias, require_data_stream, _source,
+// dynamic_templates and list_executed_pipelines; update bodies an
+// unknown key (x_content_parse_exception "[UpdateRequest] unknown field
+// [x]"), scripts, scripted_upsert and _source.
+//
 // # What it does not emulate
 //
-// Mappings (the query engine infers types per value), analysis beyond
-// lowercasing and splitting, scoring (see query.go), aggregations,
-// _msearch, _source filtering, aliases, data streams, scripts,
-// versioning by version and version_type, routing, filter_path, refresh
-// delays, search.max_keep_alive, and the Content-Type check (requests
-// without a JSON content type are accepted). Every index has one primary shard and one replica,
+// Mappings and index settings (the body of PUT /{index} is checked to be
+// a JSON object and otherwise ignored; the query engine infers types per
+// value), analysis beyond lowercasing and splitting, scoring (see
+// query.go), _msearch, aliases, data streams, refresh delays,
+// search.max_keep_alive, and the Content-Type check (requests without a
+// JSON content type are accepted). Every index has one primary shard and one replica,
 // assigned when two data nodes are alive. Node roles are only reported:
 // every node, dedicated masters included, answers every request.
 // HTTP/1.1 only, as Elasticsearch.

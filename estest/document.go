@@ -112,7 +112,7 @@ func (c *Cluster) write(rq *request, action string) response {
 	if msgs := k.validate(action, nil); msgs != nil {
 		return validationError(msgs...).response()
 	}
-	return c.apply(rq, writeOp{action: action, index: rq.vars["index"], id: id, source: rq.body, cas: k})
+	return c.apply(rq, writeOp{action: action, index: rq.vars["index"], id: id, source: rq.body, cas: k, routing: rq.params.Get("routing")})
 }
 
 // updateDoc answers POST /{index}/_update/{id}: a partial "doc" merged into
@@ -130,7 +130,7 @@ func (c *Cluster) updateDoc(rq *request) response {
 	if msgs := k.validate("update", u); msgs != nil {
 		return validationError(msgs...).response()
 	}
-	return c.apply(rq, writeOp{action: "update", index: rq.vars["index"], id: rq.vars["id"], update: u, cas: k})
+	return c.apply(rq, writeOp{action: "update", index: rq.vars["index"], id: rq.vars["id"], update: u, cas: k, routing: rq.params.Get("routing")})
 }
 
 // deleteDoc answers DELETE /{index}/_doc/{id}: 200 "deleted" or 404
@@ -185,6 +185,9 @@ func (c *Cluster) docEntry(index, id string) (obj []member, found bool, e *esErr
 	case d == nil || d.deleted:
 		return append(c.head(index, id), kv("found", false)), false, nil
 	}
-	return append(c.head(index, id), kv("_version", d.version), kv("_seq_no", d.seqNo), kv("_primary_term", 1),
-		kv("found", true), member{"_source", d.source}), true, nil
+	obj = append(c.head(index, id), kv("_version", d.version), kv("_seq_no", d.seqNo), kv("_primary_term", 1))
+	if d.routing != "" {
+		obj = append(obj, kv("_routing", d.routing))
+	}
+	return append(obj, kv("found", true), member{"_source", d.source}), true, nil
 }

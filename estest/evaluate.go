@@ -10,10 +10,11 @@ import (
 
 // searchDoc is one stored document as the query engine sees it.
 type searchDoc struct {
-	Index  string
-	ID     string
-	SeqNo  int64           // insertion order; the final tie-breaker
-	Source json.RawMessage // the _source bytes as indexed
+	Index   string
+	ID      string
+	SeqNo   int64           // insertion order; the final tie-breaker
+	Source  json.RawMessage // the _source bytes as indexed
+	Routing string          // _routing, when indexed with one
 }
 
 // searchHit is one document of a result page.

@@ -108,7 +108,11 @@ func (c *Cluster) nodesInfo(*request) response {
 // health answers GET /_cluster/health at once (wait_for_* parameters are
 // ignored): green with two or more live data nodes, else yellow because
 // replicas cannot be assigned.
-func (c *Cluster) health(*request) response {
+func (c *Cluster) health(rq *request) response {
+	if l := rq.params.Get("level"); rq.params.Has("level") && l != "cluster" {
+		return newError(http.StatusBadRequest, "illegal_argument_exception",
+			"estest reports cluster health at level [cluster] only, not ["+l+"]").response()
+	}
 	live := c.liveNodes()
 	data := 0
 	for _, n := range live {
@@ -130,10 +134,35 @@ func (c *Cluster) health(*request) response {
 	if active+unassigned > 0 {
 		percent = 100 * float64(active) / float64(active+unassigned)
 	}
-	return okJSON([]member{kv("cluster_name", c.clusterName), kv("status", status), kv("timed_out", false),
+	timedOut, e := healthTimedOut(rq, status)
+	if e != nil {
+		return e.response()
+	}
+	resp := okJSON([]member{kv("cluster_name", c.clusterName), kv("status", status), kv("timed_out", timedOut),
 		kv("number_of_nodes", len(live)), kv("number_of_data_nodes", data),
 		kv("active_primary_shards", indices), kv("active_shards", active), kv("relocating_shards", 0),
 		kv("initializing_shards", 0), kv("unassigned_shards", unassigned), kv("unassigned_primary_shards", 0),
 		kv("delayed_unassigned_shards", 0), kv("number_of_pending_tasks", 0), kv("number_of_in_flight_fetch", 0),
 		kv("task_max_waiting_in_queue_millis", 0), kv("active_shards_percent_as_number", percent)})
+	if timedOut {
+		resp.status = http.StatusRequestTimeout
+	}
+	return resp
+}
+
+// healthTimedOut reports whether wait_for_status asks for a better status
+// than the cluster has: Elasticsearch waits for timeout and answers 408
+// with timed_out true; estest's health changes only when a test acts, so
+// it answers at once.
+func healthTimedOut(rq *request, status string) (bool, *esError) {
+	if !rq.params.Has("wait_for_status") {
+		return false, nil
+	}
+	rank := map[string]int{"green": 0, "yellow": 1, "red": 2}
+	want, ok := rank[rq.params.Get("wait_for_status")]
+	if !ok {
+		return false, newError(http.StatusBadRequest, "illegal_argument_exception",
+			"unknown cluster health status ["+rq.params.Get("wait_for_status")+"]")
+	}
+	return rank[status] > want, nil
 }

@@ -111,10 +111,14 @@ func parseMatchLike(name string, body jsonObject) (query, error) {
 				default:
 					return nil, parsingError("Unsupported zero_terms_query value [%s]", scalarText(m.Value))
 				}
-			case key == "analyzer", key == "lenient", key == "slop" && q.phrase, !q.phrase && (key == "fuzziness" ||
-				key == "prefix_length" || key == "max_expansions" || key == "fuzzy_transpositions" ||
-				key == "auto_generate_synonyms_phrase_query"):
-				// Accepted and ignored.
+			case key == "analyzer", key == "slop" && q.phrase, key == "fuzziness" && !q.phrase:
+				if err := checkNeutral(name, key, m.Value); err != nil {
+					return nil, err
+				}
+			case key == "lenient", !q.phrase && (key == "prefix_length" || key == "max_expansions" ||
+				key == "fuzzy_transpositions" || key == "auto_generate_synonyms_phrase_query"):
+				// No effect: estest has no mapping to be lenient about, no
+				// fuzziness and no synonyms.
 			default:
 				return nil, doesNotSupport(name, key)
 			}
@@ -144,4 +148,25 @@ func containsRun(have, want []string) bool {
 		}
 	}
 	return false
+}
+
+// neutralValues are the values of options estest accepts because they
+// ask for what it does anyway: the standard analyzer (lowercasing and
+// splitting), no slop, no fuzziness, UTC, and the ISO 8601 date formats.
+var neutralValues = map[string][]string{
+	"analyzer":  {"standard", "default"},
+	"slop":      {"0"},
+	"fuzziness": {"0"},
+	"time_zone": {"Z", "UTC", "+00:00", "-00:00", "Etc/UTC", "GMT"},
+	"format": {"strict_date_optional_time", "date_optional_time", "strict_date_optional_time||epoch_millis",
+		"date_optional_time||epoch_millis", "epoch_millis", "strict_date", "date", "yyyy-MM-dd"},
+}
+
+// checkNeutral refuses an option of a query whose value would change the
+// answer in a way estest does not emulate.
+func checkNeutral(query, key string, v any) error {
+	if slices.Contains(neutralValues[key], scalarText(v)) {
+		return nil
+	}
+	return illegalArgument("[%s] query option [%s] with value [%s] is not supported by estest", query, key, scalarText(v))
 }

@@ -113,7 +113,7 @@ func commonOption(name string, m jsonMember, boost *float64) (bool, error) {
 		*boost = b
 		return true, err
 	case "_name":
-		return true, nil
+		return true, illegalArgument("[_name] (named queries) is not supported by estest")
 	}
 	return false, nil
 }

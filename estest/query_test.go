@@ -534,13 +534,12 @@ func TestParseErrors(t *testing.T) {
 
 func TestParseAccepts(t *testing.T) {
 	bodies := []string{
-		`{"track_total_hits":true,"_source":false,"timeout":"1s","version":true}`,
-		`{"track_total_hits":100,"_source":["a","b.*"],"seq_no_primary_term":true}`,
-		`{"track_total_hits":"false","_source":{"includes":["a"]},"highlight":{"fields":{"a":{}}}}`,
-		`{"query":{"match":{"a":{"query":"x","fuzziness":"AUTO","analyzer":"standard","lenient":true}}}}`,
-		`{"query":{"range":{"d":{"gte":"2020-01-01","format":"yyyy-MM-dd","time_zone":"+01:00"}}}}`,
-		`{"query":{"term":{"a":"x","_name":"named"}}}`,
-		`{"sort":[{"a":{"order":"asc","unmapped_type":"long","format":"strict_date"}}]}`,
+		`{"track_total_hits":true,"_source":true,"timeout":"1s","version":false}`,
+		`{"track_total_hits":"true","seq_no_primary_term":false,"stats":["g"]}`,
+		`{"query":{"match":{"a":{"query":"x","fuzziness":0,"analyzer":"standard","lenient":true,"max_expansions":5}}}}`,
+		`{"query":{"range":{"d":{"gte":"2020-01-01","format":"yyyy-MM-dd","time_zone":"UTC","relation":"within"}}}}`,
+		`{"query":{"match_phrase":{"a":{"query":"x y","slop":0}}}}`,
+		`{"sort":[{"a":{"order":"asc","unmapped_type":"long"}}]}`,
 		`  `,
 	}
 	for _, body := range bodies {
@@ -607,4 +606,26 @@ func FuzzParseSearchRequest(f *testing.F) {
 			t.Fatalf("total %d, page %d for %d docs", total, len(page), len(docs))
 		}
 	})
+}
+
+// TestParseRefusesWhatWouldChangeTheAnswer: options estest does not
+// emulate are refused rather than ignored, when their value would change
+// which documents match, their order or what a hit holds.
+func TestParseRefusesWhatWouldChangeTheAnswer(t *testing.T) {
+	tests := []struct{ body, reason string }{
+		{`{"query":{"match":{"a":{"query":"x","fuzziness":"AUTO"}}}}`, "[match] query option [fuzziness] with value [AUTO] is not supported by estest"},
+		{`{"query":{"match":{"a":{"query":"x","analyzer":"whitespace"}}}}`, "[match] query option [analyzer] with value [whitespace] is not supported by estest"},
+		{`{"query":{"match_phrase":{"a":{"query":"x y","slop":2}}}}`, "[match_phrase] query option [slop] with value [2] is not supported by estest"},
+		{`{"query":{"range":{"d":{"gte":"01/02/2020","format":"dd/MM/yyyy"}}}}`, "[range] query option [format] with value [dd/MM/yyyy] is not supported by estest"},
+		{`{"query":{"range":{"d":{"gte":"2020-01-01","time_zone":"+01:00"}}}}`, "[range] query option [time_zone] with value [+01:00] is not supported by estest"},
+		{`{"query":{"term":{"a":{"value":"x","_name":"named"}}}}`, "[_name] (named queries) is not supported by estest"},
+		{`{"sort":[{"a":{"order":"asc","format":"strict_date"}}]}`, "[format] in a field sort is not supported by estest"},
+	}
+	for _, tt := range tests {
+		_, err := parseSearchRequest([]byte(tt.body), nil)
+		var qe *queryError
+		if !errors.As(err, &qe) || qe.Type != "illegal_argument_exception" || qe.Reason != tt.reason {
+			t.Errorf("parseSearchRequest(%s) = %v, want illegal_argument_exception: %s", tt.body, err, tt.reason)
+		}
+	}
 }

@@ -122,6 +122,9 @@ func (c *Cluster) route(rq *request) response {
 	uri := rq.r.URL.RequestURI()
 	switch {
 	case bestScore >= 0 && best.handlers[method] != nil:
+		if resp, ok := checkParams(rq, best.pattern); !ok {
+			return resp
+		}
 		rq.vars = bestVars
 		return best.handlers[method](rq)
 	case bestScore >= 0:

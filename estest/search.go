@@ -112,9 +112,16 @@ func (c *Cluster) hitsObject(rq *request, total int, page []searchHit) json.RawM
 func (c *Cluster) hitObject(h searchHit) json.RawMessage {
 	obj := c.head(h.Doc.Index, h.Doc.ID)
 	if h.Sort != nil {
-		obj = append(obj, kv("_score", nil), member{"_source", h.Doc.Source}, kv("sort", h.Sort))
+		obj = append(obj, kv("_score", nil))
 	} else {
-		obj = append(obj, kv("_score", h.Score), member{"_source", h.Doc.Source})
+		obj = append(obj, kv("_score", h.Score))
+	}
+	if h.Doc.Routing != "" {
+		obj = append(obj, kv("_routing", h.Doc.Routing))
+	}
+	obj = append(obj, member{"_source", h.Doc.Source})
+	if h.Sort != nil {
+		obj = append(obj, kv("sort", h.Sort))
 	}
 	return encodeObject(obj)
 }

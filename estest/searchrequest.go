@@ -109,9 +109,15 @@ func (r *searchRequest) parseMember(m jsonMember) error {
 		return checkTrackTotalHits(m)
 	case "_source":
 		return checkSource(m)
-	case "timeout", "terminate_after", "version", "seq_no_primary_term", "explain",
-		"track_scores", "profile", "stored_fields", "docvalue_fields", "fields", "stats", "highlight":
-		return nil // they change neither which documents match nor their order
+	case "timeout", "stats":
+		return nil // no effect: nothing times out, and stats groups only feed the stats API
+	case "version", "seq_no_primary_term", "explain", "track_scores", "profile":
+		if b, ok := m.Value.(bool); ok && !b {
+			return nil // false is the default
+		}
+		return illegalArgument("[%s] is not supported by estest", m.Key)
+	case "terminate_after", "stored_fields", "docvalue_fields", "fields", "highlight":
+		return illegalArgument("[%s] is not supported by estest", m.Key)
 	case "aggs", "aggregations", "suggest", "collapse", "rescore", "script_fields", "knn",
 		"runtime_mappings", "indices_boost", "retriever", "rank", "sub_searches", "ext":
 		return illegalArgument("[%s] is not supported by estest", m.Key)
@@ -205,26 +211,37 @@ func (r *searchRequest) parsePIT(m jsonMember) error {
 	return nil
 }
 
-// checkTrackTotalHits checks that track_total_hits is a boolean or an int;
-// counting is always exact here.
+// checkTrackTotalHits checks that track_total_hits is a boolean or an int,
+// and accepts true only: counting is always exact here, so false (no
+// total) and a bound (relation gte past it) are refused.
 func checkTrackTotalHits(m jsonMember) error {
 	v := m.Value
 	if !isScalar(v) || v == nil {
 		return unknownKey(m)
 	}
-	if _, isBool := queryBool(v); isBool && v != "" {
+	if b, isBool := queryBool(v); isBool && v != "" {
+		if !b {
+			return illegalArgument("[track_total_hits] false is not supported by estest, which always counts every hit")
+		}
 		return nil
 	}
-	_, err := intValue(m.Key, v)
-	return err
+	if _, err := intValue(m.Key, v); err != nil {
+		return err
+	}
+	return illegalArgument("[track_total_hits] as a number is not supported by estest, which always counts every hit")
 }
 
-// checkSource checks the shape of _source; source filtering is the
-// server's business.
+// checkSource checks the shape of _source and refuses filtering, which
+// estest does not emulate; true, the default, is accepted.
 func checkSource(m jsonMember) error {
-	switch m.Value.(type) {
-	case bool, string, []any, jsonObject:
-		return nil
+	switch v := m.Value.(type) {
+	case bool:
+		if v {
+			return nil
+		}
+		return illegalArgument("[_source] filtering is not supported by estest")
+	case string, []any, jsonObject:
+		return illegalArgument("[_source] filtering is not supported by estest")
 	}
 	return unknownKey(m)
 }

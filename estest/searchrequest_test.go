@@ -29,6 +29,14 @@ func TestParseBodyMembers(t *testing.T) {
 		{`{"_source":5}`, "parsing_exception", "Unknown key for a VALUE_NUMBER in [_source]."},
 		{`{"_source":null}`, "parsing_exception", "Unknown key for a VALUE_NULL in [_source]."},
 		{`{"knn":{}}`, "illegal_argument_exception", "[knn] is not supported by estest"},
+		{`{"track_total_hits":false}`, "illegal_argument_exception", "[track_total_hits] false is not supported by estest, which always counts every hit"},
+		{`{"track_total_hits":10}`, "illegal_argument_exception", "[track_total_hits] as a number is not supported by estest, which always counts every hit"},
+		{`{"_source":"a*"}`, "illegal_argument_exception", "[_source] filtering is not supported by estest"},
+		{`{"_source":false}`, "illegal_argument_exception", "[_source] filtering is not supported by estest"},
+		{`{"version":true}`, "illegal_argument_exception", "[version] is not supported by estest"},
+		{`{"highlight":{"fields":{"a":{}}}}`, "illegal_argument_exception", "[highlight] is not supported by estest"},
+		{`{"terminate_after":1}`, "illegal_argument_exception", "[terminate_after] is not supported by estest"},
+		{`{"fields":["a"]}`, "illegal_argument_exception", "[fields] is not supported by estest"},
 	}
 	for _, tt := range tests {
 		r, err := parseSearchRequest([]byte(tt.body), nil)
@@ -56,7 +64,7 @@ func TestParseBodyMembersAccepted(t *testing.T) {
 	if r.searchAfter != nil {
 		t.Errorf("an empty search_after = %v, want none (and from allowed)", r.searchAfter)
 	}
-	if _, err := parseSearchRequest([]byte(`{"track_total_hits":10,"_source":"a*","pit":{"id":"p","keep_alive":"1m"}}`), nil); err != nil {
+	if _, err := parseSearchRequest([]byte(`{"track_total_hits":true,"_source":true,"version":false,"timeout":"1s","pit":{"id":"p","keep_alive":"1m"}}`), nil); err != nil {
 		t.Errorf("parseSearchRequest: %v", err)
 	}
 }

@@ -123,6 +123,10 @@ func (c *Cluster) serve(rq *request) response {
 		return resp
 	}
 	resp := c.route(rq)
+	if spec, ok := rq.params["filter_path"]; ok && len(resp.body) > 0 && !isErrorEnvelope(resp) &&
+		!strings.HasPrefix(resp.header.Get("Content-Type"), "text/") {
+		resp.body = filterPath(strings.Join(spec, ","), resp.body)
+	}
 	if _, pretty := rq.params["pretty"]; pretty && len(resp.body) > 0 && !strings.HasPrefix(resp.header.Get("Content-Type"), "text/") {
 		var buf bytes.Buffer
 		if indentJSON(&buf, resp.body) == nil {

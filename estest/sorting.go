@@ -103,8 +103,10 @@ func parseSortObject(m jsonMember) (sortField, error) {
 			default:
 				return sf, illegalArgument("Unknown SortMode [%s]", s)
 			}
-		case "unmapped_type", "format", "numeric_type":
-			// Accepted and ignored: an absent field sorts as missing anyway.
+		case "unmapped_type":
+			// No effect: an absent field sorts as missing anyway.
+		case "format", "numeric_type":
+			return sf, illegalArgument("[%s] in a field sort is not supported by estest", o.Key)
 		default:
 			return sf, contentError("[field_sort] unknown field [%s]", o.Key)
 		}

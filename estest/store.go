@@ -41,6 +41,7 @@ type doc struct {
 	seqNo   int64
 	order   int64
 	deleted bool
+	routing string // as indexed; reported as _routing when set
 }
 
 // pit is an open point in time: the documents visible when it opened.
@@ -162,7 +163,7 @@ func (s *store) snapshot(names []string) []searchDoc {
 		}
 		for id, d := range ix.docs {
 			if !d.deleted {
-				out = append(out, searchDoc{Index: name, ID: id, SeqNo: d.order, Source: d.source})
+				out = append(out, searchDoc{Index: name, ID: id, SeqNo: d.order, Source: d.source, Routing: d.routing})
 			}
 		}
 	}

@@ -221,8 +221,12 @@ func parseRange(body jsonObject) (query, error) {
 			q.lt, q.hasLT = m.Value, set
 		case "lte":
 			q.lte, q.hasLTE = m.Value, set
-		case "format", "time_zone", "relation":
-			// Accepted and ignored: dates must be ISO 8601 or epoch millis.
+		case "format", "time_zone":
+			if err := checkNeutral("range", m.Key, m.Value); err != nil {
+				return nil, err
+			}
+		case "relation":
+			// No effect: it applies to range fields, and estest has none.
 		default:
 			return nil, parsingError("[range] query does not support [%s]", m.Key)
 		}

@@ -8,12 +8,13 @@ import (
 
 // writeOp is one document write, from the document APIs or a bulk item.
 type writeOp struct {
-	action string // "index", "create", "update" or "delete"
-	index  string
-	id     string
-	source []byte      // index and create
-	update *updateBody // update
-	cas    cas         // if_seq_no and if_primary_term, checked against the document
+	action  string // "index", "create", "update" or "delete"
+	index   string
+	id      string
+	source  []byte      // index and create
+	update  *updateBody // update
+	cas     cas         // if_seq_no and if_primary_term, checked against the document
+	routing string      // stored with the document and reported as _routing
 }
 
 // writeResult is the outcome of a successful writeOp.
@@ -42,6 +43,9 @@ func parseUpdate(b []byte) (*updateBody, *esError) {
 	}
 	if !json.Valid(b) || !isObject(b) {
 		return nil, newError(http.StatusBadRequest, "x_content_parse_exception", syntaxReason(b))
+	}
+	if e := checkUpdateFields(b); e != nil {
+		return nil, e
 	}
 	var u updateBody
 	if err := json.Unmarshal(b, &u); err != nil {
@@ -99,11 +103,11 @@ func (s *store) write(ix *index, op writeOp) (writeResult, *esError) {
 	}
 	switch {
 	case !live:
-		return s.put(ix, op.id, clone(op.source), "created", http.StatusCreated), nil
+		return s.put(ix, op.id, clone(op.source), op.routing, "created", http.StatusCreated), nil
 	case op.action == "create":
 		return writeResult{}, versionConflict(ix, op.id, d.version)
 	}
-	return s.put(ix, op.id, clone(op.source), "updated", http.StatusOK), nil
+	return s.put(ix, op.id, clone(op.source), op.routing, "updated", http.StatusOK), nil
 }
 
 // update merges op.update into the live document, or creates it from the
@@ -118,9 +122,9 @@ func (s *store) update(ix *index, op writeOp) (writeResult, *esError) {
 		}
 		return s.merge(ix, id, d, u)
 	case u.DocAsUpsert:
-		return s.put(ix, id, clone(u.Doc), "created", http.StatusCreated), nil
+		return s.put(ix, id, clone(u.Doc), op.routing, "created", http.StatusCreated), nil
 	case u.Upsert != nil:
-		return s.put(ix, id, clone(u.Upsert), "created", http.StatusCreated), nil
+		return s.put(ix, id, clone(u.Upsert), op.routing, "created", http.StatusCreated), nil
 	}
 	return writeResult{}, documentMissing(ix, id)
 }
@@ -138,7 +142,7 @@ func (s *store) merge(ix *index, id string, d *doc, u *updateBody) (writeResult,
 	if (u.DetectNoop == nil || *u.DetectNoop) && sameJSON(merged, d.source) {
 		return writeResult{index: ix.name, id: id, version: d.version, seqNo: d.seqNo, result: "noop", status: http.StatusOK}, nil
 	}
-	return s.put(ix, id, merged, "updated", http.StatusOK), nil
+	return s.put(ix, id, merged, d.routing, "updated", http.StatusOK), nil
 }
 
 // remove leaves a tombstone in place of the live document op.id. Removing
@@ -163,10 +167,10 @@ func (s *store) remove(ix *index, op writeOp) (writeResult, *esError) {
 }
 
 // put stores src as id's next version; s.mu is held.
-func (s *store) put(ix *index, id string, src json.RawMessage, result string, status int) writeResult {
+func (s *store) put(ix *index, id string, src json.RawMessage, routing, result string, status int) writeResult {
 	res := writeResult{index: ix.name, id: id, version: nextVersion(ix.docs[id]), seqNo: ix.nextSeqNo, result: result, status: status}
 	s.order++
-	ix.docs[id] = &doc{source: src, version: res.version, seqNo: res.seqNo, order: s.order}
+	ix.docs[id] = &doc{source: src, version: res.version, seqNo: res.seqNo, order: s.order, routing: routing}
 	ix.nextSeqNo++
 	return res
 }
@@ -186,3 +190,22 @@ func nextVersion(d *doc) int64 {
 }
 
 func clone(b []byte) json.RawMessage { return append(json.RawMessage(nil), b...) }
+
+// checkUpdateFields refuses the keys of an update body estest does not
+// emulate: an unknown key as Elasticsearch's UpdateRequest parser does,
+// and a known one it would act on (scripted_upsert, _source).
+func checkUpdateFields(b []byte) *esError {
+	fields, _ := parseObject(b)
+	for _, f := range fields {
+		switch f.key {
+		case "doc", "upsert", "doc_as_upsert", "script", "detect_noop":
+		case "scripted_upsert", "_source":
+			return newError(http.StatusBadRequest, "illegal_argument_exception",
+				"estest does not support ["+f.key+"] in an update body")
+		default:
+			return newError(http.StatusBadRequest, "x_content_parse_exception",
+				"[UpdateRequest] unknown field ["+f.key+"]")
+		}
+	}
+	return nil
+}
