@@ -169,6 +169,13 @@ func TestBulkIndexerWaitsOutOutage(t *testing.T) {
 	if got := bi.Stats().Added; got != uint64(accepted) {
 		t.Errorf("Stats().Added = %d, want %d", got, accepted)
 	}
+	// Revive only once a worker has met the outage: on a busy machine the
+	// workers may not have sent anything yet when Add gives up.
+	for deadline := time.Now().Add(20 * time.Second); o.errorCount() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no request failed while every node was down")
+		}
+	}
 
 	for _, n := range c.Nodes() {
 		if err := n.Revive(); err != nil {

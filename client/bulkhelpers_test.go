@@ -121,4 +121,11 @@ func (o *bulkOutcomes) config(cfg BulkIndexerConfig) BulkIndexerConfig {
 }
 
 // lineCount counts the lines of body.
+// errorCount is how many whole-request failures OnError saw so far.
+func (o *bulkOutcomes) errorCount() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.errors)
+}
+
 func lineCount(body []byte) int { return bytes.Count(body, []byte("\n")) }
