@@ -107,3 +107,23 @@ func TestScanShardFailure(t *testing.T) {
 		t.Fatalf("scan with a failed shard yielded %d values ending in %v, want one error", n, last)
 	}
 }
+
+// TestScanEveryIndex: a scan that names no index reads every index, with
+// a point in time as with a scroll.
+func TestScanEveryIndex(t *testing.T) {
+	for _, cfg := range []estest.Config{{Nodes: 1}, {Nodes: 1, Version: "7.9.3"}} {
+		c, es, _ := newCluster(t, cfg)
+		load(t, c, "a", 30)
+		load(t, c, "b", 20)
+		n := 0
+		for _, err := range client.Scan[numbered](context.Background(), es, client.ScanRequest{PageSize: 7}) {
+			if err != nil {
+				t.Fatalf("version %q: %v", cfg.Version, err)
+			}
+			n++
+		}
+		if n != 50 {
+			t.Errorf("version %q: scanned %d documents of every index, want 50", cfg.Version, n)
+		}
+	}
+}

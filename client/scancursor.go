@@ -66,7 +66,11 @@ func (c *Client) newScan(ctx context.Context, r ScanRequest) (*scanState, error)
 		return nil, err
 	}
 	if usePIT {
-		if s.pit, err = c.OpenPointInTime(ctx, r.Index, keep); err != nil {
+		indices := r.Index
+		if len(indices) == 0 {
+			indices = []string{"*"} // a point in time needs a target: every index
+		}
+		if s.pit, err = c.OpenPointInTime(ctx, indices, keep); err != nil {
 			return nil, err
 		}
 	}
