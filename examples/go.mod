@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/elastic/elastic-transport-go/v8 v8.9.0
+	github.com/elastic/go-elasticsearch/v8 v8.19.7
 	github.com/elastic/go-elasticsearch/v9 v9.5.2
 	github.com/esrt-dev/esrt v0.0.0-00010101000000-000000000000
 	github.com/esrt-dev/esrt/contrib/otel v0.0.0-00010101000000-000000000000
