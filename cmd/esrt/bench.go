@@ -135,7 +135,7 @@ func bench(ctx context.Context, es *client.Client, o benchOpts, where string, ou
 	pingCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if _, err := es.Info(pingCtx); err != nil {
-		return fmt.Errorf("the cluster does not answer: %w", err)
+		return fmt.Errorf("the cluster does not answer: %s", describe(err))
 	}
 	existed, err := es.IndexExists(pingCtx, o.index)
 	if err != nil {
