@@ -23,7 +23,7 @@ client: --concurrency workers send a mix of searches, gets and indexing
 calls for --duration, against the cluster of --url, or without --url (and
 --cloud-id) against an in-process three-node cluster (package estest).
 It first indexes --docs documents into --index, which gets and searches
-then read; an index it created is deleted at the end. A progress bar
+then read, and deletes that index at the end: the index must not exist. A progress bar
 shows on a terminal, a line a second otherwise; at the end it prints the
 throughput and the latency percentiles (p50, p90, p99, max) by operation.
 
@@ -36,7 +36,8 @@ flags:
   --duration D        how long to send, such as 10s or 1m (default 10s)
   --mix MIX           operations and their weights
                       (default search=70,get=20,index=10)
-  --index NAME        the index the benchmark uses (default esrt-bench)
+  --index NAME        the index the benchmark creates and deletes; it must
+                      not exist (default esrt-bench)
   --docs N            documents indexed before the run (default 1000)
 
 ` + connUsage
@@ -137,21 +138,23 @@ func bench(ctx context.Context, es *client.Client, o benchOpts, where string, ou
 	if _, err := es.Info(pingCtx); err != nil {
 		return fmt.Errorf("the cluster does not answer: %s", describe(err))
 	}
-	existed, err := es.IndexExists(pingCtx, o.index)
-	if err != nil {
+	exists, err := es.IndexExists(pingCtx, o.index)
+	switch {
+	case err != nil:
 		return err
+	case exists:
+		return fmt.Errorf("the index %s exists: bench writes its own documents and deletes the index at the end, "+
+			"so it uses only an index that does not exist yet (choose one with --index)", o.index)
 	}
 	w := &workload{es: es, index: o.index, docs: o.docs, mix: o.mix}
 	fmt.Fprintf(out, "esrt bench: %d documents into %s on %s\n", o.docs, o.index, where)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		es.DeleteIndex(ctx, o.index)
+	}()
 	if err := w.seed(ctx); err != nil {
 		return fmt.Errorf("indexing the documents: %w", err)
-	}
-	if !existed {
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			es.DeleteIndex(ctx, o.index)
-		}()
 	}
 	fmt.Fprintf(out, "running %d workers for %s: %s\n", o.concurrency, o.duration, o.mix)
 	start := time.Now()

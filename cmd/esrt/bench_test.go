@@ -5,11 +5,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/esrt-dev/esrt/client"
 	"github.com/esrt-dev/esrt/estest"
 )
 
@@ -96,7 +98,7 @@ func TestBenchEmbedded(t *testing.T) {
 }
 
 // With --url, bench runs against that cluster, with the mix asked for,
-// and deletes the index it created.
+// and deletes the index it created; it refuses an index that exists.
 func TestBenchURL(t *testing.T) {
 	c := estest.New(t, estest.Config{})
 	var out, errOut bytes.Buffer
@@ -121,6 +123,25 @@ func TestBenchURL(t *testing.T) {
 	if gets < rows["get"][0] || !deleted {
 		t.Errorf("the cluster saw %d gets for %d reported, deleted %v", gets, rows["get"][0], deleted)
 	}
+
+	if _, err := client.New(&http.Client{}, client.WithBaseURL(mustURL(t, c.URLs()[0]))).CreateIndex(context.Background(), "taken", client.CreateIndexRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errOut.Reset()
+	code = run(context.Background(), []string{"bench", "--url", c.URLs()[0], "--duration", "100ms", "--index", "taken"}, &out, &errOut)
+	if want := "esrt bench: the index taken exists: "; code != 1 || !strings.HasPrefix(errOut.String(), want) || c.DocCount("taken") != 0 {
+		t.Errorf("an existing index: exit %d, stderr %q, %d docs; want 1, %q… and no document", code, errOut.String(), c.DocCount("taken"), want)
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 // A cluster that cannot be reached, or that answers with an error, is one

@@ -21,7 +21,7 @@ const (
 // slowAttempt is how long an answer must take at least for its node to
 // count as slow. The demo's loopback nodes answer in about a millisecond;
 // its slowed node takes demoSlowLatency more.
-const slowAttempt = 50 * time.Millisecond
+const slowAttempt = demoSlowLatency / 2
 
 // nodeWatch follows the state of each node of a transport's pool through
 // public API only: the pool's Status (dead, failures, when the next probe
