@@ -168,42 +168,52 @@ func (r *demoRun) loop(ctx context.Context, w *workload) error {
 		case <-ctx.Done():
 			runErr = errors.New("interrupted")
 		case now := <-tick.C:
-			elapsed := now.Sub(r.start)
-			events, err := r.story.due(elapsed, r.d)
-			for _, e := range events {
-				r.result.events = append(r.result.events, e)
-				r.view.event(fmt.Sprintf("%6.1fs  %s", e.at.Seconds(), e.text))
-			}
-			views := r.watch.snapshot(now)
-			r.result.sample(elapsed, views)
-			r.view.show(r.frame(now, elapsed, views, bulk))
-			if s := int(elapsed / time.Second); s > lastLine {
-				lastLine = s
-				r.view.line(r.line(now, s, views, bulk))
-			}
-			switch {
-			case err != nil:
-				runErr = err
-			case elapsed >= r.d && r.story.over() && allUp(views):
-				r.result.storyDone = true
-				r.result.elapsed = elapsed
-				runErr = errStop
-			case elapsed >= r.d+demoSettle:
-				runErr = fmt.Errorf("the script did not finish %s after the run's end: %s", demoSettle, r.story.remaining())
-			}
+			runErr = r.tick(now, &lastLine, bulk)
 		}
 	}
 	close(stop)
 	wait()
+	var problem error
+	if !errors.Is(runErr, errStop) {
+		problem = runErr
+	}
 	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := bulk.close(closeCtx); err != nil && !errors.Is(runErr, errStop) {
-		runErr = errors.Join(runErr, err)
+	if err := bulk.close(closeCtx); err != nil {
+		problem = errors.Join(problem, fmt.Errorf("closing the bulk indexer: %w", err))
 	}
 	r.view.done()
 	r.result.finish(r, bulk)
-	if !errors.Is(runErr, errStop) {
-		r.result.problem = runErr
+	r.result.problem = problem
+	return nil
+}
+
+// tick runs the story's steps that are due, samples the nodes' states and
+// updates the live view. It returns errStop once the run is over, or why
+// it cannot go on.
+func (r *demoRun) tick(now time.Time, lastLine *int, bulk *bulkStream) error {
+	elapsed := now.Sub(r.start)
+	events, err := r.story.due(elapsed, r.d)
+	for _, e := range events {
+		r.result.events = append(r.result.events, e)
+		r.view.event(fmt.Sprintf("%6.1fs  %s", e.at.Seconds(), e.text))
+	}
+	views := r.watch.snapshot(now)
+	r.result.sample(elapsed, views)
+	r.view.show(r.frame(now, elapsed, views, bulk))
+	if s := int(elapsed / time.Second); s > *lastLine {
+		*lastLine = s
+		r.view.line(r.line(now, s, views, bulk))
+	}
+	switch {
+	case err != nil:
+		return err
+	case elapsed >= r.d && r.story.over() && allUp(views):
+		r.result.storyDone = true
+		r.result.elapsed = elapsed
+		return errStop
+	case elapsed >= r.d+demoSettle:
+		return fmt.Errorf("the script did not finish %s after the run's end: %s", demoSettle, r.story.remaining())
 	}
 	return nil
 }
@@ -215,6 +225,9 @@ var errStop = errors.New("stop")
 func (r *demoRun) frame(now time.Time, elapsed time.Duration, views []nodeView, bulk *bulkStream) []string {
 	last := r.rec.lastSecond(now)
 	head := fmt.Sprintf("esrt demo  %.1fs of %s", elapsed.Seconds(), r.d)
+	if elapsed > r.d {
+		head += " (waiting for the script to end)"
+	}
 	if n := len(r.result.events); n > 0 {
 		head += "  ·  " + r.result.events[n-1].text
 	}

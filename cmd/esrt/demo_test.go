@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // summaryNodeRE matches a node's row of the demo's summary.
@@ -112,5 +114,53 @@ func checkReport(t *testing.T, path string) {
 		if !strings.Contains(page, want) {
 			t.Errorf("the report lacks %q", want)
 		}
+	}
+}
+
+// An error that reached the application fails the demo: exit 1 and one
+// line naming the first error; a clean run exits 0 and prints nothing.
+func TestDemoVerdict(t *testing.T) {
+	rec := newRecorder(time.Now())
+	rec.add("search", time.Now(), time.Millisecond, nil)
+	clean := &demoResult{rec: rec, storyDone: true}
+	var errOut bytes.Buffer
+	if code := clean.verdict(&errOut); code != 0 || errOut.Len() != 0 {
+		t.Errorf("clean run: exit %d, %q", code, errOut.String())
+	}
+	rec.count("bulk", time.Now(), errors.New("esrt: bulk item: 429\nes_rejected_execution_exception"))
+	rec.add("get", time.Now(), time.Millisecond, errors.New("later"))
+	want := "esrt demo: the application saw 2 error(s) the chain should have absorbed; the first: esrt: bulk item: 429 es_rejected_execution_exception\n"
+	errOut.Reset()
+	if code := clean.verdict(&errOut); code != 1 || errOut.String() != want {
+		t.Errorf("exit %d, stderr %q; want 1, %q", code, errOut.String(), want)
+	}
+	var out bytes.Buffer
+	clean.print(&out)
+	if !strings.Contains(out.String(), "\napplication errors: 2\n") {
+		t.Errorf("summary:\n%s", out.String())
+	}
+}
+
+// Off a terminal the live view prints lines and no frame; on one, frames
+// are redrawn over each other and events take the frame's place.
+func TestLiveView(t *testing.T) {
+	var plain bytes.Buffer
+	v := &liveView{w: &plain}
+	v.show([]string{"frame"})
+	v.event("event")
+	v.line("line")
+	if plain.String() != "event\nline\n" {
+		t.Errorf("off a terminal: %q", plain.String())
+	}
+	var tty bytes.Buffer
+	v = &liveView{w: &tty, tty: true}
+	v.show([]string{"a", "b"})
+	v.line("line")
+	v.show([]string{"c", "d"})
+	v.event("event")
+	v.show([]string{"e"})
+	want := "\r\x1b[2Ka\n\r\x1b[2Kb\n" + "\x1b[2A\r\x1b[2Kc\n\r\x1b[2Kd\n" + "\x1b[2A\r\x1b[Jevent\n" + "\r\x1b[2Ke\n"
+	if tty.String() != want {
+		t.Errorf("on a terminal: %q\nwant %q", tty.String(), want)
 	}
 }

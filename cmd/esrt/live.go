@@ -23,7 +23,8 @@ type liveView struct {
 	frame []string // the frame on screen, on a terminal
 }
 
-// event prints a line that stays: above the frame on a terminal.
+// event prints a line that stays: on a terminal it replaces the frame,
+// which the next show draws again below it.
 func (v *liveView) event(line string) {
 	if !v.tty {
 		fmt.Fprintln(v.w, line)
@@ -32,9 +33,7 @@ func (v *liveView) event(line string) {
 	var b strings.Builder
 	v.erase(&b)
 	b.WriteString(line + "\n")
-	for _, l := range v.frame {
-		b.WriteString(ansiClearLine + l + "\n")
-	}
+	v.frame = nil
 	io.WriteString(v.w, b.String())
 }
 

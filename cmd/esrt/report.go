@@ -63,6 +63,9 @@ svg text{font:12px system-ui,sans-serif;fill:#444}
 	}
 	b.WriteString("</ol>\n<h2>Summary</h2>\n<table><tr><th>operation</th><th>calls</th><th>errors</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>\n")
 	for _, s := range res.rec.totals(summaryOps) {
+		if s.op == "bulk" {
+			s.op = "bulk items"
+		}
 		fmt.Fprintf(&b, "<tr><td>%s</td><td>%d</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
 			s.op, s.calls, s.errors, fmtDur(s.p50), fmtDur(s.p90), fmtDur(s.p99), fmtDur(s.max))
 	}
