@@ -73,7 +73,8 @@ func benchRows(t *testing.T, text string) map[string][2]int {
 }
 
 // Without --url, bench runs against an in-process cluster and reports
-// every operation of the mix, with periodic lines off a terminal.
+// the operations of the mix and their total, without control sequences
+// off a terminal.
 func TestBenchEmbedded(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"bench", "--duration", "300ms", "--concurrency", "2", "--docs", "50"}, &out, &errOut)
@@ -81,12 +82,9 @@ func TestBenchEmbedded(t *testing.T) {
 	if code != 0 || errOut.Len() != 0 {
 		t.Fatalf("exit %d, stderr %q\n%s", code, errOut.String(), text)
 	}
+	// How many calls of each operation a short run makes depends on the
+	// machine's speed: only the total is sure to have some.
 	rows := benchRows(t, text)
-	for _, op := range []string{"search", "get", "index", "total"} {
-		if _, ok := rows[op]; !ok {
-			t.Errorf("no row for %s:\n%s", op, text)
-		}
-	}
 	total := rows["total"]
 	if total[0] == 0 || total[1] != 0 || total[0] != rows["search"][0]+rows["get"][0]+rows["index"][0] {
 		t.Errorf("rows %v", rows)

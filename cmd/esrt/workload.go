@@ -150,8 +150,8 @@ func (w *workload) call(ctx context.Context, op string, r *rand.Rand) error {
 	}
 }
 
-// run starts workers that call until stop is closed, and returns a
-// function that waits for them. A call cut short because ctx ended is not
+// run starts workers that call until stop is closed, each at least once
+// however late it starts, and returns a function that waits for them. A call cut short because ctx ended is not
 // recorded: the application gave up, the chain did not fail it.
 func (w *workload) run(ctx context.Context, workers int, stop <-chan struct{}) (wait func()) {
 	var wg sync.WaitGroup
@@ -159,11 +159,6 @@ func (w *workload) run(ctx context.Context, workers int, stop <-chan struct{}) (
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))
 			for ctx.Err() == nil {
-				select {
-				case <-stop:
-					return
-				default:
-				}
 				op := w.mix.pick(r)
 				start := time.Now()
 				err := w.call(ctx, op, r)
@@ -171,11 +166,32 @@ func (w *workload) run(ctx context.Context, workers int, stop <-chan struct{}) (
 					return
 				}
 				w.rec.add(op, time.Now(), time.Since(start), err)
-				if w.pause > 0 {
-					time.Sleep(w.pause)
+				if w.stopped(stop) {
+					return
 				}
 			}
 		})
 	}
 	return wg.Wait
+}
+
+// stopped waits the pause between two calls and reports whether stop was
+// closed meanwhile.
+func (w *workload) stopped(stop <-chan struct{}) bool {
+	if w.pause <= 0 {
+		select {
+		case <-stop:
+			return true
+		default:
+			return false
+		}
+	}
+	t := time.NewTimer(w.pause)
+	defer t.Stop()
+	select {
+	case <-stop:
+		return true
+	case <-t.C:
+		return false
+	}
 }
