@@ -21,7 +21,8 @@ const benchUsage = `usage: esrt bench [flags]
 Runs a bounded load test through esrt's full default chain and typed
 client: --concurrency workers send a mix of searches, gets and indexing
 calls for --duration, against the cluster of --url, or without --url (and
---cloud-id) against an in-process three-node cluster (package estest).
+--cloud-id) against an in-process three-node cluster (package estest):
+$ELASTICSEARCH_URL is not read.
 It first indexes --docs documents into --index, which gets and searches
 then read, and deletes that index at the end: the index must not exist. A progress bar
 shows on a terminal, a line a second otherwise; at the end it prints the

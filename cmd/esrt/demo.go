@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -68,14 +69,24 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "esrt demo: --duration must be at least 1s, not %s\n\n%s", *duration, demoUsage)
 		return 2
 	}
+	var page *os.File
+	if *report != "" { // created first: a run is not wasted on a path that cannot be written
+		f, err := os.Create(*report)
+		if err != nil {
+			fmt.Fprintf(stderr, "esrt demo: --report: %s\n\n%s", oneLine(err), demoUsage)
+			return 2
+		}
+		defer f.Close()
+		page = f
+	}
 	res, err := runDemo(ctx, *duration, &liveView{w: stdout, tty: isTerminalWriter(stdout)})
 	if err != nil {
 		fmt.Fprintf(stderr, "esrt demo: %s\n", oneLine(err))
 		return 1
 	}
 	res.print(stdout)
-	if *report != "" {
-		if err := writeReport(*report, res); err != nil {
+	if page != nil {
+		if err := errors.Join(writeReport(page, res), page.Close()); err != nil {
 			fmt.Fprintf(stderr, "esrt demo: --report: %s\n", oneLine(err))
 			return 1
 		}

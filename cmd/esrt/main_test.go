@@ -35,6 +35,7 @@ func TestRunCommandLine(t *testing.T) {
 		{[]string{"demo", "--", "fast"}, 2, "", `esrt demo: unexpected argument "fast"`},
 		{[]string{"demo", "--duration", "soon"}, 2, "", `esrt demo: invalid value "soon" for flag -duration`},
 		{[]string{"demo", "--duration", "500ms"}, 2, "", "esrt demo: --duration must be at least 1s, not 500ms"},
+		{[]string{"demo", "--report", "/nonexistent/report.html"}, 2, "", "esrt demo: --report: open /nonexistent/report.html: no such file or directory"},
 		{[]string{"bench", "--help"}, 0, "usage: esrt bench", ""},
 		{[]string{"bench", "-h"}, 0, "usage: esrt bench", ""},
 		{[]string{"bench", "now"}, 2, "", `esrt bench: unexpected argument "now"`},

@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 	"html"
-	"os"
+	"io"
 	"strings"
 	"time"
 )
@@ -32,7 +32,7 @@ const (
 
 // writeReport writes the run as one self-contained HTML page: inline CSS
 // and SVG, no script, no external resource, so that it opens offline.
-func writeReport(path string, res *demoResult) error {
+func writeReport(w io.Writer, res *demoResult) error {
 	var b strings.Builder
 	b.WriteString(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>esrt demo report</title>
@@ -70,7 +70,8 @@ svg text{font:12px system-ui,sans-serif;fill:#444}
 			s.op, s.calls, s.errors, fmtDur(s.p50), fmtDur(s.p90), fmtDur(s.p99), fmtDur(s.max))
 	}
 	b.WriteString("</table>\n</body></html>\n")
-	return os.WriteFile(path, []byte(b.String()), 0o644)
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // legend is a row of coloured keys.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"image"
 	"image/png"
@@ -44,7 +45,7 @@ func sampleResult() *demoResult {
 
 func TestReportSelfContained(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "report.html")
-	if err := writeReport(path, sampleResult()); err != nil {
+	if err := writeFile(path, sampleResult()); err != nil {
 		t.Fatal(err)
 	}
 	checkReport(t, path)
@@ -62,7 +63,7 @@ func TestReportRendersInChromium(t *testing.T) {
 	}
 	dir := t.TempDir()
 	page, shot := filepath.Join(dir, "report.html"), filepath.Join(dir, "report.png")
-	if err := writeReport(page, sampleResult()); err != nil {
+	if err := writeFile(page, sampleResult()); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -120,4 +121,13 @@ func abs(x int) int {
 		return -x
 	}
 	return x
+}
+
+// writeFile writes the report of res to path.
+func writeFile(path string, res *demoResult) error {
+	var b bytes.Buffer
+	if err := writeReport(&b, res); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }
