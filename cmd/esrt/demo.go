@@ -150,8 +150,11 @@ func (r *demoRun) hooks() *rt.Hooks {
 	return &rt.Hooks{
 		OnAttemptDone: func(i rt.AttemptDoneInfo) {
 			outcome := "connection error"
-			if i.Response != nil {
+			switch {
+			case i.Response != nil:
 				outcome = strconv.Itoa(i.Response.StatusCode)
+			case errors.Is(i.Err, context.Canceled):
+				outcome = "cancelled" // the run was interrupted
 			}
 			r.attempts.add(i.Node.String(), outcome)
 		},
