@@ -2,267 +2,282 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/esrt-dev/esrt"
+	"github.com/esrt-dev/esrt/client"
 	"github.com/esrt-dev/esrt/estest"
 	"github.com/esrt-dev/esrt/internal/version"
 	"github.com/esrt-dev/esrt/rt"
-	"github.com/esrt-dev/esrt/selector"
 )
 
 func versionString() string { return version.Version }
 
-// demo starts a three-node in-process cluster and talks to it through
-// esrt's default transport, printing what happens: load spread over the
-// nodes, a node killed and routed around, a 503 retried, the node back.
-// Each phase reports what the application saw (searches that succeeded or
-// failed) apart from the attempts esrt sent to each node and how each
-// ended: a search retried after a 503 is one success for the application
-// and two attempts, one of them a 503.
-func demo(ctx context.Context, out io.Writer) error {
-	cluster, err := estest.Start(estest.Config{Nodes: 3, ClusterName: "esrt-demo"})
+const demoUsage = `usage: esrt demo [--duration D] [--report FILE.html]
+
+Starts an in-process three-node Elasticsearch stand-in (package estest) on
+loopback ports and runs a mixed workload against it through esrt's default
+chain and typed client: searches, gets and indexing calls from four
+workers, and a stream of documents through the bulk indexer. Meanwhile a
+script breaks the cluster: one node is killed, another slowed, a burst of
+429s hits bulk, then both nodes are revived.
+
+On a terminal a live view redraws in place: requests per second, p50 and
+p99 latency, the errors the application saw, the retries, and each node's
+state (healthy; dead, with its next probe; breaker open; slow). Otherwise
+it prints one line per second. At the end it prints a summary.
+
+The exit status is 0 when the application saw no error (the chain
+absorbed every fault), 1 when it saw one or the script could not finish,
+2 for a wrong command line.
+
+flags:
+  --duration D        how long the workload runs, such as 20s or 1m;
+                      the script is timed relative to it (default 20s)
+  --report FILE.html  write a self-contained HTML page with the latency
+                      over time and a timeline of each node's state
+`
+
+// demoSettle is how long a run may go on after its duration for the
+// script to finish: the revived node to be back in rotation and the 429
+// burst used up.
+const demoSettle = 15 * time.Second
+
+// demoCmd runs "esrt demo".
+func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("esrt demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	duration := fs.Duration("duration", 20*time.Second, "")
+	report := fs.String("report", "", "")
+	if code, done := parseFlags(fs, args, "demo", demoUsage, stdout, stderr); done {
+		return code
+	}
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "esrt demo: unexpected argument %q\n\n%s", fs.Arg(0), demoUsage)
+		return 2
+	case *duration < time.Second:
+		fmt.Fprintf(stderr, "esrt demo: --duration must be at least 1s, not %s\n\n%s", *duration, demoUsage)
+		return 2
+	}
+	var page *os.File
+	if *report != "" { // created first: a run is not wasted on a path that cannot be written
+		f, err := os.Create(*report)
+		if err != nil {
+			fmt.Fprintf(stderr, "esrt demo: --report: %s\n\n%s", oneLine(err), demoUsage)
+			return 2
+		}
+		defer f.Close()
+		page = f
+	}
+	res, err := runDemo(ctx, *duration, &liveView{w: stdout, tty: isTerminalWriter(stdout)})
 	if err != nil {
-		return err
+		fmt.Fprintf(stderr, "esrt demo: %s\n", oneLine(err))
+		return 1
+	}
+	res.print(stdout)
+	if page != nil {
+		if err := errors.Join(writeReport(page, res), page.Close()); err != nil {
+			fmt.Fprintf(stderr, "esrt demo: --report: %s\n", oneLine(err))
+			return 1
+		}
+		fmt.Fprintf(stdout, "report: %s\n", *report)
+	}
+	return res.verdict(stderr)
+}
+
+// demoRun is one run of the demo: the cluster, the chain talking to it,
+// and what the run saw.
+type demoRun struct {
+	d        time.Duration
+	start    time.Time
+	cluster  *estest.Cluster
+	tr       *esrt.Transport
+	es       *client.Client
+	rec      *recorder
+	watch    *nodeWatch
+	attempts *tally
+	retries  atomic.Int64 // attempts the transport sent again
+	story    *story
+	view     *liveView
+	result   *demoResult
+}
+
+// runDemo runs the demo for d and returns what it saw. Its error is a
+// run that could not start.
+func runDemo(ctx context.Context, d time.Duration, view *liveView) (*demoResult, error) {
+	cluster, err := estest.Start(estest.Config{Nodes: 3, ClusterName: "esrt-demo", RequestLogSize: 64})
+	if err != nil {
+		return nil, err
 	}
 	defer cluster.Close()
-	fmt.Fprintf(out, "started cluster esrt-demo: %s\n", strings.Join(cluster.URLs(), ", "))
-	fmt.Fprintln(out, "esrt.New with the three addresses and a round-robin selector")
-	s := newSession(ctx, out, cluster)
-	if err := s.connect(); err != nil {
-		return err
-	}
-	defer s.tr.Close()
-	if err := s.index(); err != nil {
-		return err
-	}
-	if err := s.firstSearch(); err != nil {
-		return err
-	}
-	if err := s.faults(); err != nil {
-		return err
-	}
-	fmt.Fprintln(out, "done; the cluster shuts down with the demo")
-	return nil
-}
-
-// session is one run of the demo: the cluster, the transport talking to
-// it, and what its hooks saw.
-type session struct {
-	ctx      context.Context
-	out      io.Writer
-	cluster  *estest.Cluster
-	names    map[string]string // node URL → node name
-	attempts *tally
-	mu       sync.Mutex  // serialises the hooks' output
-	node1Up  atomic.Bool // node-1 came back
-	tr       *esrt.Transport
-	client   *http.Client
-}
-
-func newSession(ctx context.Context, out io.Writer, cluster *estest.Cluster) *session {
-	s := &session{ctx: ctx, out: out, cluster: cluster, names: map[string]string{}, attempts: newTally(cluster.Nodes())}
+	var urls, names []string
 	for _, n := range cluster.Nodes() {
-		s.names[n.URL()] = n.Name()
+		urls, names = append(urls, n.URL()), append(names, n.Name())
 	}
-	return s
-}
-
-// say prints a hook's line; hooks run on the requests' goroutines.
-func (s *session) say(format string, args ...any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fmt.Fprintf(s.out, format, args...)
-}
-
-// connect builds the transport over the cluster's three addresses.
-func (s *session) connect() error {
-	// Round-robin makes the spread easy to see; the default selector is
-	// latency-aware and sends more to faster nodes.
-	tr, err := esrt.New(esrt.Config{
-		Addresses:    s.cluster.URLs(),
-		Pool:         esrt.PoolConfig{Selector: selector.RoundRobin(), DeadTimeout: 300 * time.Millisecond},
-		Hooks:        s.hooks(),
-		RetryBackoff: func(int) time.Duration { return 10 * time.Millisecond },
-	})
+	r := &demoRun{d: d, cluster: cluster, watch: newNodeWatch(urls, names), attempts: newTally(urls, names), view: view}
+	r.tr, err = esrt.New(esrt.Config{Addresses: urls, Hooks: rt.ComposeHooks(r.watch.hooks(), r.hooks())})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s.tr, s.client = tr, &http.Client{Transport: tr}
-	return nil
+	defer r.tr.Close()
+	r.watch.tr = r.tr
+	r.es = client.New(&http.Client{Transport: r.tr})
+	w := &workload{es: r.es, index: "demo-docs", docs: 500, mix: mix{{"search", 50}, {"get", 30}, {"index", 20}}, pause: 2 * time.Millisecond}
+	if err := w.seed(ctx); err != nil {
+		return nil, fmt.Errorf("loading the demo's documents: %w", err)
+	}
+	view.event(fmt.Sprintf("esrt demo: three nodes at %s; a mixed workload for %s through esrt's default chain", strings.Join(urls, ", "), d))
+	r.story = newStory(cluster, r.watch.seenIn)
+	r.start = time.Now()
+	r.rec = newRecorder(r.start)
+	r.result = &demoResult{d: d, names: names, rec: r.rec}
+	w.rec = r.rec
+	return r.result, r.loop(ctx, w)
 }
 
-// hooks count every attempt and print node and retry events.
-func (s *session) hooks() *rt.Hooks {
+// hooks count the attempts by node and outcome, and the retries.
+func (r *demoRun) hooks() *rt.Hooks {
 	return &rt.Hooks{
 		OnAttemptDone: func(i rt.AttemptDoneInfo) {
 			outcome := "connection error"
-			if i.Response != nil {
+			switch {
+			case i.Response != nil:
 				outcome = strconv.Itoa(i.Response.StatusCode)
+			case errors.Is(i.Err, context.Canceled):
+				outcome = "cancelled" // the run was interrupted
 			}
-			s.attempts.add(i.Node.String(), outcome)
+			r.attempts.add(i.Node.String(), outcome)
 		},
-		OnNodeDown: func(i rt.NodeInfo) {
-			s.say("  node down: %s after %d failure(s), retried after %s\n", s.names[i.Node.String()], i.Failures, time.Until(i.RetryAt).Round(100*time.Millisecond))
-		},
-		OnNodeUp: func(i rt.NodeInfo) {
-			s.say("  node up: %s\n", s.names[i.Node.String()])
-			if s.names[i.Node.String()] == "node-1" {
-				s.node1Up.Store(true)
-			}
-		},
-		OnRetry: func(i rt.RetryInfo) {
-			cause := fmt.Sprint(i.StatusCode)
-			if i.Err != nil {
-				cause = "a connection error"
-			}
-			s.say("  retry: attempt %d after %s\n", i.Attempt, cause)
-		},
+		OnRetry: func(rt.RetryInfo) { r.retries.Add(1) },
 	}
 }
 
-// call sends one request and decodes a JSON answer into into, or discards
-// the body when into is nil. It returns the status.
-func (s *session) call(method, path, contentType, body string, into any) (int, error) {
-	req, err := http.NewRequestWithContext(s.ctx, method, "http://es"+path, strings.NewReader(body))
+// loop runs the workload and the story, draws the live view, and stops
+// once the duration is over and the story has ended.
+func (r *demoRun) loop(ctx context.Context, w *workload) error {
+	stop := make(chan struct{})
+	wait := w.run(ctx, 4, stop)
+	bulk, err := startBulk(ctx, r.es, "demo-events", r.rec, stop)
 	if err != nil {
-		return 0, err
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	res, err := s.client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	if into != nil {
-		return res.StatusCode, json.NewDecoder(res.Body).Decode(into)
-	}
-	_, err = io.Copy(io.Discard, res.Body)
-	return res.StatusCode, err
-}
-
-const books = `{"index":{"_index":"books","_id":"1"}}
-{"title":"The Go Programming Language","year":2015}
-{"index":{"_index":"books","_id":"2"}}
-{"title":"Designing Data-Intensive Applications","year":2017}
-{"index":{"_index":"books","_id":"3"}}
-{"title":"Relevant Search","year":2016}
-`
-
-// index loads the books with one _bulk request.
-func (s *session) index() error {
-	var res struct {
-		Errors bool  `json:"errors"`
-		Items  []any `json:"items"`
-	}
-	if _, err := s.call("POST", "/_bulk", "application/x-ndjson", books, &res); err != nil {
+		close(stop)
+		wait()
 		return err
 	}
-	fmt.Fprintf(s.out, "indexed %d books with _bulk (errors: %v)\n", len(res.Items), res.Errors)
-	return nil
-}
-
-// search runs the demo's search and returns the titles it found.
-func (s *session) search() (int, []string, error) {
-	var res struct {
-		Hits struct {
-			Hits []struct {
-				Source struct {
-					Title string `json:"title"`
-				} `json:"_source"`
-			} `json:"hits"`
-		} `json:"hits"`
-	}
-	status, err := s.call("POST", "/books/_search", "application/json", `{"query":{"match":{"title":"data search"}},"sort":[{"year":"asc"}]}`, &res)
-	var titles []string
-	for _, h := range res.Hits.Hits {
-		titles = append(titles, h.Source.Title)
-	}
-	return status, titles, err
-}
-
-// firstSearch prints the search's titles; its attempts are not counted.
-func (s *session) firstSearch() error {
-	_, titles, err := s.search()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(s.out, "search for \"data search\": %s\n", strings.Join(titles, "; "))
-	s.attempts.take()
-	return nil
-}
-
-// run runs n searches and returns how many failed.
-func (s *session) run(n int) (failed int) {
-	for range n {
-		if status, _, err := s.search(); err != nil || status != 200 {
-			failed++
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	lastLine := 0
+	var runErr error
+	for runErr == nil {
+		select {
+		case <-ctx.Done():
+			runErr = errors.New("interrupted")
+		case now := <-tick.C:
+			runErr = r.tick(now, &lastLine, bulk)
 		}
 	}
-	return failed
-}
-
-// phase runs n searches and reports them and the attempts they took.
-func (s *session) phase(n int) {
-	failed := s.run(n)
-	fmt.Fprintf(s.out, "%d searches: %d succeeded, %d failed\n  attempts: %s\n", n, n-failed, failed, s.attempts.take())
-}
-
-// faults runs the phases: the spread, a node killed, a 503, the node
-// revived, and the spread again.
-func (s *session) faults() error {
-	s.phase(30)
-
-	fmt.Fprintln(s.out, "killing node-1 (connections refused):")
-	s.cluster.Node(1).Kill()
-	s.phase(30)
-
-	fmt.Fprintln(s.out, "node-0 answers its next request with 503:")
-	s.cluster.Node(0).FailNext(1, estest.Failure{Status: 503})
-	s.phase(10)
-
-	fmt.Fprintln(s.out, "reviving node-1; once a node's dead timeout is over, one probe brings it back:")
-	if err := s.cluster.Node(1).Revive(); err != nil {
-		return err
+	close(stop)
+	wait()
+	var problem error
+	if !errors.Is(runErr, errStop) {
+		problem = runErr
 	}
-	if err := s.awaitRecovery(); err != nil {
-		return err
+	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := bulk.close(closeCtx); err != nil {
+		problem = errors.Join(problem, fmt.Errorf("closing the bulk indexer: %w", err))
 	}
-	s.phase(30)
+	r.view.done()
+	r.result.finish(r, bulk)
+	r.result.problem = problem
 	return nil
 }
 
-// awaitRecovery searches every 20 ms until every node is back, for at
-// most 5 s, and reports the searches it ran.
-func (s *session) awaitRecovery() error {
-	searches, failed := 0, 0
-	for deadline := time.Now().Add(5 * time.Second); !s.allUp() && time.Now().Before(deadline); searches++ {
-		failed += s.run(1)
-		time.Sleep(20 * time.Millisecond)
+// tick runs the story's steps that are due, samples the nodes' states and
+// updates the live view. It returns errStop once the run is over, or why
+// it cannot go on.
+func (r *demoRun) tick(now time.Time, lastLine *int, bulk *bulkStream) error {
+	elapsed := now.Sub(r.start)
+	events, err := r.story.due(elapsed, r.d)
+	for _, e := range events {
+		r.result.events = append(r.result.events, e)
+		r.view.event(fmt.Sprintf("%6.1fs  %s", e.at.Seconds(), e.text))
 	}
-	if !s.allUp() {
-		return fmt.Errorf("the nodes did not all come back within 5s")
+	views := r.watch.snapshot(now)
+	r.result.sample(elapsed, views)
+	r.view.show(r.frame(now, elapsed, views, bulk))
+	if s := int(elapsed / time.Second); s > *lastLine {
+		*lastLine = s
+		r.view.line(r.line(now, s, views, bulk))
 	}
-	fmt.Fprintf(s.out, "%d searches meanwhile: %d succeeded, %d failed\n  attempts: %s\n", searches, searches-failed, failed, s.attempts.take())
+	switch {
+	case err != nil:
+		return err
+	case elapsed >= r.d && r.story.over() && allUp(views):
+		r.result.storyDone = true
+		r.result.elapsed = elapsed
+		return errStop
+	case elapsed >= r.d+demoSettle:
+		return fmt.Errorf("the script did not finish %s after the run's end: %s", demoSettle, r.story.remaining())
+	}
 	return nil
 }
 
-// allUp reports whether no node of the pool is dead and node-1 came back.
-func (s *session) allUp() bool {
-	for _, st := range s.tr.Pool().Status() {
-		if st.Dead {
-			return false
-		}
+// errStop ends a run that went as scripted.
+var errStop = errors.New("stop")
+
+// frame is the live view's frame on a terminal.
+func (r *demoRun) frame(now time.Time, elapsed time.Duration, views []nodeView, bulk *bulkStream) []string {
+	last := r.rec.lastSecond(now)
+	head := fmt.Sprintf("esrt demo  %.1fs of %s", elapsed.Seconds(), r.d)
+	if elapsed > r.d {
+		head += " (waiting for the script to end)"
 	}
-	return s.node1Up.Load()
+	if n := len(r.result.events); n > 0 {
+		head += "  ·  " + r.result.events[n-1].text
+	}
+	lines := []string{head, fmt.Sprintf("  %5d req/s   p50 %-8s p99 %-8s errors %d   retries %d",
+		last.calls, fmtDur(last.p50), fmtDur(last.p99), r.rec.errorCount(), r.retried(bulk))}
+	for _, v := range views {
+		lines = append(lines, fmt.Sprintf("  %-8s %-13s %s", v.name, v.state, v.detail))
+	}
+	return lines
+}
+
+// line is the once-a-second line when the output is not a terminal.
+func (r *demoRun) line(now time.Time, s int, views []nodeView, bulk *bulkStream) string {
+	last := r.rec.lastSecond(now)
+	l := fmt.Sprintf("%6ds  %d req/s  p50 %s  p99 %s  errors %d  retries %d ", s, last.calls, fmtDur(last.p50), fmtDur(last.p99),
+		r.rec.errorCount(), r.retried(bulk))
+	for _, v := range views {
+		l += fmt.Sprintf(" %s %s", v.name, v.state)
+	}
+	return l
+}
+
+// retried counts the transport's retries and the bulk items sent again.
+func (r *demoRun) retried(bulk *bulkStream) int64 {
+	return r.retries.Load() + int64(bulk.retried())
+}
+
+// fmtDur prints a latency with a precision that suits it.
+func fmtDur(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "-"
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.Round(10 * time.Millisecond).String()
 }

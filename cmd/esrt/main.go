@@ -2,7 +2,9 @@
 //
 //	esrt request   send one request to a cluster through esrt's chain
 //	esrt nodes     list a cluster's nodes and whether they answer from here
-//	esrt demo      run an in-process three-node cluster and talk to it
+//	esrt demo      run a workload against an in-process three-node cluster
+//	               while a script breaks it, with a live view
+//	esrt bench     a bounded load test through esrt's chain
 //	esrt version   print the version
 //
 // Unknown commands, flags and stray arguments are errors: the usage goes to
@@ -32,7 +34,9 @@ const usage = `usage: esrt <command>
 commands:
   request   send one request to a cluster through esrt's chain (curl for a cluster)
   nodes     list a cluster's nodes and whether they answer from here
-  demo      start an in-process three-node cluster and show esrt at work
+  demo      run a workload against an in-process three-node cluster while
+            a script breaks it, and watch esrt absorb the faults
+  bench     a bounded load test through esrt's chain
   version   print esrt's version
 
 Run "esrt <command> --help" for a command's usage.
@@ -43,18 +47,6 @@ var commands = map[string]struct {
 	usage string
 	run   func(ctx context.Context, stdout io.Writer) error
 }{
-	"demo": {
-		usage: `usage: esrt demo
-
-Starts an in-process three-node Elasticsearch stand-in (package estest) on
-loopback ports, talks to it through esrt's transport, and prints what
-happens: the spread over the nodes, a node killed and routed around, a 503
-retried, the node back. For each phase it prints what the application saw
-(searches that succeeded or failed) and every attempt esrt sent to each
-node, with its outcome. It takes no flags or arguments.
-`,
-		run: demo,
-	},
 	"version": {
 		usage: `usage: esrt version
 
@@ -72,6 +64,8 @@ Prints esrt's version. It takes no flags or arguments.
 var flagCommands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{
 	"request": request,
 	"nodes":   nodes,
+	"demo":    demoCmd,
+	"bench":   benchCmd,
 }
 
 // run executes one command and returns the process exit code: 0 on

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/esrt-dev/esrt/estest"
 )
 
 // tally counts the attempts sent to each node by outcome (a status code or
@@ -19,11 +17,10 @@ type tally struct {
 	counts map[string]map[string]int // node URL → outcome → attempts
 }
 
-func newTally(nodes []*estest.Node) *tally {
-	t := &tally{names: map[string]string{}, counts: map[string]map[string]int{}}
-	for _, n := range nodes {
-		t.nodes = append(t.nodes, n.URL())
-		t.names[n.URL()] = n.Name()
+func newTally(urls, names []string) *tally {
+	t := &tally{nodes: urls, names: map[string]string{}, counts: map[string]map[string]int{}}
+	for i, u := range urls {
+		t.names[u] = names[i]
 	}
 	return t
 }
@@ -37,27 +34,30 @@ func (t *tally) add(node, outcome string) {
 	t.counts[node][outcome]++
 }
 
-// take returns the counts since the last take, such as
-// "node-0 11 (200: 10, 503: 1), node-1 0, node-2 10 (200: 10)", and
-// starts counting afresh.
-func (t *tally) take() string {
+// nodeAttempts are the attempts one node got.
+type nodeAttempts struct {
+	name    string
+	total   int
+	outcome string // such as "200: 10, 503: 1"; "-" for none
+}
+
+// perNode returns the attempts of every node, in cluster order.
+func (t *tally) perNode() []nodeAttempts {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	parts := make([]string, 0, len(t.nodes))
+	out := make([]nodeAttempts, 0, len(t.nodes))
 	for _, u := range t.nodes {
 		byOutcome := t.counts[u]
-		total := 0
+		a := nodeAttempts{name: t.names[u], outcome: "-"}
 		var detail []string
 		for _, o := range slices.Sorted(maps.Keys(byOutcome)) {
-			total += byOutcome[o]
+			a.total += byOutcome[o]
 			detail = append(detail, fmt.Sprintf("%s: %d", o, byOutcome[o]))
 		}
-		part := fmt.Sprintf("%s %d", t.names[u], total)
-		if total > 0 {
-			part += " (" + strings.Join(detail, ", ") + ")"
+		if len(detail) > 0 {
+			a.outcome = strings.Join(detail, ", ")
 		}
-		parts = append(parts, part)
+		out = append(out, a)
 	}
-	t.counts = map[string]map[string]int{}
-	return strings.Join(parts, ", ")
+	return out
 }
