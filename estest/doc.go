@@ -161,6 +161,16 @@
 // logs what arrived ([Node.Requests]): method, path, headers, body hashes
 // before and after gzip decoding, and the answered status.
 //
+// # Connections
+//
+// Every node counts its connections as its server sees them, across Kill
+// and Revive: [Node.Accepted], how many it has accepted, shows whether a
+// client reuses its connections (sequential requests over keep-alive
+// need one); [Node.Open], how many are open now, idle or busy, shows
+// whether a client closed them. The server learns of a connection the
+// client closed shortly after the client closes it, so a test that waits
+// for Open to drop to 0 polls with a deadline.
+//
 // # Goroutines
 //
 // A cluster runs one serving goroutine per live node, plus net/http's per

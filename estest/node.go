@@ -32,6 +32,7 @@ type Node struct {
 	faults faults
 
 	inFlight atomic.Int64
+	conns    conns
 	log      requestLog
 }
 
@@ -92,8 +93,9 @@ func (c *Cluster) newNode(i int, nc NodeConfig) (*Node, error) {
 func (n *Node) serve(ln net.Listener) {
 	l := &life{killed: make(chan struct{}), done: make(chan struct{})}
 	l.srv = &http.Server{
-		Handler:  http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n.handle(l, w, r) }),
-		ErrorLog: log.New(io.Discard, "", 0), // TLS handshake failures are expected in tests
+		Handler:   http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n.handle(l, w, r) }),
+		ErrorLog:  log.New(io.Discard, "", 0), // TLS handshake failures are expected in tests
+		ConnState: n.conns.track,
 	}
 	if n.c.tls != nil {
 		// HTTP/1.1 only, like Elasticsearch; it also keeps Hijack available
