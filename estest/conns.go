@@ -13,7 +13,7 @@ type conns struct {
 	open     atomic.Int64
 }
 
-// track is the ConnState hook of every life's server. A hijacked
+// track is part of the ConnState hook of every life's server. A hijacked
 // connection counts as closed: estest hijacks only to reset, and closes the
 // connection at once.
 func (c *conns) track(_ net.Conn, st http.ConnState) {
@@ -39,3 +39,21 @@ func (n *Node) Accepted() int { return int(n.conns.accepted.Load()) }
 // Kill and Close close every connection; their count drops to 0 shortly
 // after they return.
 func (n *Node) Open() int { return int(n.conns.open.Load()) }
+
+// track is the rest of the hook: it counts the life's connections, so that
+// Kill waits until every one is closed and net/http's goroutine for it is
+// ending. A connection accepted while Kill closed the others is closed at
+// once.
+func (l *life) track(c net.Conn, st http.ConnState) {
+	switch st {
+	case http.StateNew:
+		l.conns.Add(1) // in Serve's goroutine, before Serve returns: before Kill waits
+		select {
+		case <-l.killed:
+			_ = c.Close()
+		default:
+		}
+	case http.StateClosed, http.StateHijacked:
+		l.conns.Done()
+	}
+}

@@ -46,8 +46,8 @@ func TestAcceptedCountsConnections(t *testing.T) {
 	}
 }
 
-// Kill closes every connection, and the count goes on across Revive. A
-// reset connection is no longer open.
+// Kill returns once every connection is closed, and the count goes on
+// across Revive. A reset connection is no longer open.
 func TestOpenAcrossKillReviveAndReset(t *testing.T) {
 	c := estest.New(t, estest.Config{Nodes: 1, TLS: true})
 	n := c.Node(0)
@@ -59,8 +59,8 @@ func TestOpenAcrossKillReviveAndReset(t *testing.T) {
 		t.Fatalf("Open() = %d with one idle connection, want 1", n.Open())
 	}
 	n.Kill()
-	if !poll(connLimit, func() bool { return n.Open() == 0 }) {
-		t.Errorf("Open() = %d after Kill, want 0", n.Open())
+	if got := n.Open(); got != 0 {
+		t.Errorf("Open() = %d when Kill returned, want 0", got)
 	}
 	if err := n.Revive(); err != nil {
 		t.Fatal(err)
@@ -81,8 +81,8 @@ func TestOpenAcrossKillReviveAndReset(t *testing.T) {
 	}
 }
 
-// Close closes every connection of every node, idle or busy with a hung
-// request.
+// Close returns once every connection of every node is closed, idle or
+// busy with a hung request.
 func TestOpenAfterClose(t *testing.T) {
 	c, err := estest.Start(estest.Config{Nodes: 2})
 	if err != nil {
@@ -109,8 +109,8 @@ func TestOpenAfterClose(t *testing.T) {
 		t.Error("the hung request got an answer after Close")
 	}
 	for i, n := range c.Nodes() {
-		if !poll(connLimit, func() bool { return n.Open() == 0 }) {
-			t.Errorf("node %d: Open() = %d after Close, want 0", i, n.Open())
+		if got := n.Open(); got != 0 {
+			t.Errorf("node %d: Open() = %d when Close returned, want 0", i, got)
 		}
 	}
 }
