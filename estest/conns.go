@@ -36,8 +36,7 @@ func (n *Node) Accepted() int { return int(n.conns.accepted.Load()) }
 // not yet closed, whether busy or idle. The server learns of a connection
 // the client closed when it reads the end of it, shortly afterwards, so a
 // test that expects 0, after closing a client, polls with a deadline.
-// Kill and Close close every connection; their count drops to 0 shortly
-// after they return.
+// Kill and Close return once every connection is closed: Open is 0 then.
 func (n *Node) Open() int { return int(n.conns.open.Load()) }
 
 // track is the rest of the hook: it counts the life's connections, so that

@@ -177,6 +177,7 @@
 // A cluster runs one serving goroutine per live node, plus net/http's per
 // connection; [Cluster.Close] releases hung requests, closes every
 // connection and stops all of them before it returns (net/http's are
-// ending: their connection is closed). Nothing runs in the background otherwise: points in
-// time and scrolls expire lazily, checked against Config.Now when used.
+// ending: their connection is closed). Nothing runs in the background
+// otherwise: points in time and scrolls expire lazily, checked against
+// Config.Now when used.
 package estest
