@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/elastic/go-elasticsearch/v9 v9.5.2
 	github.com/esrt-dev/esrt v0.0.0-00010101000000-000000000000
+	go.uber.org/goleak v1.3.0
 )
 
 require (

@@ -161,10 +161,23 @@
 // logs what arrived ([Node.Requests]): method, path, headers, body hashes
 // before and after gzip decoding, and the answered status.
 //
+// # Connections
+//
+// Every node counts its connections as its server sees them, across Kill
+// and Revive: [Node.Accepted], how many it has accepted, shows whether a
+// client reuses its connections (sequential requests over keep-alive
+// need one); [Node.Open], how many are open now, idle or busy, shows
+// whether a client closed them. The server learns of a connection the
+// client closed shortly after the client closes it, so a test that waits
+// for Open to drop to 0 polls with a deadline; Kill and Close return once
+// every connection is closed, and Open is 0 then.
+//
 // # Goroutines
 //
 // A cluster runs one serving goroutine per live node, plus net/http's per
-// connection; [Cluster.Close] stops all of them and releases hung requests
-// before it returns. Nothing runs in the background otherwise: points in
-// time and scrolls expire lazily, checked against Config.Now when used.
+// connection; [Cluster.Close] releases hung requests, closes every
+// connection and stops all of them before it returns (net/http's are
+// ending: their connection is closed). Nothing runs in the background
+// otherwise: points in time and scrolls expire lazily, checked against
+// Config.Now when used.
 package estest

@@ -32,14 +32,16 @@ type Node struct {
 	faults faults
 
 	inFlight atomic.Int64
+	conns    conns
 	log      requestLog
 }
 
 // life is one listening period of a node, from Start or Revive to Kill.
 type life struct {
 	srv    *http.Server
-	killed chan struct{} // closed by Kill; releases this life's requests
-	done   chan struct{} // closed when Serve returned
+	killed chan struct{}  // closed by Kill; releases this life's requests
+	done   chan struct{}  // closed when Serve returned
+	conns  sync.WaitGroup // this life's connections not yet closed
 }
 
 // defaultRolesES are the roles of a default Elasticsearch 8 node (the 8.0
@@ -92,8 +94,9 @@ func (c *Cluster) newNode(i int, nc NodeConfig) (*Node, error) {
 func (n *Node) serve(ln net.Listener) {
 	l := &life{killed: make(chan struct{}), done: make(chan struct{})}
 	l.srv = &http.Server{
-		Handler:  http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n.handle(l, w, r) }),
-		ErrorLog: log.New(io.Discard, "", 0), // TLS handshake failures are expected in tests
+		Handler:   http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n.handle(l, w, r) }),
+		ErrorLog:  log.New(io.Discard, "", 0), // TLS handshake failures are expected in tests
+		ConnState: func(c net.Conn, st http.ConnState) { n.conns.track(c, st); l.track(c, st) },
 	}
 	if n.c.tls != nil {
 		// HTTP/1.1 only, like Elasticsearch; it also keeps Hijack available
@@ -157,6 +160,7 @@ func (n *Node) Kill() {
 	close(l.killed)
 	_ = l.srv.Close()
 	<-l.done
+	l.conns.Wait()
 }
 
 // Revive listens again on the node's port and serves. Reviving a live node

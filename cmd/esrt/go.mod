@@ -4,6 +4,8 @@ go 1.26.0
 
 require github.com/esrt-dev/esrt v0.0.0-00010101000000-000000000000
 
+require go.uber.org/goleak v1.3.0
+
 require (
 	github.com/aws/aws-sdk-go-v2 v1.47.7 // indirect
 	github.com/aws/aws-sdk-go-v2/config v1.33.15

@@ -1,6 +1,7 @@
 package goelasticsearch_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,13 +21,17 @@ import (
 )
 
 // newClient returns a go-elasticsearch client over tr, with the client's
-// own retries off as recommended unless clientRetries.
+// own retries off as recommended unless clientRetries, closed at the end
+// of the test.
 func newClient(t *testing.T, addrs []string, tr http.RoundTripper, clientRetries bool) *elasticsearch.Client {
 	t.Helper()
 	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: addrs, Transport: tr, DisableRetry: !clientRetries})
 	if err != nil {
 		t.Fatalf("elasticsearch.NewClient: %v", err)
 	}
+	// Close stops the goroutines that resurrect the nodes a failed
+	// request marked dead.
+	t.Cleanup(func() { es.Close(context.Background()) })
 	return es
 }
 
