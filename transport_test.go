@@ -1,8 +1,12 @@
 package esrt
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -92,14 +96,32 @@ func TestNewHTTPTransportDefaults(t *testing.T) {
 	}
 }
 
+// FuzzParseFingerprint: what parses is 32 bytes, the hex digits of the
+// input; and any 32 bytes, written as Elasticsearch prints them (lower
+// hex) or openssl does (upper hex with colons), parse back to themselves.
 func FuzzParseFingerprint(f *testing.F) {
 	f.Add("a52dd93511e8c6045e21f16654b77c9ee0f34aea26d9f40320b531c474676228")
+	f.Add("A5:2D:D9:35:11:E8:C6:04:5E:21:F1:66:54:B7:7C:9E:E0:F3:4A:EA:26:D9:F4:03:20:B5:31:C4:74:67:62:28")
 	f.Add("A5:2D:D9")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, s string) {
 		b, err := ParseFingerprint(s)
-		if err == nil && len(b) != 32 {
-			t.Fatalf("ParseFingerprint(%q) = %d bytes", s, len(b))
+		if err == nil {
+			want, _ := hex.DecodeString(strings.ReplaceAll(strings.TrimSpace(s), ":", ""))
+			if len(b) != 32 || !bytes.Equal(b, want) {
+				t.Fatalf("ParseFingerprint(%q) = %x", s, b)
+			}
+		}
+		sum := sha256.Sum256([]byte(s))
+		lower := hex.EncodeToString(sum[:])
+		var colons []string
+		for _, c := range sum {
+			colons = append(colons, fmt.Sprintf("%02X", c))
+		}
+		for _, form := range []string{lower, strings.ToUpper(lower), strings.Join(colons, ":"), " " + lower + "\n"} {
+			if got, err := ParseFingerprint(form); err != nil || !bytes.Equal(got, sum[:]) {
+				t.Fatalf("ParseFingerprint(%q) = %x, %v", form, got, err)
+			}
 		}
 	})
 }

@@ -170,10 +170,25 @@ func appendReadAll(buf []byte, r io.Reader) ([]byte, error) {
 	}
 }
 
-// containsScript reports whether an update's lines may run a script. It
-// errs on the safe side: "script" anywhere counts.
+// containsScript reports whether an update's lines (action and body) may
+// run a script. It errs on the safe side: "script" anywhere counts. A key
+// may also spell it with escapes ("scr\u0069pt"), which Elasticsearch
+// decodes: lines with a backslash have their body's keys decoded, and a
+// body that does not decode counts as a script.
 func containsScript(lines []byte) bool {
-	return bytes.Contains(lines, []byte(`"script"`))
+	if bytes.Contains(lines, []byte(`"script"`)) {
+		return true
+	}
+	if bytes.IndexByte(lines, '\\') < 0 {
+		return false
+	}
+	_, src, _ := bytes.Cut(lines, []byte("\n"))
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(src, &keys) != nil {
+		return true
+	}
+	_, ok := keys["script"]
+	return ok
 }
 
 const jsonHexDigits = "0123456789abcdef"

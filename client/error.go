@@ -156,6 +156,13 @@ func newError(id string, status int, header http.Header, body []byte) *Error {
 			if json.Unmarshal(env.Error, &fs) == nil {
 				e.FailedShards = fs.FailedShards
 			}
+			if e.Type == "" && e.Reason == "" && len(e.RootCause) > 0 {
+				// An envelope of root causes only, as some answers are.
+				e.Type, e.Reason = e.RootCause[0].Type, e.RootCause[0].Reason
+			}
+			if e.Reason == "" {
+				e.Reason = http.StatusText(status)
+			}
 			return e
 		}
 	}
@@ -171,7 +178,7 @@ func newError(id string, status int, header http.Header, body []byte) *Error {
 // textReason returns what a body without an error envelope says, in
 // short: an HTML page's title (or its text), else the first line.
 func textReason(contentType string, body []byte) string {
-	s := string(body)
+	s := strings.ToValidUTF8(string(body), "\uFFFD")
 	if strings.Contains(contentType, "html") || strings.HasPrefix(strings.TrimSpace(s), "<") {
 		s = html.UnescapeString(htmlText(s))
 	}

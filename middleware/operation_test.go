@@ -143,6 +143,8 @@ func FuzzIdempotentBody(f *testing.F) {
 	f.Add("/_bulk", "{\"update\":{\"_id\":\"1\"}}\n{\"script\":\"x\"}\n")
 	f.Add("/i/_update/1", `{"doc":{}}`)
 	f.Add("/_bulk", "{\"delete\":{\"_id\":\"\"}}")
+	f.Add("/logs/_bulk", "{ \"index\" : { \"_index\" : \"test\", \"_id\" : \"1\" } }\n{ \"field1\" : \"value1\" }\n{ \"delete\" : { \"_index\" : \"test\", \"_id\" : \"2\" } }\n")
+	f.Add("/i/_update/1", `{"script":{"source":"ctx._source.n++"},"upsert":{"n":0}}`)
 	f.Fuzz(func(t *testing.T, path, body string) {
 		req, err := http.NewRequest("POST", "http://es/"+strings.TrimLeft(path, "/"), strings.NewReader(body))
 		if err != nil {
@@ -152,6 +154,17 @@ func FuzzIdempotentBody(f *testing.F) {
 		// A body without a single "_id" can never be judged safe to repeat.
 		if got && !strings.Contains(body, "_id") && !strings.Contains(path, "_update") {
 			t.Fatalf("%s %q judged idempotent without any id", path, body)
+		}
+		// What the reference reading of FuzzBulkHasIDs calls unsafe is.
+		switch endpoint.Of(req).Safety {
+		case endpoint.IdempotentWithIDs:
+			if got && refBulk(body) == refUnsafe {
+				t.Fatalf("%s %q judged idempotent", path, body)
+			}
+		case endpoint.IdempotentWithoutScript:
+			if src, ok := refObject(body); got && ok && src["script"] != nil {
+				t.Fatalf("%s %q judged idempotent", path, body)
+			}
 		}
 	})
 }

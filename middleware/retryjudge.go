@@ -152,10 +152,8 @@ func (t *retryTransport) delay(n int, res *http.Response, err error) time.Durati
 		ceiling := retryablehttp.DefaultBackoff(t.minBackoff, t.maxBackoff, n-1, nil)
 		d = rand.N(ceiling + 1)
 	}
-	if res != nil {
-		// With min and max 0, DefaultBackoff returns only what a
-		// Retry-After header asks for (on 429 and 503), or 0.
-		if ra := min(retryablehttp.DefaultBackoff(0, 0, 0, res), t.maxRetryAfter); ra > d {
+	if ra, ok := retryAfter(res, time.Now()); ok {
+		if ra = min(ra, t.maxRetryAfter); ra > d {
 			d = ra
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -161,6 +162,9 @@ func checkHostPort(hp string) error {
 			return errors.New("the IPv6 address has no closing ]")
 		}
 		host = hp[1:end]
+		if !validIPv6(host) {
+			return errors.New("the IPv6 address in brackets is not valid")
+		}
 		switch after := hp[end+1:]; {
 		case after == "":
 		case after[0] == ':':
@@ -186,6 +190,26 @@ func checkHostPort(hp string) error {
 		}
 	}
 	return nil
+}
+
+// validIPv6 reports whether host, from between brackets, is an IPv6
+// address, with an optional zone escaped as in a URL ("fe80::1%25eth0")
+// made of printable ASCII: url.Parse takes other bytes in a zone, but
+// then prints an address that it refuses to read back.
+func validIPv6(host string) bool {
+	ip, zone, hasZone := strings.Cut(host, "%25")
+	if a, err := netip.ParseAddr(ip); err != nil || !a.Is6() || a.Zone() != "" {
+		return false
+	}
+	if !hasZone {
+		return true
+	}
+	for i := 0; i < len(zone); i++ {
+		if zone[i] <= ' ' || zone[i] >= 0x7f {
+			return false
+		}
+	}
+	return zone != ""
 }
 
 // String returns the node's URL with any password replaced by "xxxxx", so

@@ -2,9 +2,11 @@ package rt
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 )
@@ -44,6 +46,9 @@ func TestNewNode(t *testing.T) {
 		{in: "http://es:9200:9300", wantErr: "IPv6 address in brackets"},
 		{in: "http://[::1", wantErr: "no closing ]"},
 		{in: "http://[::1]x", wantErr: "only :port"},
+		{in: "http://[::%25\x80]", wantErr: "IPv6 address in brackets is not valid"}, // printed as [::%25%80], which does not parse
+		{in: "http://[fe80::1%25]", wantErr: "IPv6 address in brackets is not valid"},
+		{in: "http://[1.2.3.4]:9200", wantErr: "IPv6 address in brackets is not valid"},
 		{in: "http://es host:9200", wantErr: "host is not a valid"},
 		{in: "http://es:9200/a%zz", wantErr: "path is not valid"},
 		{in: "http://@es:9200", wantErr: "empty user name"},
@@ -194,8 +199,37 @@ func TestNodeNeverPrintsUserinfo(t *testing.T) {
 	}
 }
 
+// nodeErrors are the messages NewNode may give, after its prefix: none
+// echoes the address, but for a scheme that is not http or https.
+var nodeErrors = map[string]bool{
+	"empty": true, "missing host": true, "empty port": true,
+	"missing scheme: write http:// or https:// before the host, as in https://localhost:9200": true,
+	errUserinfo.Error():                                 true,
+	"empty user name before @":                          true,
+	"the IPv6 address has no closing ]":                 true,
+	"the IPv6 address in brackets is not valid":         true,
+	"only :port may follow an IPv6 address in brackets": true,
+	"the host is not valid (write an IPv6 address in brackets, as in http://[::1]:9200)": true,
+	"the port is not a number from 1 to 65535":                                           true,
+	"the host is not a valid host name or IP address":                                    true,
+	"the path is not valid (a % must start an escape such as %20)":                       true,
+	"a query is not allowed":                                                             true,
+	"a fragment is not allowed":                                                          true,
+}
+
 func FuzzNewNode(f *testing.F) {
-	for _, s := range []string{"http://localhost:9200", "https://u:p@es:9243/prefix/", "http://[::1]:9200", "es:9200", "", "http://:9200", "https://a@b@c/d"} {
+	data, err := os.ReadFile("testdata/publish_address_parse_vectors.json")
+	var vectors []struct {
+		PublishAddress string `json:"publish_address"`
+	}
+	if err != nil || json.Unmarshal(data, &vectors) != nil || len(vectors) == 0 {
+		f.Fatalf("publish_address_parse_vectors.json: %v", err)
+	}
+	for _, v := range vectors {
+		f.Add("http://" + v.PublishAddress)
+		f.Add("https://elastic:pass@" + v.PublishAddress + "/prefix/")
+	}
+	for _, s := range []string{"http://localhost:9200", "https://u:p@es:9243/prefix/", "http://[::1]:9200", "es:9200", "", "http://:9200", "https://a@b@c/d", "ftp://u:p@h"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -203,6 +237,13 @@ func FuzzNewNode(f *testing.F) {
 		if err != nil {
 			if n != nil {
 				t.Fatal("node and error both returned")
+			}
+			// The message is one of a fixed set: no part of the address,
+			// which may hold a password anywhere, is echoed.
+			msg, ok := strings.CutPrefix(err.Error(), "esrt: node address: ")
+			scheme, _, _ := strings.Cut(strings.TrimSpace(raw), "://")
+			if !ok || !nodeErrors[msg] && msg != fmt.Sprintf("scheme %q is not http or https", scheme) {
+				t.Fatalf("NewNode(%q): %q", raw, err)
 			}
 			return
 		}
