@@ -19,23 +19,25 @@ import (
 type fault int
 
 const (
-	refusedAll     fault = iota // every node refuses connections
-	refusedOne                  // one node refuses, another answers
-	resetUnwritten              // the connection breaks before the request is sent
-	resetAfterRead              // the server reads the request, may apply it, then resets
-	status502                   // 502 Bad Gateway
-	status503                   // 503 Service Unavailable
-	status504                   // 504 Gateway Timeout
-	status429                   // 429 Too Many Requests
-	hangTimeout                 // the node hangs until the attempt's timeout
-	slow                        // the node answers, slowly
-	dnsGone                     // the node's host name stops resolving
+	refusedAll          fault = iota // every node refuses connections
+	refusedOne                       // one node refuses, another answers
+	resetUnwritten                   // the connection breaks before the request is sent
+	resetBeforeApply                 // the server reads the request, does not apply it, and resets
+	resetAfterRead                   // the server reads the request, applies it, then resets
+	status502                        // 502 Bad Gateway
+	status503                        // 503 Service Unavailable
+	status504                        // 504 Gateway Timeout
+	status429                        // 429 Too Many Requests
+	status429RetryAfter              // 429 with a Retry-After header
+	hangTimeout                      // the node hangs until the attempt's timeout
+	slow                             // the node answers, slowly
+	dnsGone                          // the node's host name stops resolving
 )
 
 var faultNames = [...]string{
 	refusedAll: "refused all", refusedOne: "refused one", resetUnwritten: "reset unwritten",
-	resetAfterRead: "reset after read", status502: "502", status503: "503", status504: "504",
-	status429: "429", hangTimeout: "hang", slow: "slow", dnsGone: "dns gone",
+	resetBeforeApply: "reset before apply", resetAfterRead: "reset after read", status502: "502", status503: "503", status504: "504",
+	status429: "429", status429RetryAfter: "429 retry-after", hangTimeout: "hang", slow: "slow", dnsGone: "dns gone",
 }
 
 func (f fault) String() string { return faultNames[f] }
@@ -61,7 +63,7 @@ func opOf(method, path string, body []byte) operation {
 
 // outcome is what the caller sees and what the cluster received.
 type outcome struct {
-	status   int           // the response's status; 0: the caller gets an error
+	status   int           // the response's status, 200 for any success; 0: the caller gets an error
 	reason   rt.StopReason // the *rt.RetryError's Reason, when status is 0
 	received int           // times a server received the request
 	// retriedWrite: the response carries rt.RetriedWriteHeader, because
@@ -82,7 +84,7 @@ func expect(f fault, op operation) outcome {
 	case refusedOne, dnsGone, slow:
 		// Nothing was sent (or nothing went wrong): another node takes it.
 		return outcome{status: 200, received: 1}
-	case status429:
+	case status429, status429RetryAfter:
 		// Rejected without being run: retried whatever the operation.
 		return outcome{status: 200, received: 2}
 	case status502, status503, status504:
@@ -92,9 +94,10 @@ func expect(f fault, op operation) outcome {
 			return outcome{status: 200, received: 2, retriedWrite: write}
 		}
 		return outcome{status: statusOf[f], received: 1}
-	case resetAfterRead:
-		// The server may have applied it: only a repeatable operation is
-		// sent again; any other ends with "may have been applied".
+	case resetBeforeApply, resetAfterRead:
+		// The server may have applied it (the client cannot tell that it
+		// did not): only a repeatable operation is sent again; any other
+		// ends with "may have been applied".
 		if again {
 			return outcome{status: 200, received: 2, retriedWrite: write}
 		}
@@ -109,7 +112,7 @@ func expect(f fault, op operation) outcome {
 	panic("no rule for fault " + f.String())
 }
 
-var statusOf = map[fault]int{status502: 502, status503: 503, status504: 504}
+var statusOf = map[fault]int{status502: 502, status503: 503, status504: 504, status429: 429, status429RetryAfter: 429}
 
 // repeatable reports whether op may be sent again after it may have been
 // applied: reads; PUT and DELETE of Idempotent endpoints, and index and
