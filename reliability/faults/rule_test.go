@@ -32,12 +32,16 @@ const (
 	hangTimeout                      // the node hangs until the attempt's timeout
 	slow                             // the node answers, slowly
 	dnsGone                          // the node's host name stops resolving
+	certChanged                      // the node presents a certificate the client does not trust
+	truncatedBody                    // the response body ends before its Content-Length
+	malformedJSON                    // the response body is not JSON
 )
 
 var faultNames = [...]string{
 	refusedAll: "refused all", refusedOne: "refused one", resetUnwritten: "reset unwritten",
 	resetBeforeApply: "reset before apply", resetAfterRead: "reset after read", status502: "502", status503: "503", status504: "504",
 	status429: "429", status429RetryAfter: "429 retry-after", hangTimeout: "hang", slow: "slow", dnsGone: "dns gone",
+	certChanged: "cert changed", truncatedBody: "truncated body", malformedJSON: "malformed json",
 }
 
 func (f fault) String() string { return faultNames[f] }
@@ -66,6 +70,10 @@ type outcome struct {
 	status   int           // the response's status, 200 for any success; 0: the caller gets an error
 	reason   rt.StopReason // the *rt.RetryError's Reason, when status is 0
 	received int           // times a server received the request
+	// unsure: the client cannot always tell whether the request was
+	// written; when it saw that it was not, the outcome is a success
+	// received once instead.
+	unsure bool
 	// retriedWrite: the response carries rt.RetriedWriteHeader, because
 	// the write was sent again after an attempt that may have reached a
 	// server.
@@ -83,6 +91,22 @@ func expect(f fault, op operation) outcome {
 		return outcome{reason: rt.StopExhausted}
 	case refusedOne, dnsGone, slow:
 		// Nothing was sent (or nothing went wrong): another node takes it.
+		return outcome{status: 200, received: 1}
+	case resetUnwritten:
+		// Nothing reached the server, but the client may have written
+		// the request before the reset arrived: only a repeatable
+		// operation is surely sent again.
+		if again {
+			return outcome{status: 200, received: 1}
+		}
+		return outcome{reason: rt.StopMayHaveBeenApplied, unsure: true}
+	case certChanged:
+		// No retry can fix an untrusted certificate, and nothing was
+		// sent: the caller gets the TLS error at once.
+		return outcome{reason: rt.StopPermanent}
+	case truncatedBody, malformedJSON:
+		// Once its headers arrived, the response is the caller's:
+		// never sent again; the caller's read or decode fails.
 		return outcome{status: 200, received: 1}
 	case status429, status429RetryAfter:
 		// Rejected without being run: retried whatever the operation.
