@@ -13,7 +13,6 @@ import (
 
 	"github.com/esrt-dev/esrt"
 	"github.com/esrt-dev/esrt/estest"
-	"github.com/esrt-dev/esrt/selector"
 )
 
 // TestFaultMatrixOperations runs each operation kind (opKinds) through
@@ -26,7 +25,7 @@ func TestFaultMatrixOperations(t *testing.T) {
 		t.Run(f.String(), func(t *testing.T) {
 			t.Parallel()
 			cl := estest.New(t, estest.Config{Nodes: 2, RequestLogSize: 1000})
-			tr := newTransport(t, esrt.Config{Addresses: cl.URLs(), Pool: esrt.PoolConfig{Selector: preferFirst(cl)},
+			tr := newTransport(t, esrt.Config{Addresses: cl.URLs(), Pool: esrt.PoolConfig{Selector: preferHost(cl.Node(0).Addr())},
 				Limits: esrt.LimitsConfig{AttemptTimeout: attemptTimeout(f)}})
 			inject(cl, f)
 			var wg sync.WaitGroup
@@ -45,20 +44,6 @@ func attemptTimeout(f fault) time.Duration {
 		return 3 * time.Second
 	}
 	return 0
-}
-
-// preferFirst returns a selector that chooses the cluster's first node
-// while it is a candidate, so that a refused connection is met first.
-func preferFirst(cl *estest.Cluster) selector.Selector {
-	first := cl.Node(0).Addr()
-	return selector.SelectorFunc(func(cands []selector.Candidate) int {
-		for i, c := range cands {
-			if c.Node.URL.Host == first {
-				return i
-			}
-		}
-		return 0
-	})
 }
 
 // inject arms fault f on every node of cl for the first attempt of each

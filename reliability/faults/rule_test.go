@@ -46,10 +46,6 @@ var faultNames = [...]string{
 
 func (f fault) String() string { return faultNames[f] }
 
-// maxRetries is the MaxRetries of every transport of the matrix (esrt's
-// default).
-const maxRetries = 3
-
 // operation is a request as the rule sees it.
 type operation struct {
 	method string

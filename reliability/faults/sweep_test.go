@@ -32,6 +32,10 @@ func TestFaultMatrixEveryEndpoint(t *testing.T) {
 	}
 }
 
+// sweepRetries is the sweep's MaxRetries: one retry is all a fault on
+// the first attempt needs, and "refused all" makes only two attempts.
+const sweepRetries = 1
+
 // sweep runs every variant with fault f on its first attempt, a few at a
 // time, on one transport.
 func sweep(t *testing.T, f fault, vs []variant) {
@@ -47,7 +51,7 @@ func sweep(t *testing.T, f fault, vs []variant) {
 		addrs = []string{startRaw(t, k, f).URL, startRaw(t, k, f).URL}
 	}
 	attempts := newCounter()
-	tr := newTransport(t, esrt.Config{Addresses: addrs, AttemptMiddleware: []rt.Middleware{countAttempts(attempts)}})
+	tr := newTransport(t, esrt.Config{Addresses: addrs, MaxRetries: sweepRetries, AttemptMiddleware: []rt.Middleware{countAttempts(attempts)}})
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range 4 {
@@ -88,7 +92,7 @@ func sweepOne(t *testing.T, tr http.RoundTripper, f fault, v variant, c string, 
 	n, _ := attempts.get(c)
 	read := opOf(v.method, v.path, v.body).safety == endpoint.ReadOnly
 	switch {
-	case f == refusedAll && n != maxRetries+1,
+	case f == refusedAll && n != sweepRetries+1,
 		f == refusedOne && (n < 1 || n > 2),
 		f != refusedAll && f != refusedOne && (n > want.received || n < want.received && !read):
 		t.Errorf("%s: %d attempts for %d received", v.name, n, got)
