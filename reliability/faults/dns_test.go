@@ -28,7 +28,7 @@ func TestFaultMatrixNameStopsResolving(t *testing.T) {
 		{"POST", "/_search/scroll", `{"scroll_id":"abc"}`},
 	}
 	k := newCounter()
-	a, b := startRaw(t, k, slow), startRaw(t, k, slow)
+	a, b := startRaw(t, k, noFault), startRaw(t, k, noFault)
 	names := &resolver{hosts: map[string]string{"es-a.test": a.Listener.Addr().String(), "es-b.test": b.Listener.Addr().String()}}
 	base, err := esrt.NewHTTPTransport(esrt.HTTPTransportConfig{})
 	if err != nil {

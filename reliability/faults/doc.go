@@ -15,14 +15,23 @@
 // and, for _bulk and _update, from the body, as the retry policy documents
 // it: whether the caller gets a response or which error, how many times the
 // cluster received the request, and whether the response is marked as a
-// retried write. TestFaultMatrixEveryEndpoint runs the faults whose outcome
-// depends only on safety against every route of the endpoint table, read
-// from endpoint/table.go, so that an endpoint added to the table is in the
-// matrix without anyone listing it. The other tests run each operation kind
-// (read, idempotent write, create, auto-id write, bulk with and without ids,
-// PUT and POST forms, update with and without a script, scroll continuation)
-// against estest or small raw loopback servers, and check the store: each
-// document stored exactly once, bodies received intact.
+// retried write. The tests:
+//
+//   - TestFaultMatrixEveryEndpoint runs the faults whose outcome depends
+//     only on safety (refused connections, a reset after the server read
+//     the request, 503, 429) against every route of the endpoint table,
+//     read from endpoint/table.go, so that an endpoint added to the table
+//     is in the matrix without anyone listing it;
+//     TestFaultMatrixRoutesCoverTheTable checks that input.
+//   - TestFaultMatrixOperations runs each operation kind (read, idempotent
+//     write, create, auto-id write, bulk with and without ids, PUT and POST
+//     forms, update, delete, scroll continuation by GET and POST) against
+//     estest, and checks the requests each node logged (how often, bodies
+//     intact) and the store (each document stored exactly once).
+//   - TestFaultMatrixTypedClient checks the errors of the typed client.
+//   - TestFaultMatrixResetBeforeWrite, TestFaultMatrixResponseBody,
+//     TestFaultMatrixCertificateChange and TestFaultMatrixNameStopsResolving
+//     use small raw loopback servers for what estest does not emulate.
 //
 // Run it with
 //

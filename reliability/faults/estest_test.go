@@ -41,7 +41,7 @@ func TestFaultMatrixOperations(t *testing.T) {
 // long enough that a healthy node on a busy machine answers within it.
 func attemptTimeout(f fault) time.Duration {
 	if f == hangTimeout {
-		return 3 * time.Second
+		return 5 * time.Second
 	}
 	return 0
 }

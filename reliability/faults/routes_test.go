@@ -147,5 +147,21 @@ func TestFaultMatrixRoutesCoverTheTable(t *testing.T) {
 	if again[true] == 0 || again[false] == 0 {
 		t.Errorf("repeatable %d, not repeatable %d: the sweep must have both", again[true], again[false])
 	}
+	// The security calls that mint credentials are in the sweep, and a
+	// second send would mint a second set: never repeatable.
+	mints := map[string]int{}
+	for _, v := range variants(t) {
+		switch v.id {
+		case "security.create_api_key", "security.grant_api_key", "security.get_token",
+			"security.create_cross_cluster_api_key", "security.clone_api_key", "security.enroll_kibana", "security.enroll_node":
+			mints[v.id]++
+			if repeatable(opOf(v.method, v.path, v.body)) {
+				t.Errorf("%s (%s) is repeatable", v.id, v.name)
+			}
+		}
+	}
+	if len(mints) != 7 {
+		t.Errorf("minting endpoints in the sweep: %v, want all 7", mints)
+	}
 	t.Logf("%d requests: %v", count[0]+count[1]+count[2]+count[3]+count[4], count)
 }

@@ -35,13 +35,14 @@ const (
 	certChanged                      // the node presents a certificate the client does not trust
 	truncatedBody                    // the response body ends before its Content-Length
 	malformedJSON                    // the response body is not JSON
+	noFault                          // nothing goes wrong (for servers that only count)
 )
 
 var faultNames = [...]string{
 	refusedAll: "refused all", refusedOne: "refused one", resetUnwritten: "reset unwritten",
 	resetBeforeApply: "reset before apply", resetAfterRead: "reset after read", status502: "502", status503: "503", status504: "504",
 	status429: "429", status429RetryAfter: "429 retry-after", hangTimeout: "hang", slow: "slow", dnsGone: "dns gone",
-	certChanged: "cert changed", truncatedBody: "truncated body", malformedJSON: "malformed json",
+	certChanged: "cert changed", truncatedBody: "truncated body", malformedJSON: "malformed json", noFault: "none",
 }
 
 func (f fault) String() string { return faultNames[f] }
@@ -68,7 +69,8 @@ type outcome struct {
 	received int           // times a server received the request
 	// unsure: the client cannot always tell whether the request was
 	// written; when it saw that it was not, the outcome is a success
-	// received once instead.
+	// received once instead, and a write's response may carry the
+	// retried-write mark either way.
 	unsure bool
 	// retriedWrite: the response carries rt.RetriedWriteHeader, because
 	// the write was sent again after an attempt that may have reached a
@@ -93,7 +95,7 @@ func expect(f fault, op operation) outcome {
 		// the request before the reset arrived: only a repeatable
 		// operation is surely sent again.
 		if again {
-			return outcome{status: 200, received: 1}
+			return outcome{status: 200, received: 1, unsure: true}
 		}
 		return outcome{reason: rt.StopMayHaveBeenApplied, unsure: true}
 	case certChanged:

@@ -42,7 +42,7 @@ func TestFaultMatrixCertificateChange(t *testing.T) {
 				var cert atomic.Pointer[tls.Certificate]
 				cert.Store(&first.cert)
 				k := newCounter()
-				srv := httptest.NewUnstartedServer(http.HandlerFunc((&rawServer{count: k, fault: slow}).serve))
+				srv := httptest.NewUnstartedServer(http.HandlerFunc((&rawServer{count: k, fault: noFault}).serve))
 				srv.Listener = tls.NewListener(srv.Listener, &tls.Config{
 					GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return cert.Load(), nil },
 				})
