@@ -13,7 +13,7 @@ import (
 )
 
 // baseGuard sits right above the base transport, esrt's or the caller's
-// (Config.Transport), below Config.AttemptMiddleware. It does four things no
+// (Config.Transport), below Config.AttemptMiddleware. It does five things no
 // layer above can do for every attempt:
 //
 //   - After [Transport.Close] it refuses to start an attempt, with an
@@ -24,6 +24,10 @@ import (
 //     connections again when it ends (its response body read to the end
 //     or closed, or its error returned), which closes the connection it
 //     used and which went back to the pool after Close.
+//   - It keeps net/http's Transport from sending an attempt again on its
+//     own when a reused connection breaks, unless the request only reads
+//     (see [noReplay]): whether it is sent again is the retry
+//     middleware's decision, by the operation's safety.
 //   - It turns the error of a request that net/http refused to send (an
 //     invalid method or header, such as a value with a line break) into an
 //     [*rt.LocalError]: the node is not blamed and retry stops.
@@ -59,7 +63,7 @@ func (g *baseGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, &rt.LocalError{Err: ErrClosed}
 	}
-	res, err := g.next.RoundTrip(req)
+	res, err := g.next.RoundTrip(noReplay(req))
 	if err != nil {
 		g.attemptEnded()
 		if why := unsendable(req); why != "" {

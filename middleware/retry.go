@@ -90,8 +90,9 @@ type RetryConfig struct {
 // What is retried:
 //
 //   - Errors that happen before the request was written (connection
-//     refused, TLS handshake, no node available): always. Whether the
-//     request was written is observed with net/http/httptrace. Such a
+//     refused, TLS handshake, no node available, a write that failed
+//     before the request's last byte): always. Whether the request was
+//     written is observed with net/http/httptrace. Such a
 //     retry starts at once when it goes to a node the request has not
 //     tried (see RetryConfig.NodeCount); it waits its backoff otherwise.
 //   - Errors after it was written (connection reset, attempt timeout) and

@@ -144,6 +144,14 @@ func (c *tries) prepare(n int) (out *http.Request, idx int, err error) {
 		wrote := new(atomic.Bool)
 		out = out.WithContext(httptrace.WithClientTrace(out.Context(), &httptrace.ClientTrace{
 			WroteHeaders: func() { wrote.Store(true) },
+			// A request whose writing failed never reached a server in
+			// full (the rest of its bytes were not sent), so no server
+			// can have applied it.
+			WroteRequest: func(info httptrace.WroteRequestInfo) {
+				if info.Err != nil {
+					wrote.Store(false)
+				}
+			},
 		}))
 		c.wrote = wrote
 	}
