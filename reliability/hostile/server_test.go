@@ -32,9 +32,9 @@ const (
 // rawServer is a loopback TCP server that answers every connection with a
 // hand-written function, and records what it received and wrote.
 type rawServer struct {
-	t       *testing.T
-	ln      net.Listener
-	serve   func(c *rawConn)
+	t        *testing.T
+	ln       net.Listener
+	serve    func(c *rawConn)
 	written  atomic.Int64 // bytes written, all connections
 	handlers atomic.Int32 // connection handlers running
 	wg       sync.WaitGroup
