@@ -61,6 +61,9 @@ func TestEndlessBody(t *testing.T) {
 				t.Errorf("status %d, %d bytes read; want 200 and the cap, %d", status, n, bodyCap)
 			}
 			checkTooLarge(t, err, bodyCap)
+			if !strings.HasSuffix(err.Error(), "as received") {
+				t.Errorf("error %q does not say the bytes received went over", err)
+			}
 			c.clean(t, err)
 			srv.quiet()
 			if w := srv.written.Load(); w > bodyCap+socketSlack() {

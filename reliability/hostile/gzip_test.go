@@ -64,7 +64,7 @@ func TestGzipBomb(t *testing.T) {
 			_, n, err := c.get(testContext(t), "/_search")
 			checkTooLarge(t, err, bodyCap)
 			var tooLarge *rt.ResponseTooLargeError
-			if errors.As(err, &tooLarge) && !tooLarge.Decompressed || !strings.Contains(err.Error(), "decompressed") {
+			if errors.As(err, &tooLarge) && !tooLarge.Decompressed || !strings.Contains(err.Error(), "after decompression") {
 				t.Errorf("err = %v, want the decompressed size's", err)
 			}
 			if n != bodyCap {
