@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,18 +16,16 @@ import (
 	"github.com/esrt-dev/esrt/rt"
 )
 
-// bombMember is one gzip member that inflates 8 MiB of zeros from about
-// 8 KiB; gzip readers read concatenated members as one stream.
-var bombMember = func() []byte {
+// bomb is a body of about 4 MiB that inflates to 4 GiB: 512 gzip members
+// of 8 MiB of zeros each (gzip readers read concatenated members as one
+// stream). It is built once, when first needed.
+var bomb = sync.OnceValue(func() []byte {
 	var b bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
 	zw.Write(make([]byte, 8<<20))
 	zw.Close()
-	return b.Bytes()
-}()
-
-// bomb is a body of about 4 MiB that inflates to 4 GiB.
-var bomb = bytes.Repeat(bombMember, 512)
+	return bytes.Repeat(b.Bytes(), 512)
+})
 
 // emptyBlocks is the start of a gzip stream of empty stored deflate blocks,
 // which inflate to nothing however many arrive, and one such block.
@@ -43,7 +42,7 @@ const gzipHead = "HTTP/1.1 200 OK\r\n" + jsonHead + "Content-Encoding: gzip\r\n"
 func TestGzipBomb(t *testing.T) {
 	equal := middleware.SizeLimitConfig{MaxSize: bodyCap, MaxDecompressedSize: bodyCap}
 	counting := middleware.SizeLimitConfig{MaxSize: bodyCap / 2, MaxDecompressedSize: bodyCap}
-	withLength := gzipHead + "Content-Length: " + strconv.Itoa(len(bomb)) + "\r\n\r\n"
+	withLength := gzipHead + "Content-Length: " + strconv.Itoa(len(bomb())) + "\r\n\r\n"
 	closeDelimited := gzipHead + "Connection: close\r\n\r\n"
 	for _, tt := range []struct {
 		name   string
@@ -57,7 +56,7 @@ func TestGzipBomb(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newRawServer(t, nil, func(c *rawConn) {
 				if _, err := c.readRequest(); err == nil && c.writeString(tt.head) == nil {
-					c.write(bomb)
+					c.write(bomb())
 				}
 			})
 			c := newVictim(t, srv.addr(), esrt.Config{Limits: esrt.LimitsConfig{Response: tt.limits}})
