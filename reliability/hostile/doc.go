@@ -10,7 +10,7 @@
 //     Content-Length, ends at Limits.Response.MaxSize with an
 //     *rt.ResponseTooLargeError after exactly that many bytes, through the
 //     transport and through client.Search, and the server stops writing
-//     soon after (body_test.go);
+//     soon after (body_test.go); over HTTP/2 too (http2_test.go);
 //   - a Content-Length over the cap is refused before the body is read; a
 //     body that stalls under its Content-Length ends at the request's
 //     deadline (body_test.go);
@@ -25,8 +25,9 @@
 //     nor the sniff on start reaches it (tls_test.go);
 //   - a redirect from https to http is never followed into plaintext: the
 //     transport returns it, and an http.Client that follows it still
-//     reaches only configured nodes, so the http:// target sees nothing
-//     (redirect_test.go);
+//     reaches only configured nodes, so the http:// target sees nothing,
+//     neither esrt's credentials nor an Authorization header the caller
+//     set (redirect_test.go);
 //   - a /_nodes/http answer that is huge, deeply nested, stalls, or lists
 //     thousands of unreachable nodes leaves the configured nodes in use
 //     (sniff_test.go).

@@ -101,3 +101,34 @@ func TestRedirectToPlaintextHTTPClient(t *testing.T) {
 		})
 	}
 }
+
+// A client above esrt that sets its own Authorization header (as
+// go-elasticsearch does with its own credentials) has it copied by
+// http.Client to a redirect on the same host, https to http; esrt still
+// sends that redirect to the configured node, so the header never travels
+// in plaintext.
+func TestRedirectToPlaintextCallerHeader(t *testing.T) {
+	const key = "ApiKey caller-own-key-5d1e"
+	ca := newCert(t, true, nil)
+	leaf := newCert(t, false, &ca)
+	target := newRawServer(t, nil, answerEmpty)
+	node := newRawServer(t, serverTLS(leaf, ca), redirecting(http.StatusTemporaryRedirect, target.addr()))
+	c := newVictim(t, node.addr(), esrt.Config{Addresses: []string{"https://" + node.addr()}, CACert: ca.pem()})
+	req, err := http.NewRequestWithContext(testContext(t), http.MethodGet, "https://"+node.addr()+"/_search", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", key)
+	_, err = (&http.Client{Transport: c}).Do(req)
+	if err == nil || !strings.Contains(err.Error(), "stopped after 10 redirects") || strings.Contains(err.Error(), "caller-own-key") {
+		t.Fatalf("err = %v, want http.Client's limit without the key", err)
+	}
+	if n := len(target.requests()); n != 0 {
+		t.Errorf("the http:// target read %d requests", n)
+	}
+	for _, r := range node.requests() {
+		if r.Header.Get("Authorization") != key {
+			t.Errorf("%s reached the node with Authorization %q, want the caller's", r.URL.Path, r.Header.Get("Authorization"))
+		}
+	}
+}
