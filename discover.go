@@ -48,8 +48,14 @@ func (d *discoverer) start(t *Transport, cfg Config, seeds []*rt.Node, via http.
 	}
 	d.sniffer = sniffer
 	if cfg.DiscoverNodesOnStart {
-		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(cfg.Pool.DiscoverNodesTimeout, 10*time.Second))
-		sniffer.Sniff(ctx) // logs its own outcome; the seeds serve if it fails
+		timeout := cmp.Or(cfg.Pool.DiscoverNodesTimeout, 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		// The sniff logs its own outcome, but for the end of its context,
+		// which is ours to tell; the seeds serve if it fails.
+		if err := sniffer.Sniff(ctx); err != nil && ctx.Err() != nil && cfg.Logger != nil {
+			cfg.Logger.Warn("esrt: sniff on start ended at Pool.DiscoverNodesTimeout; using the configured addresses",
+				"timeout", timeout)
+		}
 		cancel()
 	}
 	ctx, stop := context.WithCancel(context.Background())

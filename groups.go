@@ -43,8 +43,9 @@ type PoolConfig struct {
 	// node. If zero, 60 s.
 	MaxDeadTimeout time.Duration
 
-	// DiscoverNodesTimeout bounds the sniff of Config.DiscoverNodesOnStart.
-	// If zero, 10 s.
+	// DiscoverNodesTimeout bounds the sniff of Config.DiscoverNodesOnStart;
+	// a sniff it ends is logged at Warn, and the configured addresses
+	// serve. If zero, 10 s.
 	DiscoverNodesTimeout time.Duration
 }
 

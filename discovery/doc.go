@@ -22,12 +22,13 @@
 // becomes basic auth for that request and is never logged. The first node
 // that answers decides the outcome:
 //
-//   - The answer is read up to 32 MiB. An answer whose "nodes" object lists
-//     more than MaxNodes entries ([DefaultMaxNodes], 5000, far beyond any
-//     real cluster) is refused whole, with a Warn log line: the published
-//     set stays ([ErrTooManyNodes]). A subset is never adopted: which nodes
-//     it would hold is arbitrary, and an answer that large is broken or
-//     hostile.
+//   - The answer is read up to 32 MiB (one whose Content-Length says more
+//     is refused unread), and the next node is asked. An answer whose
+//     "nodes" object lists more than MaxNodes entries ([DefaultMaxNodes],
+//     5000, far beyond any real cluster) is refused whole, with a Warn log
+//     line: the published set stays ([ErrTooManyNodes]). A subset is never
+//     adopted: which nodes it would hold is arbitrary, and an answer that
+//     large is broken or hostile.
 //   - Discovered nodes take the address from http.publish_address and
 //     inherit the scheme, path prefix and userinfo of the node that answered.
 //     Nodes without an http section or publish address are skipped, and so

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -270,4 +271,50 @@ func TestSniffCheck(t *testing.T) {
 			}
 		})
 	})
+}
+
+// countingBody is an endless response body that counts the bytes read.
+type countingBody struct{ n atomic.Int64 }
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	b.n.Add(int64(len(p)))
+	return len(p), nil
+}
+
+func (b *countingBody) Close() error { return nil }
+
+// An answer whose Content-Length is over the 32 MiB cap is refused as
+// declared, without reading its body; the next seed is asked.
+func TestSniffRefusesDeclaredLengthOverCap(t *testing.T) {
+	huge := &countingBody{}
+	tr := &stub{}
+	tr.set(func(req *http.Request) (*http.Response, error) {
+		if req.URL.Host == "a:9200" {
+			res := response(req, 200, "")
+			res.Body, res.ContentLength = huge, 1<<40
+			return res, nil
+		}
+		return response(req, 200, nodesBody(spec{"b", "10.0.0.1:9200", data})), nil
+	})
+	var logs logBuffer
+	s := newSniffer(t, discovery.Config{
+		Seeds:     []*rt.Node{mustNode(t, "http://a:9200"), mustNode(t, "http://b:9200")},
+		Transport: tr,
+		Logger:    debugLogger(&logs),
+	})
+	if err := s.Sniff(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := huge.n.Load(); n != 0 {
+		t.Errorf("read %d bytes of a body declared too large", n)
+	}
+	if !strings.Contains(logs.String(), "response too large") {
+		t.Errorf("the log does not say why a:9200 was passed over:\n%s", logs.String())
+	}
+	if got := urls(s.Nodes()); !slices.Equal(got, []string{"http://10.0.0.1:9200"}) {
+		t.Errorf("Nodes() = %q", got)
+	}
 }

@@ -38,6 +38,10 @@ func (s *Sniffer) ask(ctx context.Context, n *rt.Node) ([]byte, int, error) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4<<10))
 		return nil, res.StatusCode, fmt.Errorf("HTTP %d", res.StatusCode)
 	}
+	if res.ContentLength > maxBodySize {
+		// Refused as declared, without reading a byte of it.
+		return nil, res.StatusCode, &rt.ResponseTooLargeError{Limit: maxBodySize}
+	}
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxBodySize+1))
 	if err != nil {
 		return nil, res.StatusCode, fmt.Errorf("read body: %w", err)

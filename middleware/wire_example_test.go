@@ -50,7 +50,7 @@ func ExampleSizeLimit() {
 	fmt.Println(errors.Is(err, rt.ErrResponseTooLarge))
 	// Output:
 	// Accept-Encoding: gzip
-	// 65536 esrt: response too large: decompressed body over 65536 bytes
+	// 65536 esrt: response too large: body over 65536 bytes after decompression
 	// true
 }
 

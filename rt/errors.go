@@ -240,12 +240,14 @@ type ResponseTooLargeError struct {
 	Decompressed bool
 }
 
+// Error says which size went over the limit: the bytes as received (the
+// compressed ones, for a body that came gzipped) or after decompression.
 func (e *ResponseTooLargeError) Error() string {
-	kind := "compressed"
+	counted := "as received"
 	if e.Decompressed {
-		kind = "decompressed"
+		counted = "after decompression"
 	}
-	return fmt.Sprintf("esrt: response too large: %s body over %d bytes", kind, e.Limit)
+	return fmt.Sprintf("esrt: response too large: body over %d bytes %s", e.Limit, counted)
 }
 
 // Is makes errors.Is(err, ErrResponseTooLarge) true.

@@ -89,10 +89,11 @@ func TestTypedErrorsMatchSentinels(t *testing.T) {
 	if !errors.Is(tooLarge, ErrResponseTooLarge) {
 		t.Error("ResponseTooLargeError is not ErrResponseTooLarge")
 	}
-	if got, want := tooLarge.Error(), "esrt: response too large: decompressed body over 1024 bytes"; got != want {
+	if got, want := tooLarge.Error(), "esrt: response too large: body over 1024 bytes after decompression"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
-	if got := (&ResponseTooLargeError{Limit: 5}).Error(); !strings.Contains(got, "compressed body over 5 bytes") {
+	// A body that was never compressed is not called compressed.
+	if got, want := (&ResponseTooLargeError{Limit: 5}).Error(), "esrt: response too large: body over 5 bytes as received"; got != want {
 		t.Errorf("Error() = %q", got)
 	}
 
