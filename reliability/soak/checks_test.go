@@ -33,10 +33,10 @@ func TestVerifyFindsDefects(t *testing.T) {
 	}
 	put(kindIndexID, 1, true, 1, "m000x00000001") // fine
 	put(kindIndexAut, 2, false, 0, "")            // unacknowledged, absent: allowed
-	put(kindBulkAuto, 3, false, 1, "gen-3")       // unacknowledged, stored once: allowed
+	put(kindMixedAuto, 3, false, 1, "gen-3")      // unacknowledged, stored once: allowed
 	put(kindIndexID, 4, true, 0, "m000x00000004") // missing
 	put(kindIndexAut, 5, true, 2, "gen-5")        // duplicated (one extra)
-	put(kindBulkAuto, 6, false, 3, "gen-6")       // unacknowledged, duplicated (two extra)
+	put(kindMixedAuto, 6, false, 3, "gen-6")      // unacknowledged, duplicated (two extra)
 	changed := put(kindBulkID, 7, true, 0, "m000x00000007")
 	changed.Payload += "!"
 	docs = append(docs, stored{id: "m000x00000007", src: changed}) // other content

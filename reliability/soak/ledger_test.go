@@ -14,10 +14,11 @@ import (
 
 // Write kinds: how a document was sent.
 const (
-	kindIndexID  = "index-id"   // PUT /{index}/_doc/{id}
-	kindIndexAut = "index-auto" // POST /{index}/_doc, the cluster picks the id
-	kindBulkID   = "bulk-id"    // a bulk index action with an id
-	kindBulkAuto = "bulk-auto"  // a bulk index action without one
+	kindIndexID   = "index-id"   // PUT /{index}/_doc/{id}
+	kindIndexAut  = "index-auto" // POST /{index}/_doc, the cluster picks the id
+	kindBulkID    = "bulk-id"    // a bulk index action with an id, in a request of such actions only
+	kindMixedID   = "mixed-id"   // a bulk index action with an id, among actions without
+	kindMixedAuto = "mixed-auto" // a bulk index action without an id
 )
 
 // source is a soak document as stored.

@@ -23,7 +23,8 @@ type summary struct {
 	Attempts   int64                   `json:"transport_attempts"`
 	Retries    int64                   `json:"transport_retries"`
 	NodeDowns  int64                   `json:"nodes_taken_down"`
-	Bulk       client.BulkIndexerStats `json:"bulk_indexer"`
+	BulkIDs    client.BulkIndexerStats `json:"bulk_indexer_ids_only"`
+	BulkMixed  client.BulkIndexerStats `json:"bulk_indexer_mixed"`
 	Errors     map[string]int          `json:"errors_seen"`
 	Samples    map[string]string       `json:"error_samples"`
 	BadReads   map[string]int          `json:"bad_reads_node_healthy"`

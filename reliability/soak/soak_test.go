@@ -38,7 +38,10 @@ type rig struct {
 	c  *estest.Cluster
 	tr *esrt.Transport
 	es *client.Client
-	bi *client.BulkIndexer
+	// bulkIDs gets actions with ids only, bulkMix actions with and
+	// without: the transport resends the former's requests, not the
+	// latter's.
+	bulkIDs, bulkMix *client.BulkIndexer
 }
 
 // setUp starts a three-node cluster, esrt's default transport with
@@ -64,21 +67,27 @@ func setUp(t *testing.T, st *stats) *rig {
 		r.close()
 		t.Fatal(err)
 	}
-	r.bi, err = client.NewBulkIndexer(r.es, client.BulkIndexerConfig{
-		Index:         soakIndex,
-		Workers:       2,
-		FlushCount:    50,
-		FlushInterval: 50 * time.Millisecond,
-		OnError:       func(_ context.Context, err error) { st.op("bulk-request", 0, err) },
-	})
-	if err != nil {
-		r.close()
-		t.Fatal(err)
+	for _, bi := range []struct {
+		name string
+		to   **client.BulkIndexer
+	}{{"bulk-ids-request", &r.bulkIDs}, {"bulk-mixed-request", &r.bulkMix}} {
+		*bi.to, err = client.NewBulkIndexer(r.es, client.BulkIndexerConfig{
+			Index:         soakIndex,
+			Workers:       2,
+			FlushCount:    50,
+			FlushInterval: 50 * time.Millisecond,
+			OnError:       func(_ context.Context, err error) { st.sawError(bi.name, err) },
+		})
+		if err != nil {
+			r.close()
+			t.Fatal(err)
+		}
 	}
 	return r
 }
 
-// close closes the transport and the cluster.
+// close closes the transport and the cluster (the bulk indexers must be
+// closed before).
 func (r *rig) close() {
 	r.tr.Close()
 	r.c.Close()
@@ -96,7 +105,7 @@ func runSoak(t *testing.T, cfg soakConfig) *summary {
 	sum := &summary{HeapBefore: measureHeap()}
 
 	start := time.Now()
-	wl := &workload{es: r.es, bi: r.bi, index: soakIndex, led: led, st: st, sched: sched, deadline: start.Add(cfg.Duration), maxOps: cfg.MaxOps}
+	wl := &workload{es: r.es, bulkIDs: r.bulkIDs, bulkMix: r.bulkMix, index: soakIndex, led: led, st: st, sched: sched, deadline: start.Add(cfg.Duration), maxOps: cfg.MaxOps}
 	faultCtx, stopFaults := context.WithCancel(t.Context())
 	var faults, workers sync.WaitGroup
 	faults.Go(func() { sched.run(faultCtx) })
@@ -109,11 +118,13 @@ func runSoak(t *testing.T, cfg soakConfig) *summary {
 
 	closeCtx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	if err := r.bi.Close(closeCtx); err != nil {
-		t.Errorf("closing the bulk indexer after healing every node: %v", err)
+	for _, bi := range []*client.BulkIndexer{r.bulkIDs, r.bulkMix} {
+		if err := bi.Close(closeCtx); err != nil {
+			t.Errorf("closing a bulk indexer after healing every node: %v", err)
+		}
 	}
 	sum.Elapsed = time.Since(start).Round(time.Millisecond).String()
-	sum.Bulk = r.bi.Stats()
+	sum.BulkIDs, sum.BulkMixed = r.bulkIDs.Stats(), r.bulkMix.Stats()
 
 	docs, err := readAll(closeCtx, r.c.URLs()[0], soakIndex)
 	if err != nil {

@@ -67,11 +67,23 @@ func (s *stats) op(kind string, d time.Duration, err error) {
 	s.ops[kind]++
 	s.latencies[kind] = append(s.latencies[kind], d)
 	if err != nil {
-		k := kind + ": " + errorKind(err)
-		s.errs[k]++
-		if _, ok := s.samples[k]; !ok {
-			s.samples[k] = err.Error()
-		}
+		s.sawErrorLocked(kind, err)
+	}
+}
+
+// sawError records an error of kind that is no operation of its own,
+// such as a bulk indexer's failed request.
+func (s *stats) sawError(kind string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sawErrorLocked(kind, err)
+}
+
+func (s *stats) sawErrorLocked(kind string, err error) {
+	k := kind + ": " + errorKind(err)
+	s.errs[k]++
+	if _, ok := s.samples[k]; !ok {
+		s.samples[k] = err.Error()
 	}
 }
 

@@ -23,7 +23,8 @@ const opTimeout = 2 * time.Minute
 // workload is shared by the workers.
 type workload struct {
 	es       *client.Client
-	bi       *client.BulkIndexer
+	bulkIDs  *client.BulkIndexer // actions with ids only: resent by the transport
+	bulkMix  *client.BulkIndexer // actions with and without: not resent
 	index    string
 	led      *ledger
 	st       *stats
@@ -45,15 +46,19 @@ func (wl *workload) run(ctx context.Context, w int, seed uint64) {
 		case p < 40:
 			seq++
 			wl.indexDoc(ctx, newSource(rng, w, seq, kindIndexAut))
-		case p < 50:
-			n := 3 + rng.IntN(18)
-			for range n {
+		case p < 45:
+			for range 3 + rng.IntN(18) {
 				seq++
-				kind := kindBulkID
+				wl.addBulk(ctx, wl.bulkIDs, newSource(rng, w, seq, kindBulkID))
+			}
+		case p < 50:
+			for range 3 + rng.IntN(18) {
+				seq++
+				kind := kindMixedID
 				if rng.IntN(2) == 0 {
-					kind = kindBulkAuto
+					kind = kindMixedAuto
 				}
-				wl.addBulk(ctx, newSource(rng, w, seq, kind))
+				wl.addBulk(ctx, wl.bulkMix, newSource(rng, w, seq, kind))
 			}
 		case p < 80:
 			wl.get(ctx, rng)
@@ -82,16 +87,16 @@ func (wl *workload) indexDoc(ctx context.Context, s source) {
 	wl.led.ack(s.Marker, res.ID)
 }
 
-// addBulk hands s to the bulk indexer, with or without an id; its outcome
+// addBulk hands s to a bulk indexer, with or without an id; its outcome
 // arrives through the item's callbacks.
-func (wl *workload) addBulk(ctx context.Context, s source) {
+func (wl *workload) addBulk(ctx context.Context, bi *client.BulkIndexer, s source) {
 	id := ""
-	if s.Kind == kindBulkID {
+	if s.Kind != kindMixedAuto {
 		id = s.Marker
 	}
 	wl.led.begin(s, id)
 	start := time.Now()
-	err := wl.bi.Add(ctx, client.BulkItem{
+	err := bi.Add(ctx, client.BulkItem{
 		ID:   id,
 		Body: s,
 		OnSuccess: func(_ context.Context, _ client.BulkItem, res client.BulkResult) {
