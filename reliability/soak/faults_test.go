@@ -5,8 +5,10 @@ package soak_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +44,14 @@ type scheduler struct {
 	since      time.Time     // start of the current state
 	allHealthy time.Duration // time with every node healthy
 	degraded   time.Duration // time with some node faulted
+	events     []event       // what the scheduler did, in order
+}
+
+// event is one fault or heal, for explaining a failed read.
+type event struct {
+	at   time.Time
+	node int
+	what string // a fault kind, or "heal"
 }
 
 func newScheduler(c *estest.Cluster, seed uint64) *scheduler {
@@ -91,6 +101,7 @@ func (s *scheduler) step() {
 		s.transition()
 		s.faulted[i] = kind
 		s.injected[kind]++
+		s.record(i, kind)
 	} else if len(faulted) > 0 {
 		s.heal(faulted[s.rng.IntN(len(faulted))])
 	}
@@ -134,6 +145,30 @@ func (s *scheduler) heal(i int) {
 	s.transition()
 	s.faulted[i] = ""
 	s.heals++
+	s.record(i, "heal")
+}
+
+// record logs an event, keeping at most the last 100000.
+func (s *scheduler) record(node int, what string) {
+	if len(s.events) == 100_000 {
+		s.events = append(s.events[:0], s.events[50_000:]...)
+	}
+	s.events = append(s.events, event{at: time.Now(), node: node, what: what})
+}
+
+// history describes the events from a second before from to the end of
+// an operation, and the faults in place then.
+func (s *scheduler) history(from time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b strings.Builder
+	for _, e := range s.events {
+		if e.at.After(from.Add(-time.Second)) {
+			fmt.Fprintf(&b, "%+dms node %d %s; ", e.at.Sub(from).Milliseconds(), e.node, e.what)
+		}
+	}
+	fmt.Fprintf(&b, "now %+dms: faults %q", time.Since(from).Milliseconds(), s.faulted)
+	return b.String()
 }
 
 // healAll heals every node (the scheduler's last act).

@@ -15,24 +15,25 @@ import (
 
 // summary is a soak's numbers.
 type summary struct {
-	Config     soakConfig              `json:"config"`
-	Elapsed    string                  `json:"elapsed"`
-	Operations map[string]int          `json:"operations"`
-	Faults     faultSummary            `json:"faults"`
-	Writes     tally                   `json:"writes"`
-	Attempts   int64                   `json:"transport_attempts"`
-	Retries    int64                   `json:"transport_retries"`
-	NodeDowns  int64                   `json:"nodes_taken_down"`
-	BulkIDs    client.BulkIndexerStats `json:"bulk_indexer_ids_only"`
-	BulkMixed  client.BulkIndexerStats `json:"bulk_indexer_mixed"`
-	Errors     map[string]int          `json:"errors_seen"`
-	Samples    map[string]string       `json:"error_samples"`
-	BadReads   map[string]int          `json:"bad_reads_node_healthy"`
-	DownReads  map[string]int          `json:"bad_reads_no_node_healthy"`
-	Latency    map[string]latency      `json:"latency"`
-	Verdict    verdict                 `json:"verdict"`
-	HeapBefore heap                    `json:"heap_before"`
-	HeapAfter  heap                    `json:"heap_after"`
+	Config       soakConfig              `json:"config"`
+	Elapsed      string                  `json:"elapsed"`
+	Operations   map[string]int          `json:"operations"`
+	Faults       faultSummary            `json:"faults"`
+	Writes       tally                   `json:"writes"`
+	Attempts     int64                   `json:"transport_attempts"`
+	Retries      int64                   `json:"transport_retries"`
+	NodeDowns    int64                   `json:"nodes_taken_down"`
+	BulkIDs      client.BulkIndexerStats `json:"bulk_indexer_ids_only"`
+	BulkMixed    client.BulkIndexerStats `json:"bulk_indexer_mixed"`
+	Errors       map[string]int          `json:"errors_seen"`
+	Samples      map[string]string       `json:"error_samples"`
+	BadReads     map[string]int          `json:"bad_reads_node_healthy"`
+	DownReads    map[string]int          `json:"bad_reads_no_node_healthy"`
+	BadReadNotes []string                `json:"bad_read_examples,omitempty"`
+	Latency      map[string]latency      `json:"latency"`
+	Verdict      verdict                 `json:"verdict"`
+	HeapBefore   heap                    `json:"heap_before"`
+	HeapAfter    heap                    `json:"heap_after"`
 
 	GoroutinesBefore int `json:"goroutines_before"`
 	GoroutinesAfter  int `json:"goroutines_after"`
@@ -43,7 +44,7 @@ type summary struct {
 func (s *summary) fill(st *stats, sched *scheduler, led *ledger) {
 	st.mu.Lock()
 	s.Operations, s.Errors, s.Samples = st.ops, st.errs, st.samples
-	s.BadReads, s.DownReads = st.reads, st.readsDown
+	s.BadReads, s.DownReads, s.BadReadNotes = st.reads, st.readsDown, st.badReads
 	st.mu.Unlock()
 	s.Latency = st.percentiles()
 	s.Attempts, s.Retries, s.NodeDowns = st.attempts.Load(), st.retries.Load(), st.nodeDowns.Load()

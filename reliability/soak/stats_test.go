@@ -35,6 +35,7 @@ type stats struct {
 	errs      map[string]int
 	samples   map[string]string // one message per error kind
 	reads     map[string]int    // read defects by outcome, a node healthy
+	badReads  []string          // the first read defects, explained
 	readsDown map[string]int    // read defects while no node was healthy
 
 	attempts, retries, nodeDowns atomic.Int64
@@ -88,10 +89,13 @@ func (s *stats) sawErrorLocked(kind string, err error) {
 }
 
 // badRead records a read defect; healthy is the number of healthy nodes
-// when it was seen.
-func (s *stats) badRead(outcome string, healthy int) {
+// when it was seen, why what was read and the scheduler's history.
+func (s *stats) badRead(outcome string, healthy int, why string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.badReads) < 20 {
+		s.badReads = append(s.badReads, outcome+": "+why)
+	}
 	if healthy > 0 {
 		s.reads[outcome]++
 	} else {

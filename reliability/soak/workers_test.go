@@ -127,11 +127,11 @@ func (wl *workload) get(ctx context.Context, rng *rand.Rand) {
 	wl.st.op("get", time.Since(start), err)
 	switch {
 	case err != nil:
-		wl.st.badRead(readError, wl.sched.healthy())
+		wl.badRead(readError, start, "get %s: %v", d.id, err)
 	case !doc.Found:
-		wl.st.badRead(readNotFound, wl.sched.healthy())
+		wl.badRead(readNotFound, start, "get %s", d.id)
 	case doc.Source.fingerprint() != d.fp:
-		wl.st.badRead(readMismatch, wl.sched.healthy())
+		wl.badRead(readMismatch, start, "get %s: %+v", d.id, doc)
 	}
 }
 
@@ -152,10 +152,17 @@ func (wl *workload) search(ctx context.Context, rng *rand.Rand) {
 	wl.st.op("search", time.Since(start), err)
 	switch {
 	case err != nil:
-		wl.st.badRead(readError, wl.sched.healthy())
+		wl.badRead(readError, start, "search %s: %v", d.marker, err)
 	case len(res.Hits.Hits) == 0:
-		wl.st.badRead(readNotFound, wl.sched.healthy())
+		wl.badRead(readNotFound, start, "search %s", d.marker)
 	case len(res.Hits.Hits) > 1 || res.Hits.Hits[0].ID != d.id || res.Hits.Hits[0].Source.fingerprint() != d.fp:
-		wl.st.badRead(readMismatch, wl.sched.healthy())
+		wl.badRead(readMismatch, start, "search %s: %+v", d.marker, res.Hits.Hits)
 	}
+}
+
+// badRead records a read defect of an operation that started at start,
+// with what the scheduler did meanwhile.
+func (wl *workload) badRead(outcome string, start time.Time, format string, args ...any) {
+	why := fmt.Sprintf(format, args...) + " [" + wl.sched.history(start) + "]"
+	wl.st.badRead(outcome, wl.sched.healthy(), why)
 }
