@@ -54,6 +54,13 @@ func setUp(t *testing.T, st *stats) *rig {
 	tr, err := esrt.New(esrt.Config{
 		Addresses: c.URLs(),
 		Hooks:     st.hooks(),
+		// The scheduler moves faults every 100 to 300 ms, and on a loaded
+		// machine an attempt (a search over thousands of documents) can
+		// take a second, so one request may meet a fault on each of the
+		// nodes in turn: with the default 3 retries, one search in about a
+		// thousand met four in a row under load. More retries make a read
+		// that fails while a node stays healthy a defect, not bad luck.
+		MaxRetries: 10,
 		// Far above any answer time, also on a loaded machine: a timeout
 		// only ends an attempt that a defect made hang.
 		Limits: esrt.LimitsConfig{AttemptTimeout: 30 * time.Second},
