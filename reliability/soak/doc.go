@@ -37,7 +37,7 @@
 //     scheduler guarantees);
 //   - after the transport and the cluster are closed, the heap in use is at
 //     most twice what it was before the workload (measured against a floor
-//     of 16 MiB, see heapBound), and the goroutines are back to the
+//     of 1 MiB, see heapBound), and the goroutines are back to the
 //     baseline taken before the cluster started.
 //
 // It asserts nothing about speed: latency percentiles are reported, never

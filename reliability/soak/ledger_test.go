@@ -119,6 +119,20 @@ func (l *ledger) pick(rng *rand.Rand) (ackedDoc, bool) {
 	return l.acked[rng.IntN(len(l.acked))], true
 }
 
+// ackedBy returns the documents of worker w acknowledged so far.
+func (l *ledger) ackedBy(w int) []ackedDoc {
+	prefix := fmt.Sprintf("m%03dx", w)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []ackedDoc
+	for _, d := range l.acked {
+		if strings.HasPrefix(d.marker, prefix) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // tally counts the writes by kind and outcome: acknowledged, failed, and
 // never ended (which Close of the bulk indexer must leave at zero).
 type tally struct {

@@ -2,7 +2,7 @@ package soak_test
 
 // This file is the workload: each worker writes documents with and
 // without ids, adds bulk batches, and reads back acknowledged documents
-// by id and by search, until the deadline or the cap on operations.
+// by id, by search and by scan, until the deadline or the cap on operations.
 
 import (
 	"context"
@@ -60,10 +60,12 @@ func (wl *workload) run(ctx context.Context, w int, seed uint64) {
 				}
 				wl.addBulk(ctx, wl.bulkMix, newSource(rng, w, seq, kind))
 			}
-		case p < 80:
+		case p < 79:
 			wl.get(ctx, rng)
-		default:
+		case p < 99:
 			wl.search(ctx, rng)
+		default:
+			wl.scan(ctx, rng, w)
 		}
 	}
 }
