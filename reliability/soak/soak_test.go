@@ -121,7 +121,7 @@ func runSoak(t *testing.T, cfg soakConfig) *summary {
 	}
 	workers.Wait()
 	stopFaults()
-	faults.Wait() // every node healed and alive
+	faults.Wait() // every node healed and, unless its port was taken, revived
 
 	closeCtx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
@@ -133,7 +133,7 @@ func runSoak(t *testing.T, cfg soakConfig) *summary {
 	sum.Elapsed = time.Since(start).Round(time.Millisecond).String()
 	sum.BulkIDs, sum.BulkMixed = r.bulkIDs.Stats(), r.bulkMix.Stats()
 
-	docs, err := readAll(closeCtx, r.c.URLs()[0], soakIndex)
+	docs, err := readAll(closeCtx, aliveURL(r.c), soakIndex)
 	if err != nil {
 		t.Fatalf("reading the index back: %v", err)
 	}
@@ -143,4 +143,15 @@ func runSoak(t *testing.T, cfg soakConfig) *summary {
 	sum.fill(st, sched, led)
 	sum.Verdict = verify(led.writes, docs)
 	return sum
+}
+
+// aliveURL returns the URL of a live node: the first, unless it could not
+// be revived (its port taken meanwhile), which the scheduler tolerates.
+func aliveURL(c *estest.Cluster) string {
+	for _, n := range c.Nodes() {
+		if n.Alive() {
+			return n.URL()
+		}
+	}
+	return c.URLs()[0]
 }
