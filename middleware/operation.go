@@ -41,16 +41,21 @@ const (
 // idempotent, anything else unsafe.
 //
 // Of the POST endpoints that endpoint calls Idempotent without being
-// reads, only index and create with an id are idempotent here; the others
-// (_refresh, _open, start and stop calls, ...) stay unsafe. Every request
-// that does not only read is a write, scroll continuations included: they
-// move a cursor.
+// reads, index and create with an id are idempotent here, and so is
+// opening a point in time (open_point_in_time, OpenSearch's create_pit),
+// which endpoint documents as retried but not hedged: a duplicate holds a
+// search context only until its keep_alive. The others (_refresh, _open,
+// start and stop calls, ...) stay unsafe. Every request that does not
+// only read is a write, scroll continuations included: they move a
+// cursor.
 func operationOf(method string, e endpoint.Endpoint) (safe safety, read bool) {
 	switch e.Safety {
 	case endpoint.ReadOnly:
 		return idempotent, true
 	case endpoint.Idempotent:
-		if method != http.MethodPost || e.ID == "index" || e.ID == "create" {
+		switch {
+		case method != http.MethodPost, e.ID == "index", e.ID == "create",
+			e.ID == "open_point_in_time", e.ID == "create_pit":
 			return idempotent, false
 		}
 	case endpoint.IdempotentWithIDs, endpoint.IdempotentWithoutScript:

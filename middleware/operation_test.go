@@ -49,7 +49,9 @@ func TestClassify(t *testing.T) {
 		{"POST", "/idx/_update_by_query", unsafe},
 		{"POST", "/idx/_delete_by_query", unsafe},
 		{"POST", "/_reindex", unsafe},
-		{"POST", "/idx/_refresh", unsafe}, // idempotent, but hedge and limiter read an idempotent POST as a read
+		{"POST", "/idx/_refresh", unsafe},                  // idempotent, but hedge and limiter read an idempotent POST as a read
+		{"POST", "/idx/_pit", idempotent},                  // open_point_in_time: a duplicate only holds a context until its keep_alive
+		{"POST", "/idx/_search/point_in_time", idempotent}, // OpenSearch's create_pit, likewise
 		{"POST", "/", unsafe},
 		{"POST", "", unsafe},
 		// From the endpoint, not the method.
@@ -186,6 +188,7 @@ func TestRetryAppliedWrites(t *testing.T) {
 		{"PUT _bulk, every id", "PUT", "/_bulk", "{\"index\":{\"_index\":\"logs\",\"_id\":\"1\"}}\n{\"n\":1}\n{\"delete\":{\"_index\":\"logs\",\"_id\":\"2\"}}\n", 3, 1},
 		{"PUT {index}/_doc/{id}", "PUT", "/logs/_doc/1", `{"n":1}`, 3, 1},
 		{"POST {index}/_create/{id}", "POST", "/logs/_create/1", `{"n":1}`, 3, 1},
+		{"POST {index}/_pit", "POST", "/logs/_pit?keep_alive=1m", "", 3, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,6 +265,8 @@ func TestOperationReadOnly(t *testing.T) {
 		{"POST", "/_search/scroll", false},
 		{"POST", "/idx/_doc", false},
 		{"POST", "/idx/_create/1", false},
+		{"POST", "/idx/_pit", false}, // retried, but not hedged
+		{"POST", "/idx/_search/point_in_time", false},
 		{"POST", "/_bulk", false},
 		{"POST", "/idx/_update/1", false},
 		{"POST", "/idx/_delete_by_query", false},
