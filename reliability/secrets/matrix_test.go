@@ -21,7 +21,8 @@ import (
 const timeout = 100 * time.Millisecond
 
 // A variant is a way of running the chain that changes where credentials
-// go: sniffing sends the static credential to the nodes from New.
+// go: sniffing sends the static credential to the nodes from New; hedged
+// reads send a request's credential on two attempts at once.
 type variant struct {
 	name      string
 	configure func(*esrt.Config)
@@ -32,10 +33,13 @@ var variants = []variant{
 	{"sniffing on start", func(cfg *esrt.Config) {
 		cfg.DiscoverNodesOnStart, cfg.Pool.DiscoverNodesTimeout = true, timeout
 	}},
+	{"hedged reads", func(cfg *esrt.Config) {
+		cfg.Retry.Hedge.Enabled, cfg.Retry.Hedge.Delay = true, time.Millisecond
+	}},
 }
 
 // TestMatrix sends one request with every credential to a pair of nodes
-// failing in every way, with and without sniffing, and checks every
+// failing in every way, in every variant, and checks every
 // surface for every form of the secret: the error, the log records at
 // every level, the curl trace, the Config, nodes, credential and chain
 // printed, and panics (there must be none).
