@@ -42,7 +42,7 @@ var variants = []variant{
 // failing in every way, in every variant, and checks every
 // surface for every form of the secret: the error, the log records at
 // every level, the curl trace, the Config, nodes, credential and chain
-// printed, and panics (there must be none).
+// printed, what the caller's hooks get, and panics (there must be none).
 func TestMatrix(t *testing.T) {
 	levels, cells := map[slog.Level]int{}, 0
 	for _, v := range variants {
@@ -86,6 +86,7 @@ func runCell(t *testing.T, c *secrettest.Capture, f secrettest.Failure, nodes []
 		Logging:      esrt.LoggingConfig{Curl: true},
 		MaxRetries:   1,
 		RetryBackoff: func(int) time.Duration { return 0 },
+		Hooks:        hooksTo(c),
 	}
 	if f == secrettest.Timeout {
 		cfg.Limits.RequestTimeout = timeout

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/esrt-dev/esrt/rt"
 )
 
 // A Surface is a place where text is written.
@@ -45,13 +47,25 @@ func (c *Capture) Add(s Surface, texts ...string) {
 }
 
 // Error records err as every fmt verb prints it, and every error of its
-// Unwrap tree as Error returns it. A nil err records nothing.
+// Unwrap tree, every attempt of an [*rt.RetryError] and the node of an
+// [*rt.AttemptError] included, as Error, %+v and %#v print it. A nil err
+// records nothing.
 func (c *Capture) Error(err error) {
 	if err == nil {
 		return
 	}
 	c.Add(Errors, err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err), fmt.Sprintf("%q", err))
-	walk(err, func(e error) { c.Add(Errors, e.Error(), fmt.Sprintf("%+v", e), fmt.Sprintf("%#v", e)) })
+	walk(err, func(e error) {
+		c.Add(Errors, e.Error(), fmt.Sprintf("%+v", e), fmt.Sprintf("%#v", e))
+		switch e := e.(type) {
+		case *rt.RetryError:
+			for _, a := range e.Attempts {
+				c.Error(a)
+			}
+		case *rt.AttemptError:
+			c.Add(Errors, fmt.Sprintf("%v", e.Node), fmt.Sprintf("%+v", e.Node), fmt.Sprintf("%#v", e.Node))
+		}
+	})
 }
 
 func walk(err error, f func(error)) {
