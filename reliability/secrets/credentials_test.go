@@ -98,6 +98,14 @@ func credentials() []credential {
 				req.URL.User = url.UserPassword(secrettest.User, secrettest.Password)
 				return req
 			}, wantAuth: basicHeader(secrettest.User, secrettest.Password), secrets: basic},
+		{name: "the caller's Authorization header", configure: static(func(*esrt.Config) {}),
+			request: func(req *http.Request) *http.Request {
+				req.Header.Set("Authorization", "Bearer "+secrettest.Bearer)
+				return req
+			}, wantAuth: "Bearer " + secrettest.Bearer, secrets: secrettest.Forms(secrettest.Bearer)},
+		{name: "an API key header in Header", configure: static(func(cfg *esrt.Config) {
+			cfg.Header = http.Header{"X-Api-Key": {secrettest.ServiceToken}}
+		}), secrets: secrettest.Forms(secrettest.ServiceToken)},
 		{name: "token as the user in the request URL", configure: static(func(*esrt.Config) {}),
 			request: func(req *http.Request) *http.Request {
 				req.URL.User = url.User(secrettest.UserToken)

@@ -3,10 +3,11 @@
 // writes, however a request fails. Its tests (package secrets_test) run
 // every cell of
 //
-//   - credentials (13): Username and Password; userinfo in Addresses and
+//   - credentials (15): Username and Password; userinfo in Addresses and
 //     in ELASTICSEARCH_URL, with a password and with a token as the user;
 //     an API key, encoded and as "id:key"; a service token; an
-//     Authorization header in Config.Header; per request, rt.WithAuth
+//     Authorization header, and a gateway's X-Api-Key, in Config.Header;
+//     per request, the caller's own Authorization header, rt.WithAuth
 //     with basic, API key and bearer credentials, and userinfo (with a
 //     password, or a token as the user) in the request's URL;
 //   - failures (8), each on loopback: a 200 baseline, a refused
