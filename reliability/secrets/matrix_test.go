@@ -95,6 +95,9 @@ func runCell(t *testing.T, c *secrettest.Capture, f secrettest.Failure, nodes []
 	v.configure(&cfg)
 	c.Format(cfg)
 	slog.New(slog.NewJSONHandler(writer{c}, nil)).Info("config", "config", cfg)
+	if b, err := json.Marshal(cfg); err == nil { // a Config holds functions: encoding/json refuses it
+		c.Add(secrettest.Formatted, string(b))
+	}
 
 	var panicked bool
 	tr := newTransport(t, c, cfg, &panicked)
