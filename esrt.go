@@ -3,6 +3,7 @@ package esrt
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 
@@ -101,6 +102,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return t.chain.RoundTrip(req)
 }
+
+// String returns "esrt.Transport".
+func (t *Transport) String() string { return "esrt.Transport" }
+
+// Format prints [Transport.String] for every verb, %#v and %d included:
+// the layers of the chain hold credentials, which fmt would otherwise
+// print field by field.
+func (t *Transport) Format(f fmt.State, _ rune) { fmt.Fprint(f, t.String()) }
 
 // Pool returns the node pool, for its status ([selector.Pool.Status]).
 func (t *Transport) Pool() *selector.Pool { return t.pool }

@@ -153,3 +153,7 @@ func (c AuthConfig) MarshalJSON() ([]byte, error) { return json.Marshal(c.String
 
 // String names the layer, so that printing it shows no configuration.
 func (t *authTransport) String() string { return "auth" }
+
+// Format prints the layer's name for every verb, %#v and %d included: the
+// layer holds the encoded static credential, which fmt would otherwise print field by field.
+func (t *authTransport) Format(f fmt.State, _ rune) { fmt.Fprint(f, t.String()) }

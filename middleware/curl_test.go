@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
@@ -330,3 +331,5 @@ func TestLoggingCurlRunsWithCredentials(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+func secretsB64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"fmt"
 	"net/http"
 	"runtime"
 	"slices"
@@ -124,3 +125,7 @@ func (t *headersTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.ne
 
 // String names the layer, so that printing it shows no configuration.
 func (t *headersTransport) String() string { return "headers" }
+
+// Format prints the layer's name for every verb, %#v and %d included: the
+// layer holds the default headers, an Authorization among them, which fmt would otherwise print field by field.
+func (t *headersTransport) Format(f fmt.State, _ rune) { fmt.Fprint(f, t.String()) }

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -315,3 +316,7 @@ func (t *loggingTransport) CloseIdleConnections() { rt.CloseIdleConnections(t.ne
 
 // String names the layer, so that printing it shows no configuration.
 func (t *loggingTransport) String() string { return "logging" }
+
+// Format prints the layer's name for every verb, %#v and %d included: the
+// layer holds the default headers for the curl trace, an Authorization among them, which fmt would otherwise print field by field.
+func (t *loggingTransport) Format(f fmt.State, _ rune) { fmt.Fprint(f, t.String()) }
