@@ -31,7 +31,7 @@
 //   - [BodyClosed]: the caller's request body is closed exactly once, whether
 //     next answers 200, 503 or a transport error, with and without GetBody.
 //     As [net/http.RoundTripper] allows, the close may happen after RoundTrip
-//     returned: the kit waits up to a second. Requests with a nil Body or
+//     returned: the kit waits up to three seconds. Requests with a nil Body or
 //     [net/http.NoBody] must work.
 //   - [StatusResponse]: when next answers 200, 404, 429, 500 or 503 (every
 //     time, should the middleware retry), the caller gets a response with a
@@ -40,13 +40,13 @@
 //     one of response and error is non-nil, and a response has a non-nil
 //     Body (checked here and under the concurrency rule).
 //   - [ResponsesClosed]: once the caller has read and closed the response it
-//     got, every response body next returned is closed (within a second):
+//     got, every response body next returned is closed (within three seconds):
 //     a middleware that retries closes the responses it discards.
 //   - [CloseIdle]: the RoundTripper has a CloseIdleConnections method, and
 //     calling it reaches next.
 //   - [Cancellation]: with next blocked until its request's context is done,
 //     cancelling the caller's context makes RoundTrip return an error within
-//     two seconds, and the context next saw is done: it derives from the
+//     three seconds, and the context next saw is done: it derives from the
 //     caller's.
 //   - [Concurrency]: one instance serves 16 goroutines sending 20 requests
 //     each, and every request gets its own response. Run the tests with
@@ -54,8 +54,8 @@
 //     and it blames this rule's subtest.
 //   - [NoGoroutineLeak]: after all the other rules that ran, and after
 //     CloseIdleConnections and (for an [io.Closer]) Close on every instance
-//     built, every goroutine started during the checks has ended (within a
-//     second). The message shows the stacks of those still running.
+//     built, every goroutine started during the checks has ended (within three
+//     seconds). The message shows the stacks of those still running.
 //
 // # Adapting the kit
 //

@@ -237,7 +237,7 @@ func TestBroken(t *testing.T) {
 				return next.RoundTrip(req.WithContext(context.Background()))
 			}),
 			rule: rttest.Cancellation,
-			want: "RoundTrip did not return within 2s after the caller's context was cancelled",
+			want: "RoundTrip did not return within 3s after the caller's context was cancelled",
 		},
 		{
 			name: "answers without next",
