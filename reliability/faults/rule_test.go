@@ -138,15 +138,17 @@ var statusOf = map[fault]int{status502: 502, status503: 503, status504: 504, sta
 
 // repeatable reports whether op may be sent again after it may have been
 // applied: reads; PUT and DELETE of Idempotent endpoints, and index and
-// create with an id by POST too (the other Idempotent POSTs, such as
-// _refresh, are not sent again); _bulk when every action names its _id
-// and no update runs a script; _update without a script.
+// create with an id and opening a point in time by POST too (the other
+// Idempotent POSTs, such as _refresh, are not sent again); _bulk when every
+// action names its _id and no update runs a script; _update without a
+// script.
 func repeatable(op operation) bool {
 	switch op.safety {
 	case endpoint.ReadOnly:
 		return true
 	case endpoint.Idempotent:
-		return op.method != http.MethodPost || op.id == "index" || op.id == "create"
+		return op.method != http.MethodPost || op.id == "index" || op.id == "create" ||
+			op.id == "open_point_in_time" || op.id == "create_pit"
 	case endpoint.IdempotentWithIDs:
 		return everyActionHasID(op.body)
 	case endpoint.IdempotentWithoutScript:
