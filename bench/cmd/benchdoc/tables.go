@@ -1,0 +1,193 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// table is one generated table: the benchmarks whose names start with
+// prefix, one row per benchmark, a column per unit.
+type table struct {
+	title  string
+	prefix string
+	about  string   // what the table measures, one paragraph
+	units  []string // the columns; the first is the one the ratio and the sentence use
+	higher bool     // for the first unit, higher is better
+}
+
+var tables = []table{
+	{"Slow node", "ScenarioSlowNode/", "Three nodes answering in 1 ms, 16 callers; then one node answers 20 ms later. p99-ratio is the p99 while one node is slow over the same contender's healthy p99; slow-share-% is the share of requests the slow node got.",
+		[]string{"p99-ratio", "p99-ns", "healthy-p99-ns", "slow-share-%", "failed-calls"}, false},
+	{"Sequential spread", "ScenarioSpread/", "600 sequential requests to three equal nodes: the least and the most any node got (even is 33.3 %).",
+		[]string{"min-share-%", "max-share-%"}, true},
+	{"Node death", "ScenarioNodeDeath/", "Three nodes answering in 1 ms, 8 callers; one node is killed (listener and connections closed) for 3 s, then revived. All contenders run at the same time. revived-ms is the time from the revival to the node's first request (5000 means not within the 5 s window).",
+		[]string{"failed-calls", "slowest-ns", "dead-p99-ns", "healthy-p99-ns", "revived-ms"}, false},
+	{"503 storm", "ScenarioStorm503/", "Every node answers 503; 16 callers. attempts/call is the requests the cluster got per call; ns/op is the time a call takes to fail.",
+		[]string{"attempts/call", "attempts/s", "ns/op", "failed-calls"}, false},
+	{"Writes under connection resets", "ScenarioWriteReset/", "4 callers POST documents without ids; every tenth connection is reset, before the node reads the request or after it applied it. dup-docs are documents stored twice; caller-errors are failures the caller was told of.",
+		[]string{"dup-docs", "caller-errors", "lost-docs", "ns/op"}, false},
+	{"Overhead over a canned base", "DefaultChain/", "A request carrying a client's headers, over a base that answers at once: the transports' own work. Serial at -cpu 1, and RunParallel at 1–16 procs (@N).",
+		[]string{"ns/op", "B/op", "allocs/op"}, false},
+	{"Loopback, by number of callers", "LoopbackCallers/", "Searches over loopback HTTP to three plain nodes, from 1 to 256 callers. ns/op is wall time per request (the inverse of throughput).",
+		[]string{"ns/op", "p50-ns", "p99-ns", "newconns/s", "B/op"}, false},
+	{"Cold start", "ColdStart/", "A new client (its own *http.Transport) and its first request to a live node.",
+		[]string{"ns/op", "B/op", "allocs/op", "goroutines"}, false},
+	{"Scale of the cluster", "ClusterScale/", "A request over a canned base with 3, 30 and 300 nodes configured: selection and health bookkeeping.",
+		[]string{"ns/op", "B/op", "allocs/op"}, false},
+	{"Sniff parsing", "SniffParse/", "Parsing a GET /_nodes/http answer of 1 000 nodes.",
+		[]string{"ns/op", "B/op", "allocs/op"}, false},
+	{"Request compression", "Compression/", "A 1 MiB NDJSON bulk body sent with request compression on, over a canned base; stdlib-unpooled is a new compress/gzip writer and buffer per request.",
+		[]string{"ns/op", "B/op", "allocs/op"}, false},
+	{"Bulk ingest", "BulkIndexer/", "Documents of about 200 bytes indexed into a three-node estest cluster in a child process; one op is one document.",
+		[]string{"docs/s", "B/op", "allocs/op", "client-cpu-ns/doc"}, true},
+}
+
+// render writes t's markdown: its paragraph, the table with the ratio of
+// the first unit to esrt's in the same group, and one sentence.
+func (t table) render(rs runs, b *strings.Builder) {
+	names := rs.names(t.prefix)
+	if len(names) == 0 {
+		fmt.Fprintf(b, "### %s\n\nNot measured in this run.\n\n", t.title)
+		return
+	}
+	fmt.Fprintf(b, "### %s\n\n%s\n\n", t.title, t.about)
+	b.WriteString("| case | contender |")
+	for _, u := range t.units {
+		fmt.Fprintf(b, " %s |", header(u))
+	}
+	fmt.Fprintf(b, " %s ÷ esrt |\n|---|---|", header(t.units[0]))
+	for range t.units {
+		b.WriteString("---:|")
+	}
+	b.WriteString("---:|\n")
+	var ahead, behind []string
+	for _, n := range names {
+		group, c := split(strings.TrimPrefix(n, t.prefix))
+		if group == "" {
+			group = "—"
+		}
+		fmt.Fprintf(b, "| %s | %s |", group, c)
+		for _, u := range t.units {
+			v, ok := rs.median(n, u)
+			fmt.Fprintf(b, " %s |", formatUnit(v, ok, u))
+		}
+		v, _ := rs.median(n, t.units[0])
+		e, ok := rs.median(esrtName(t.prefix, n), t.units[0])
+		r := ratio(v, e, ok)
+		fmt.Fprintf(b, " %s |\n", r)
+		if c == "esrt" || !ok || !isPeer(c) {
+			continue
+		}
+		label := fmt.Sprintf("%s (%s)", c, r)
+		if group != "—" {
+			label = fmt.Sprintf("%s at %s (%s)", c, group, r)
+		}
+		switch better(e, v, t.higher) {
+		case 1:
+			ahead = append(ahead, label)
+		case -1:
+			behind = append(behind, label)
+		}
+	}
+	b.WriteString("\n" + sentence(t, ahead, behind) + "\n\n")
+}
+
+// esrtName is the name of esrt's benchmark in n's group.
+func esrtName(prefix, n string) string {
+	parts := strings.Split(strings.TrimPrefix(n, prefix), "/")
+	for i, p := range parts {
+		if slices.Contains(contenderOrder, p) {
+			parts[i] = "esrt"
+		}
+	}
+	return prefix + strings.Join(parts, "/")
+}
+
+func isPeer(c string) bool {
+	return slices.Contains([]string{"elastic-transport-go", "go-elasticsearch", "opensearch-go", "bare", "direct", "stdlib-unpooled"}, c)
+}
+
+// better is 1 when esrt's e beats the peer's v, -1 when it loses, 0 when
+// they are within 2 % (or both zero).
+func better(e, v float64, higher bool) int {
+	if e == v || math.Abs(e-v) <= 0.02*math.Max(math.Abs(e), math.Abs(v)) {
+		return 0
+	}
+	if (e > v) == higher {
+		return 1
+	}
+	return -1
+}
+
+func sentence(t table, ahead, behind []string) string {
+	s := "On " + t.units[0] + ", esrt is "
+	switch {
+	case len(ahead) == 0 && len(behind) == 0:
+		return s + "level with every peer measured (within 2 %)."
+	case len(behind) == 0:
+		return s + "ahead of every peer it differs from: " + strings.Join(ahead, "; ") + "."
+	case len(ahead) == 0:
+		return s + "behind: " + strings.Join(behind, "; ") + "."
+	}
+	return s + "ahead of " + strings.Join(ahead, "; ") + ", and behind " + strings.Join(behind, "; ") + "."
+}
+
+func ratio(v, e float64, ok bool) string {
+	if !ok {
+		return "—"
+	}
+	if e == 0 {
+		if v == 0 {
+			return "="
+		}
+		return "∞"
+	}
+	return fmt.Sprintf("%.2f", v/e)
+}
+
+// header names unit's column: durations other than ns/op are shown in
+// milliseconds.
+func header(unit string) string {
+	if u, ok := strings.CutSuffix(unit, "-ns"); ok {
+		return u + " (ms)"
+	}
+	return unit
+}
+
+func formatUnit(v float64, ok bool, unit string) string {
+	if ok && strings.HasSuffix(unit, "-ns") {
+		return fmt.Sprintf("%.2f", v/1e6)
+	}
+	return format(v, ok)
+}
+
+func format(v float64, ok bool) string {
+	switch {
+	case !ok:
+		return "—"
+	case v == math.Trunc(v) && math.Abs(v) < 1e15:
+		return thousands(int64(v))
+	case math.Abs(v) >= 100:
+		return thousands(int64(math.Round(v)))
+	}
+	return fmt.Sprintf("%.3g", v)
+}
+
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
