@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
@@ -37,37 +39,64 @@ func newBase(tb testing.TB) *http.Transport {
 }
 
 // newContender builds the contender name for the nodes at urls, at its
-// library's defaults but for the base transport.
+// library's defaults but for its own base transport; tb closes it.
 func newContender(tb testing.TB, name string, urls []string) *contender {
 	tb.Helper()
 	base := newBase(tb)
-	c := &contender{name: name, base: base}
-	var err error
+	p, closer, err := buildPeer(name, urls, base)
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	tb.Cleanup(closer)
+	return &contender{name: name, p: p, base: base}
+}
+
+// buildPeer builds the contender name for the nodes at urls over base, at
+// its library's defaults otherwise, and a function that closes it.
+func buildPeer(name string, urls []string, base http.RoundTripper) (performer, func(), error) {
+	nothing := func() {}
 	switch name {
 	case "esrt", "esrt-round-robin":
 		cfg := esrt.Config{Addresses: urls, Transport: base}
 		if name == "esrt-round-robin" {
 			cfg.Pool.Selector = selector.RoundRobin()
 		}
-		var tr *esrt.Transport
-		tr, err = esrt.New(cfg)
-		if err == nil {
-			tb.Cleanup(func() { tr.Close() })
-			c.p = roundTripper{tr}
+		tr, err := esrt.New(cfg)
+		if err != nil {
+			return nil, nil, err
 		}
+		return roundTripper{tr}, func() { tr.Close() }, nil
 	case "elastic-transport-go":
-		c.p, err = elastictransport.New(elastictransport.Config{URLs: parseURLs(tb, urls), Transport: base})
+		us, err := toURLs(urls)
+		if err != nil {
+			return nil, nil, err
+		}
+		p, err := elastictransport.New(elastictransport.Config{URLs: us, Transport: base})
+		return p, nothing, err
 	case "go-elasticsearch":
-		c.p, err = elasticsearch.NewClient(elasticsearch.Config{Addresses: urls, Transport: base})
+		p, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: urls, Transport: base})
+		return p, nothing, err
 	case "opensearch-go":
-		c.p, err = opensearch.NewClient(opensearch.Config{Addresses: urls, Transport: base})
+		p, err := opensearch.NewClient(opensearch.Config{Addresses: urls, Transport: base})
+		return p, nothing, err
 	case "bare":
-		c.p = roundTripper{&roundRobin{next: base, urls: parseURLs(tb, urls), ua: []string{"bare/1"}}}
-	default:
-		tb.Fatalf("no contender %q", name)
+		us, err := toURLs(urls)
+		if err != nil {
+			return nil, nil, err
+		}
+		return roundTripper{&roundRobin{next: base, urls: us, ua: []string{"bare/1"}}}, nothing, nil
 	}
-	if err != nil {
-		tb.Fatalf("%s: %v", name, err)
+	return nil, nil, fmt.Errorf("no contender %q", name)
+}
+
+func toURLs(addresses []string) ([]*url.URL, error) {
+	out := make([]*url.URL, len(addresses))
+	for i, a := range addresses {
+		u, err := url.Parse(a)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = u
 	}
-	return c
+	return out, nil
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
+	"github.com/elastic/go-elasticsearch/v9"
+	"github.com/opensearch-project/opensearch-go/v4"
 
 	"github.com/esrt-dev/esrt"
 	"github.com/esrt-dev/esrt/selector"
@@ -48,7 +50,8 @@ func (r roundTripper) Perform(req *http.Request) (*http.Response, error) { retur
 // contenders are the transports of BenchmarkDefaultChain, in report order.
 // "esrt-round-robin" is esrt's default chain with selector.RoundRobin: the
 // difference from "esrt" is what the latency-aware choice costs.
-var contenders = []string{"baseline", "contract-floor", "elastic-transport-go", "esrt", "esrt-round-robin"}
+// go-elasticsearch and opensearch-go are those libraries' clients' Perform.
+var contenders = []string{"baseline", "contract-floor", "elastic-transport-go", "esrt", "esrt-round-robin", "go-elasticsearch", "opensearch-go"}
 
 // The credentials of the scenarios that carry them: basic auth, as
 // go-elasticsearch's Username and Password send it.
@@ -83,7 +86,19 @@ func transports(b *testing.B, auth bool) map[string]performer {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { rr.Close() })
+	goes, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: addresses, Transport: canned{},
+		Username: ecfg.Username, Password: ecfg.Password})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ops, err := opensearch.NewClient(opensearch.Config{Addresses: addresses, Transport: canned{},
+		Username: ecfg.Username, Password: ecfg.Password})
+	if err != nil {
+		b.Fatal(err)
+	}
 	return map[string]performer{
+		"go-elasticsearch":     goes,
+		"opensearch-go":        ops,
 		"baseline":             roundTripper{canned{}},
 		"contract-floor":       roundTripper{newFloor(urls, canned{}, authorization)},
 		"elastic-transport-go": etg,
