@@ -31,7 +31,7 @@ run -bench '^BenchmarkLoopbackCallers$' -benchmem -count "$count" -cpu 2 -bencht
 run -bench '^BenchmarkColdStart$' -benchmem -count "$count" -cpu 2 -benchtime 200x
 run -bench '^Benchmark(ClusterScale|SniffParse|Compression)$' -benchmem -count "$count" -cpu 1 -benchtime 300ms
 # Bulk ingest: a fresh cluster process per run.
-run -bench '^BenchmarkBulkIndexer$' -benchmem -count "$count" -cpu 2 -benchtime 200000x
+run -bench '^BenchmarkBulkIndexer$' -benchmem -count "$(( count < 3 ? count : 3 ))" -cpu 2 -benchtime 100000x
 # The failure scenarios: one run each, at full length; their contenders
 # take turns (or run side by side) inside the run.
 run -bench '^BenchmarkScenario' -count 1 -cpu 2 -benchtime 1x -args -scenarios.full
