@@ -47,16 +47,16 @@ type deathResult struct {
 // contender.
 func nodeDeath(b *testing.B, c *cluster, warm, dead, window time.Duration) deathResult {
 	const callers = 8
-	var phase atomic.Int32 // 0 healthy, 1 dead, 2 revived, 3 done
+	var phase atomic.Int32 // 0 warming up, 1 healthy, 2 dead, 3 revived, 4 done
 	var mu sync.Mutex
-	var res [3]result
+	var res [4]result
 	var wg sync.WaitGroup
 	for range callers {
 		wg.Go(func() {
-			var mine [3]result
+			var mine [4]result
 			for {
 				p := phase.Load()
-				if p == 3 {
+				if p == 4 {
 					break
 				}
 				d, ok := do(c.p, search)
@@ -73,14 +73,16 @@ func nodeDeath(b *testing.B, c *cluster, warm, dead, window time.Duration) death
 		})
 	}
 	victim := c.nodes[0]
-	time.Sleep(warm)
+	time.Sleep(warm / 4) // connections opened, estimates made: not measured
 	phase.Store(1)
+	time.Sleep(warm)
+	phase.Store(2)
 	victim.kill()
 	time.Sleep(dead)
 	before := victim.requests.Load()
 	victim.revive(b)
 	revivedAt := time.Now()
-	phase.Store(2)
+	phase.Store(3)
 	revived := window
 	for time.Since(revivedAt) < window {
 		if victim.requests.Load() > before {
@@ -89,7 +91,7 @@ func nodeDeath(b *testing.B, c *cluster, warm, dead, window time.Duration) death
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	phase.Store(3)
+	phase.Store(4)
 	wg.Wait()
-	return deathResult{healthy: res[0], dead: res[1], revived: revived}
+	return deathResult{healthy: res[1], dead: res[2], revived: revived}
 }

@@ -63,6 +63,9 @@ func BenchmarkScenarioSlowNode(b *testing.B) {
 	for _, c := range cs {
 		healthy[c], slow[c] = new(result), new(result)
 	}
+	for _, c := range cs { // connections opened, estimates made: not measured
+		load(c.p, 16, calls, func(int) request { return search })
+	}
 	interleave(cs, rounds, func(c *cluster, _ int) {
 		healthy[c].add(load(c.p, 16, calls, func(int) request { return search }))
 	})
