@@ -62,7 +62,7 @@ func (t table) render(rs runs, b *strings.Builder) {
 		b.WriteString("---:|")
 	}
 	b.WriteString("---:|\n")
-	var ahead, behind []string
+	cmp := map[string][]comparison{}
 	for _, n := range names {
 		group, c := split(strings.TrimPrefix(n, t.prefix))
 		if group == "" {
@@ -80,18 +80,9 @@ func (t table) render(rs runs, b *strings.Builder) {
 		if c == "esrt" || !ok || !isPeer(c) {
 			continue
 		}
-		label := fmt.Sprintf("%s (%s)", c, r)
-		if group != "—" {
-			label = fmt.Sprintf("%s at %s (%s)", c, group, r)
-		}
-		switch better(e, v, t.higher) {
-		case 1:
-			ahead = append(ahead, label)
-		case -1:
-			behind = append(behind, label)
-		}
+		cmp[c] = append(cmp[c], comparison{better(e, v, t.higher), v, e})
 	}
-	b.WriteString("\n" + sentence(t, ahead, behind) + "\n\n")
+	b.WriteString("\n" + sentence(t, cmp) + "\n\n")
 }
 
 // esrtName is the name of esrt's benchmark in n's group.
@@ -121,17 +112,62 @@ func better(e, v float64, higher bool) int {
 	return -1
 }
 
-func sentence(t table, ahead, behind []string) string {
-	s := "On " + t.units[0] + ", esrt is "
-	switch {
-	case len(ahead) == 0 && len(behind) == 0:
-		return s + "level with every peer measured (within 2 %)."
-	case len(behind) == 0:
-		return s + "ahead of every peer it differs from: " + strings.Join(ahead, "; ") + "."
-	case len(ahead) == 0:
-		return s + "behind: " + strings.Join(behind, "; ") + "."
+// comparison is esrt against one peer in one case: who is ahead (1 esrt,
+// -1 the peer, 0 level) and the two values.
+type comparison struct {
+	verdict    int
+	peer, esrt float64
+}
+
+// sentence says, for each peer, where esrt is ahead or behind on the
+// table's first unit.
+func sentence(t table, cmp map[string][]comparison) string {
+	var parts []string
+	for _, c := range contenderOrder {
+		cs := cmp[c]
+		if len(cs) == 0 {
+			continue
+		}
+		var ahead, behind int
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, x := range cs {
+			switch x.verdict {
+			case 1:
+				ahead++
+			case -1:
+				behind++
+			}
+			if x.esrt != 0 {
+				lo, hi = math.Min(lo, x.peer/x.esrt), math.Max(hi, x.peer/x.esrt)
+			}
+		}
+		rng := ""
+		switch {
+		case math.IsInf(lo, 1):
+		case len(cs) == 1 || fmt.Sprintf("%.2f", lo) == fmt.Sprintf("%.2f", hi):
+			rng = fmt.Sprintf(" (%s ÷ esrt %.2f)", c, lo)
+		default:
+			rng = fmt.Sprintf(" (%s ÷ esrt %.2f to %.2f)", c, lo, hi)
+		}
+		switch {
+		case len(cs) == 1 && ahead == 1:
+			parts = append(parts, "ahead of "+c+rng)
+		case len(cs) == 1 && behind == 1:
+			parts = append(parts, "behind "+c+rng)
+		case len(cs) == 1:
+			parts = append(parts, "level with "+c+rng)
+		default:
+			parts = append(parts, fmt.Sprintf("ahead of %s in %d of %d cases and behind it in %d%s", c, ahead, len(cs), behind, rng))
+		}
 	}
-	return s + "ahead of " + strings.Join(ahead, "; ") + ", and behind " + strings.Join(behind, "; ") + "."
+	dir := "lower"
+	if t.higher {
+		dir = "higher"
+	}
+	if len(parts) == 0 {
+		return "No peer was measured here."
+	}
+	return fmt.Sprintf("On %s (%s is better; level means within 2 %%), esrt is %s.", t.units[0], dir, strings.Join(parts, "; "))
 }
 
 func ratio(v, e float64, ok bool) string {
