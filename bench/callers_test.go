@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/esrt-dev/esrt"
 )
 
 // BenchmarkLoopbackCallers sends searches over loopback HTTP to three plain
@@ -16,13 +18,25 @@ import (
 // newconns/op and newconns/s are the connections the nodes accepted
 // during the run (churn: a pool that closes and opens connections under
 // load). The nodes run in the same process, so B/op and allocs/op include
-// their work, the same for every contender.
+// their work, the same for every contender. "esrt-own-base" is esrt at
+// its defaults with its own base transport (esrt.NewHTTPTransport: 32
+// idle connections per node), the pool a user of esrt.New gets.
 func BenchmarkLoopbackCallers(b *testing.B) {
 	for _, callers := range []int{1, 16, 64, 256} {
 		b.Run(strconv.Itoa(callers), func(b *testing.B) {
-			for _, name := range peers {
+			for _, name := range append(peers, "esrt-own-base") {
 				nodes, urls := newNodes(b, 3)
-				c := newContender(b, name, urls)
+				var c *contender
+				if name == "esrt-own-base" {
+					tr, err := esrt.New(esrt.Config{Addresses: urls})
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.Cleanup(func() { tr.Close() })
+					c = &contender{name: name, p: roundTripper{tr}}
+				} else {
+					c = newContender(b, name, urls)
+				}
 				b.Run(name, func(b *testing.B) {
 					// Open the connections the callers need before the
 					// clock starts, as a long-running client has them.

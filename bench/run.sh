@@ -27,7 +27,7 @@ run -bench '^BenchmarkDefaultChain/client-headers/[^/]+$' -benchmem -count "$cou
 run -bench '^BenchmarkDefaultChain/client-headers/[^/]+/parallel$' -benchmem -count "$count" -cpu 1,2,4,8,16 -benchtime 200ms
 # Loopback by number of callers, cold start, the cluster's scale, sniff
 # parsing and compression.
-run -bench '^BenchmarkLoopbackCallers$' -benchmem -count "$count" -cpu 2 -benchtime 4000x
+run -bench '^BenchmarkLoopbackCallers$' -benchmem -count "$count" -cpu 2 -benchtime 2000x
 run -bench '^BenchmarkColdStart$' -benchmem -count "$count" -cpu 2 -benchtime 200x
 run -bench '^Benchmark(ClusterScale|SniffParse|Compression)$' -benchmem -count "$count" -cpu 1 -benchtime 300ms
 # Bulk ingest: a fresh cluster process per run.

@@ -111,7 +111,7 @@ func lastField(s string) string {
 }
 
 // contenderOrder is the report order of the contenders.
-var contenderOrder = []string{"esrt", "esrt-round-robin", "elastic-transport-go", "go-elasticsearch", "opensearch-go",
+var contenderOrder = []string{"esrt", "esrt-round-robin", "esrt-own-base", "elastic-transport-go", "go-elasticsearch", "opensearch-go",
 	"bare", "direct", "contract-floor", "baseline", "stdlib-unpooled"}
 
 func contenderRank(c string) int {
