@@ -23,8 +23,8 @@ run() { # go test flags...
 
 # The transports' own work over a canned base: serial at -cpu 1, and
 # RunParallel at 1 to 16 procs.
-run -bench '^BenchmarkDefaultChain/client-headers/[^/]+$' -benchmem -count "$count" -cpu 1 -benchtime 200ms
-run -bench '^BenchmarkDefaultChain/client-headers/[^/]+/parallel$' -benchmem -count "$count" -cpu 1,2,4,8,16 -benchtime 200ms
+run -bench '^BenchmarkDefaultChain/client-headers(-post-1k)?/[^/]+$' -benchmem -count "$count" -cpu 1 -benchtime 200ms
+run -bench '^BenchmarkDefaultChain/client-headers(-post-1k)?/[^/]+/parallel$' -benchmem -count "$count" -cpu 1,2,4,8,16 -benchtime 200ms
 # Loopback by number of callers, cold start, the cluster's scale, sniff
 # parsing and compression.
 run -bench '^BenchmarkLoopbackCallers$' -benchmem -count "$count" -cpu 2 -benchtime 2000x

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"io"
@@ -128,6 +129,7 @@ type scenario struct {
 	header http.Header     // nil: none at all, as http.NewRequest makes it
 	ctx    context.Context // nil: context.Background
 	auth   bool            // the transport adds basic credentials
+	body   []byte          // nil: a GET; else a POST of this body
 }
 
 var scenarios = withCredentials([]scenario{
@@ -148,6 +150,13 @@ var scenarios = withCredentials([]scenario{
 		"User-Agent": {"go-elasticsearch/9.1.0 (linux amd64; Go 1.26)"},
 		"Accept":     {"application/vnd.elasticsearch+json;compatible-with=9"},
 	}, ctx: deepContext(4)},
+	// A 1 KiB POST with a client's headers, as a small index or search
+	// request with a body.
+	{name: "client-headers-post-1k", header: http.Header{
+		"User-Agent":   {"go-elasticsearch/9.1.0 (linux amd64; Go 1.26)"},
+		"Accept":       {"application/vnd.elasticsearch+json;compatible-with=9"},
+		"Content-Type": {"application/json"},
+	}, body: []byte(`{"query":{"match_all":{}},"pad":"` + strings.Repeat("x", 1000) + `"}`)},
 })
 
 // withCredentials returns scs, each followed by the same scenario for
@@ -187,7 +196,11 @@ func send(b *testing.B, p performer, sc scenario) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	req, err := http.NewRequestWithContext(ctx, "GET", "/products/_search", nil)
+	method, body := "GET", io.Reader(nil)
+	if sc.body != nil {
+		method, body = "POST", bytes.NewReader(sc.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "/products/_search", body)
 	if err != nil {
 		b.Fatal(err)
 	}
