@@ -28,7 +28,7 @@ var tables = []table{
 		[]string{"attempts/call", "attempts/s", "ns/op", "failed-calls"}, false},
 	{"Writes under connection resets", "ScenarioWriteReset/", "4 callers POST documents without ids; every tenth connection is reset, before the node reads the request or after it applied it. dup-docs are documents stored twice; caller-errors are failures the caller was told of.",
 		[]string{"dup-docs", "caller-errors", "lost-docs", "ns/op"}, false},
-	{"Overhead over a canned base", "DefaultChain/", "A request carrying a client's headers, over a base that answers at once: the transports' own work. Serial at -cpu 1, and RunParallel at 1–16 procs (@N).",
+	{"Overhead over a canned base", "DefaultChain/", "A GET and a 1 KiB POST carrying a client's headers, over a base that answers at once: the transports' own work. baseline is the base alone; contract-floor is the least a transport that keeps the RoundTripper contract can do (see the hand-written section above). Serial at -cpu 1, and RunParallel at 1–16 procs (parallel@N).",
 		[]string{"ns/op", "B/op", "allocs/op"}, false},
 	{"Loopback, by number of callers", "LoopbackCallers/", "Searches over loopback HTTP to three plain nodes, from 1 to 256 callers. ns/op is wall time per request (the inverse of throughput).",
 		[]string{"ns/op", "p50-ns", "p99-ns", "newconns/s", "B/op"}, false},
