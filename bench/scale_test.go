@@ -3,9 +3,11 @@ package bench
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
@@ -15,8 +17,11 @@ import (
 
 // BenchmarkClusterScale measures a request through each peer with 3, 30
 // and 300 nodes configured, over the canned base: what choosing a node and
-// keeping its health costs as the cluster grows. The request carries a
-// client's headers (see BenchmarkDefaultChain).
+// keeping its health costs as the cluster grows. In the "-one-down" cases
+// the first node refuses every connection, so each client must keep it
+// out (and probe it) as well; the bare transport, which would fail, is
+// left out of those. The request carries a client's headers (see
+// BenchmarkDefaultChain).
 func BenchmarkClusterScale(b *testing.B) {
 	sc := scenarios[2] // client-headers
 	for _, n := range []int{3, 30, 300} {
@@ -24,22 +29,50 @@ func BenchmarkClusterScale(b *testing.B) {
 		for i := range urls {
 			urls[i] = fmt.Sprintf("http://10.0.%d.%d:9200", i/250, i%250+1)
 		}
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			for _, name := range peers {
-				p, closer, err := buildPeer(name, urls, canned{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(closer)
-				b.Run(name, func(b *testing.B) {
-					b.ReportAllocs()
-					for b.Loop() {
-						send(b, p, sc)
-					}
-				})
+		for _, down := range []bool{false, true} {
+			name := strconv.Itoa(n)
+			var base http.RoundTripper = canned{}
+			if down {
+				name += "-one-down"
+				base = refusing{host: strings.TrimPrefix(urls[0], "http://")}
+			}
+			b.Run(name, func(b *testing.B) { scaleCase(b, urls, base, sc, down) })
+		}
+	}
+}
+
+// scaleCase runs BenchmarkClusterScale's contenders over base.
+func scaleCase(b *testing.B, urls []string, base http.RoundTripper, sc scenario, down bool) {
+	for _, name := range peers {
+		if down && name == "bare" {
+			continue
+		}
+		p, closer, err := buildPeer(name, urls, base)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(closer)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				send(b, p, sc)
 			}
 		})
 	}
+}
+
+// refusing is the canned base, but for host, whose connections are
+// refused.
+type refusing struct{ host string }
+
+func (r refusing) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host == r.host {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	}
+	return canned{}.RoundTrip(req)
 }
 
 // sniffBody is a GET /_nodes/http answer of n data nodes, in the shape
