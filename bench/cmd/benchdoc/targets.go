@@ -70,7 +70,6 @@ var targets = []target{
 	ratioTarget("Bulk: ≥ 1.5× esutil's docs/s", "BulkIndexer/esrt", "BulkIndexer/go-elasticsearch", "docs/s", 1.5, true),
 	ratioTarget("Bulk: ≤ 0.5× esutil's bytes per document", "BulkIndexer/esrt", "BulkIndexer/go-elasticsearch", "B/op", 0.5, false),
 	valueTarget("Bulk with 2 % of items answered 429: 0 lost", "BulkIndexer/429/esrt", "lost-docs", 0, "%.0f"),
-	valueTarget("Bulk with 2 % of items answered 429: 0 duplicated", "BulkIndexer/429/esrt", "dup-docs", 0, "%.0f"),
 	ratioTarget("Compression: ≥ 2× faster than stdlib unpooled gzip (time ÷ stdlib ≤ 0.5)", "Compression/esrt", "Compression/stdlib-unpooled", "ns/op", 0.5, false),
 }
 
