@@ -12,11 +12,15 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v9"
 	"github.com/elastic/go-elasticsearch/v9/esutil"
+	"github.com/opensearch-project/opensearch-go/v4"
+	"github.com/opensearch-project/opensearch-go/v4/opensearchapi"
+	"github.com/opensearch-project/opensearch-go/v4/opensearchutil"
 
 	"github.com/esrt-dev/esrt"
 	"github.com/esrt-dev/esrt/client"
@@ -32,7 +36,8 @@ const (
 
 // BenchmarkBulkIndexer indexes documents of about 200 bytes, each with an
 // id, through go-elasticsearch's esutil.BulkIndexer (over its own
-// transport) and esrt's client.BulkIndexer (over esrt's), with the same
+// transport), opensearch-go's opensearchutil.BulkIndexer and esrt's
+// client.BulkIndexer (over esrt's), with the same
 // workers, flush bytes and queue, into a three-node estest cluster. The
 // cluster runs in a child process, a fresh one for each run, so that the
 // allocations reported are the client's alone and each run starts from an
@@ -43,39 +48,59 @@ const (
 // cluster's).
 // Each item is given as the library takes it: go-elasticsearch needs an
 // io.ReadSeeker, esrt takes the []byte.
+//
+// The "429" cases run the same load against a cluster whose nodes answer
+// every 50th bulk item they see (2 %) with a per-item 429
+// es_rejected_execution_exception, not applied; lost-docs counts the
+// documents missing from the index at the end and failed-docs those the
+// indexer reported as failed. The documents carry ids, so a document sent
+// twice is stored once: duplicates show in BenchmarkScenarioWriteReset, not
+// here.
 func BenchmarkBulkIndexer(b *testing.B) {
 	docs := make([][]byte, 1024)
 	for i := range docs {
 		docs[i] = fmt.Appendf(nil, `{"title":"Document %d","user":"u%d","tags":["a","b","c"],"views":%d,"text":"%s"}`,
 			i, i%97, i*31, strings.Repeat("lorem ipsum ", 10))
 	}
-	for _, ct := range []struct {
-		name string
-		load func(b *testing.B, urls, ids []string, docs [][]byte) (failed uint64)
-	}{
-		{"go-elasticsearch", goesBulk},
-		{"esrt", esrtBulk},
-	} {
-		b.Run(ct.name, func(b *testing.B) {
-			urls := startClusterProcess(b, 3)
-			ids := make([]string, b.N)
-			for i := range ids {
-				ids[i] = "d" + strconv.Itoa(i)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			start, cpu := time.Now(), cpuTime()
-			failed := ct.load(b, urls, ids, docs)
-			elapsed, cpu := time.Since(start), cpuTime()-cpu
-			b.StopTimer()
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "docs/s")
-			if cpu > 0 {
-				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "client-cpu-ns/doc")
-			}
-			if n := countDocs(b, urls[0], bulkIndex); failed != 0 || n != b.N {
-				b.Fatalf("%d documents stored, %d failed; want %d and 0", n, failed, b.N)
-			}
-		})
+	for _, rejectEvery := range []int{0, 50} {
+		prefix := ""
+		if rejectEvery > 0 {
+			prefix = "429/"
+		}
+		for _, ct := range []struct {
+			name string
+			load func(b *testing.B, urls, ids []string, docs [][]byte) (failed uint64)
+		}{
+			{"go-elasticsearch", goesBulk},
+			{"opensearch-go", opensearchBulk},
+			{"esrt", esrtBulk},
+		} {
+			b.Run(prefix+ct.name, func(b *testing.B) {
+				urls := startClusterProcess(b, 3, rejectEvery)
+				ids := make([]string, b.N)
+				for i := range ids {
+					ids[i] = "d" + strconv.Itoa(i)
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				start, cpu := time.Now(), cpuTime()
+				failed := ct.load(b, urls, ids, docs)
+				elapsed, cpu := time.Since(start), cpuTime()-cpu
+				b.StopTimer()
+				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "docs/s")
+				if cpu > 0 {
+					b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "client-cpu-ns/doc")
+				}
+				n := countDocs(b, urls[0], bulkIndex)
+				if rejectEvery == 0 && (failed != 0 || n != b.N) {
+					b.Fatalf("%d documents stored, %d failed; want %d and 0", n, failed, b.N)
+				}
+				if rejectEvery > 0 {
+					b.ReportMetric(float64(b.N-n), "lost-docs")
+					b.ReportMetric(float64(failed), "failed-docs")
+				}
+			})
+		}
 	}
 }
 
@@ -98,6 +123,33 @@ func goesBulk(b *testing.B, urls, ids []string, docs [][]byte) uint64 {
 	ctx := context.Background()
 	for i, id := range ids {
 		item := esutil.BulkIndexerItem{Action: "index", DocumentID: id, Body: bytes.NewReader(docs[i%len(docs)])}
+		if err := bi.Add(ctx, item); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := bi.Close(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return bi.Stats().NumFailed
+}
+
+// opensearchBulk loads documents with opensearch-go's
+// opensearchutil.BulkIndexer.
+func opensearchBulk(b *testing.B, urls, ids []string, docs [][]byte) uint64 {
+	c, err := opensearchapi.NewClient(opensearchapi.Config{Client: opensearch.Config{Addresses: urls}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bi, err := opensearchutil.NewBulkIndexer(opensearchutil.BulkIndexerConfig{
+		Client: c, Index: bulkIndex, NumWorkers: bulkWorkers, FlushBytes: bulkFlushBytes,
+		FlushInterval: 30 * time.Second,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for i, id := range ids {
+		item := opensearchutil.BulkIndexerItem{Action: "index", DocumentID: id, Body: bytes.NewReader(docs[i%len(docs)])}
 		if err := bi.Add(ctx, item); err != nil {
 			b.Fatal(err)
 		}
@@ -150,15 +202,20 @@ func countDocs(b *testing.B, url, index string) int {
 }
 
 // clusterEnv, set in a child process, makes TestBulkClusterProcess serve
-// an estest cluster of that many nodes.
-const clusterEnv = "ESRT_BENCH_CLUSTER_NODES"
+// an estest cluster of that many nodes; rejectEnv, when set to k, makes
+// each node answer every k-th bulk item it sees with a per-item 429.
+const (
+	clusterEnv = "ESRT_BENCH_CLUSTER_NODES"
+	rejectEnv  = "ESRT_BENCH_REJECT_EVERY"
+)
 
 // startClusterProcess runs an estest cluster of n nodes in a child process
 // (this test binary, running TestBulkClusterProcess) and returns its node
-// URLs. The child exits when the benchmark ends.
-func startClusterProcess(b *testing.B, n int) []string {
+// URLs; its nodes reject every rejectEvery-th bulk item (0: none). The
+// child exits when the benchmark ends.
+func startClusterProcess(b *testing.B, n, rejectEvery int) []string {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestBulkClusterProcess$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), clusterEnv+"="+strconv.Itoa(n))
+	cmd.Env = append(os.Environ(), clusterEnv+"="+strconv.Itoa(n), rejectEnv+"="+strconv.Itoa(rejectEvery))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -196,6 +253,12 @@ func TestBulkClusterProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	if k, _ := strconv.Atoi(os.Getenv(rejectEnv)); k > 0 {
+		for _, node := range c.Nodes() {
+			var seen atomic.Int64
+			node.RejectBulkItems(func(estest.BulkItem) bool { return seen.Add(1)%int64(k) == 0 })
+		}
+	}
 	fmt.Println(strings.Join(c.URLs(), " "))
 	io.Copy(io.Discard, os.Stdin) // until the parent closes it
 }

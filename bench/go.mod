@@ -1,16 +1,18 @@
 module github.com/esrt-dev/esrt/bench
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/elastic/go-elasticsearch/v9 v9.5.2
 	github.com/esrt-dev/esrt v0.0.0-00010101000000-000000000000
+	github.com/opensearch-project/opensearch-go/v4 v4.8.1
 	go.uber.org/goleak v1.3.0
 )
 
 require (
 	github.com/sony/gobreaker/v2 v2.4.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.1.0 // indirect
+	golang.org/x/sync v0.23.0 // indirect
 )
 
 require (

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
+	"github.com/elastic/go-elasticsearch/v9"
+	"github.com/opensearch-project/opensearch-go/v4"
 
 	"github.com/esrt-dev/esrt"
 	"github.com/esrt-dev/esrt/selector"
@@ -48,7 +51,8 @@ func (r roundTripper) Perform(req *http.Request) (*http.Response, error) { retur
 // contenders are the transports of BenchmarkDefaultChain, in report order.
 // "esrt-round-robin" is esrt's default chain with selector.RoundRobin: the
 // difference from "esrt" is what the latency-aware choice costs.
-var contenders = []string{"baseline", "contract-floor", "elastic-transport-go", "esrt", "esrt-round-robin"}
+// go-elasticsearch and opensearch-go are those libraries' clients' Perform.
+var contenders = []string{"baseline", "contract-floor", "elastic-transport-go", "esrt", "esrt-round-robin", "go-elasticsearch", "opensearch-go"}
 
 // The credentials of the scenarios that carry them: basic auth, as
 // go-elasticsearch's Username and Password send it.
@@ -83,7 +87,19 @@ func transports(b *testing.B, auth bool) map[string]performer {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { rr.Close() })
+	goes, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: addresses, Transport: canned{},
+		Username: ecfg.Username, Password: ecfg.Password})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ops, err := opensearch.NewClient(opensearch.Config{Addresses: addresses, Transport: canned{},
+		Username: ecfg.Username, Password: ecfg.Password})
+	if err != nil {
+		b.Fatal(err)
+	}
 	return map[string]performer{
+		"go-elasticsearch":     goes,
+		"opensearch-go":        ops,
 		"baseline":             roundTripper{canned{}},
 		"contract-floor":       roundTripper{newFloor(urls, canned{}, authorization)},
 		"elastic-transport-go": etg,
@@ -113,6 +129,7 @@ type scenario struct {
 	header http.Header     // nil: none at all, as http.NewRequest makes it
 	ctx    context.Context // nil: context.Background
 	auth   bool            // the transport adds basic credentials
+	body   []byte          // nil: a GET; else a POST of this body
 }
 
 var scenarios = withCredentials([]scenario{
@@ -133,6 +150,13 @@ var scenarios = withCredentials([]scenario{
 		"User-Agent": {"go-elasticsearch/9.1.0 (linux amd64; Go 1.26)"},
 		"Accept":     {"application/vnd.elasticsearch+json;compatible-with=9"},
 	}, ctx: deepContext(4)},
+	// A 1 KiB POST with a client's headers, as a small index or search
+	// request with a body.
+	{name: "client-headers-post-1k", header: http.Header{
+		"User-Agent":   {"go-elasticsearch/9.1.0 (linux amd64; Go 1.26)"},
+		"Accept":       {"application/vnd.elasticsearch+json;compatible-with=9"},
+		"Content-Type": {"application/json"},
+	}, body: []byte(`{"query":{"match_all":{}},"pad":"` + strings.Repeat("x", 1000) + `"}`)},
 })
 
 // withCredentials returns scs, each followed by the same scenario for
@@ -172,7 +196,11 @@ func send(b *testing.B, p performer, sc scenario) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	req, err := http.NewRequestWithContext(ctx, "GET", "/products/_search", nil)
+	method, body := "GET", io.Reader(nil)
+	if sc.body != nil {
+		method, body = "POST", bytes.NewReader(sc.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "/products/_search", body)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1028,6 +1028,31 @@ func TestBreakersForgetIdle(t *testing.T) {
 	}
 }
 
+// TestBreakersKeepNodesInUse: with more nodes in rotation than the table
+// prunes at, the breakers of nodes in use are kept, so that asking about
+// them (the pool does, for every candidate of every pick) neither rebuilds
+// the table nor allocates once every node has been seen a few times.
+func TestBreakersKeepNodesInUse(t *testing.T) {
+	b := mustBreakers(t, BreakerConfig{})
+	nodes := make([]*rt.Node, 5*pruneMin)
+	for i := range nodes {
+		nodes[i] = breakerNode(t, fmt.Sprintf("http://node-%d:9200", i))
+	}
+	for range 4 { // every node seen: the table grows past them all
+		for _, n := range nodes {
+			b.Open(n)
+		}
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(len(nodes), func() {
+		b.Open(nodes[i%len(nodes)])
+		i++
+	})
+	if allocs != 0 {
+		t.Errorf("Open allocates %.1f times per call over %d nodes in use: the table is rebuilt", allocs, len(nodes))
+	}
+}
+
 func TestBreakerConfigErrors(t *testing.T) {
 	nodeTests := []struct {
 		field string

@@ -125,7 +125,7 @@ func (b *Breakers) Middleware() rt.Middleware {
 // long; a nil node is never excluded.
 func (b *Breakers) Open(n *rt.Node) bool {
 	c := b.forNode(n, true)
-	return c != nil && c.refuses()
+	return c != nil && c.inPool().refuses()
 }
 
 // State returns the state of n's breaker: [rt.BreakerClosed] for a node
@@ -169,6 +169,12 @@ type nodeTable map[string][]*circuit
 // forgotten.
 const pruneMin = 64
 
+// poolMax is the table size up to which the idle circuits of nodes a pool
+// routes to are kept when the table is pruned: a pool of more nodes than
+// pruneMin would otherwise have its circuits forgotten and made again on
+// every pick. Past it, they are forgotten like the others.
+const poolMax = 4096
+
 // forNode returns n's circuit, creating it if create is set; nil for a nil
 // node, or when there is none and create is not set.
 func (b *Breakers) forNode(n *rt.Node, create bool) *circuit {
@@ -208,8 +214,9 @@ func (b *Breakers) forURL(u *url.URL) *circuit {
 // add returns the circuit for scheme, host and prefix, creating it (for
 // node n, or a node made from them when n is nil) if there is none. When
 // the table has grown to pruneAt circuits, those that are closed without
-// failures are left out of the new table: they hold nothing a new circuit
-// would not.
+// failures are left out of the new table, they hold nothing a new circuit
+// would not, unless a pool routes to their node and the table holds fewer
+// than poolMax circuits.
 func (b *Breakers) add(scheme, host, prefix string, n *rt.Node) *circuit {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -225,12 +232,13 @@ func (b *Breakers) add(scheme, host, prefix string, n *rt.Node) *circuit {
 	c := newCircuit(n.Key(), n, b.cfg)
 	c.scheme, c.prefix = scheme, prefix
 	prune := b.size+1 > b.pruneAt
+	keepPool := b.size < poolMax
 	t := make(nodeTable, len(old)+1)
 	size := 0
 	for h, cs := range old {
 		var kept []*circuit
 		for _, x := range cs {
-			if !prune || !x.idle() {
+			if !prune || !x.idle() || keepPool && x.pool.Load() {
 				kept = append(kept, x)
 			}
 		}

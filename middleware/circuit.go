@@ -45,6 +45,10 @@ type circuit struct {
 	gen   atomic.Uint64
 	clean atomic.Bool
 
+	// pool is set once a pool has asked about the circuit's node
+	// (Breakers.Open): the node is in rotation, and pruning keeps it.
+	pool atomic.Bool
+
 	// failures counts the failures counted in the closed or half-open
 	// state (consecutive circuits only). An attempt notes it when it
 	// starts; if it has changed when the attempt ends, a failure was
@@ -208,6 +212,15 @@ func (c *circuit) currentState() rt.BreakerState {
 // idle reports whether the circuit is closed, remembers no failure and has
 // no state change waiting for the hooks.
 func (c *circuit) idle() bool { return c.clean.Load() && c.pending.Load() == 0 }
+
+// inPool marks the circuit's node as one a pool routes to; it writes only
+// the first time, so that the lookups of every pick do not contend.
+func (c *circuit) inPool() *circuit {
+	if !c.pool.Load() {
+		c.pool.Store(true)
+	}
+	return c
+}
 
 // flushFor delivers waiting state changes, with the hooks of the request
 // whose context is ctx.
