@@ -241,8 +241,9 @@ func Example_perRequestOptions() {
 	// Output: Bearer token-of-tenant-42 | tenant-42/checkout
 }
 
-// Connection pool sizing: idle connections kept per node. The default, 32,
-// suits most services; raise it for many concurrent requests per node.
+// Connection pool sizing: idle connections kept per node. The default, 256,
+// keeps 256 requests at once to three nodes on open connections; raise it
+// for more requests at once per node, lower it to hold fewer sockets.
 func Example_connectionPool() {
 	base, err := esrt.NewHTTPTransport(esrt.HTTPTransportConfig{
 		MaxIdleConnsPerHost: 128,

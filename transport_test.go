@@ -84,7 +84,7 @@ func TestNewHTTPTransportDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.MaxIdleConnsPerHost != 32 || !tr.ForceAttemptHTTP2 || tr.TLSHandshakeTimeout != 10*time.Second {
+	if tr.MaxIdleConnsPerHost != 256 || !tr.ForceAttemptHTTP2 || tr.TLSHandshakeTimeout != 10*time.Second {
 		t.Errorf("pool settings: per host %d, http2 %v, handshake %v", tr.MaxIdleConnsPerHost, tr.ForceAttemptHTTP2, tr.TLSHandshakeTimeout)
 	}
 	tc := tr.TLSClientConfig

@@ -140,6 +140,7 @@ func opensearchBulk(b *testing.B, urls, ids []string, docs [][]byte) uint64 {
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer closeOpenSearch(c.Client)
 	bi, err := opensearchutil.NewBulkIndexer(opensearchutil.BulkIndexerConfig{
 		Client: c, Index: bulkIndex, NumWorkers: bulkWorkers, FlushBytes: bulkFlushBytes,
 		FlushInterval: 30 * time.Second,

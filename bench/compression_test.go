@@ -54,6 +54,7 @@ func BenchmarkCompression(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer closeOpenSearch(ops)
 	for _, c := range []struct {
 		name string
 		p    performer

@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"testing"
@@ -72,13 +74,22 @@ func buildPeer(name string, urls []string, base http.RoundTripper) (performer, f
 			return nil, nil, err
 		}
 		p, err := elastictransport.New(elastictransport.Config{URLs: us, Transport: base})
-		return p, nothing, err
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, func() { p.Close(context.Background()) }, nil
 	case "go-elasticsearch":
 		p, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: urls, Transport: base})
-		return p, nothing, err
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, func() { p.Close(context.Background()) }, nil
 	case "opensearch-go":
 		p, err := opensearch.NewClient(opensearch.Config{Addresses: urls, Transport: base})
-		return p, nothing, err
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, func() { closeOpenSearch(p) }, nil
 	case "bare":
 		us, err := toURLs(urls)
 		if err != nil {
@@ -87,6 +98,15 @@ func buildPeer(name string, urls []string, base http.RoundTripper) (performer, f
 		return roundTripper{&roundRobin{next: base, urls: us, ua: []string{"bare/1"}}}, nothing, nil
 	}
 	return nil, nil, fmt.Errorf("no contender %q", name)
+}
+
+// closeOpenSearch closes the transport of an opensearch-go client, which
+// refreshes node stats and cluster health in goroutines of its own until
+// it is closed.
+func closeOpenSearch(c *opensearch.Client) {
+	if cl, ok := c.Transport.(io.Closer); ok {
+		cl.Close()
+	}
 }
 
 func toURLs(addresses []string) ([]*url.URL, error) {

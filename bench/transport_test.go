@@ -97,6 +97,7 @@ func transports(b *testing.B, auth bool) map[string]performer {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { closeOpenSearch(ops) })
 	return map[string]performer{
 		"go-elasticsearch":     goes,
 		"opensearch-go":        ops,
