@@ -69,7 +69,7 @@ func ExampleNewHTTPTransport() {
 	_, err = esrt.NewHTTPTransport(esrt.HTTPTransportConfig{CertificateFingerprint: "A5:2D"})
 	fmt.Println(err)
 	// Output:
-	// 32 true
+	// 256 true
 	// esrt: invalid configuration: CertificateFingerprint: 2 bytes, want a SHA-256 fingerprint of 32 bytes
 }
 
